@@ -1,0 +1,468 @@
+//! `congdongso`: the door. Parses arguments, opens the database, and calls the libraries.
+#![forbid(unsafe_code)]
+
+mod output;
+
+use std::io::{IsTerminal, Read};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use domain::units::Level;
+use store::{Db, PageRequest, Scope, coverage, people, teams, units, users};
+
+use crate::output::{Format, Table, print_rows};
+
+/// Quản lý Tổ công nghệ số cộng đồng — registry of community digital technology teams.
+#[derive(Parser)]
+#[command(name = "congdongso", version, about, long_about = None)]
+struct Cli {
+    /// The database: a file path, `sqlite:PATH` or `postgres://…`.
+    #[arg(long, global = true, env = "CONGDONGSO_DB", default_value = "congdongso.db")]
+    db: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Start the web server (migrates the database first).
+    Serve {
+        /// Address to listen on.
+        #[arg(long, env = "CONGDONGSO_ADDR", default_value = "127.0.0.1:8080")]
+        addr: String,
+        /// Fill an empty database with the demo province first.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Bring the database schema up to date.
+    Migrate,
+    /// Load the demo province (Quảng Nam, generated people) into an empty database.
+    Demo,
+    /// Manage users.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Administrative units.
+    #[command(subcommand)]
+    Units(UnitsCommand),
+    /// Teams.
+    #[command(subcommand)]
+    Teams(TeamsCommand),
+    /// Team members.
+    #[command(subcommand)]
+    Members(MembersCommand),
+    /// Reports.
+    #[command(subcommand)]
+    Report(ReportCommand),
+}
+
+#[derive(Args, Clone)]
+struct FormatArg {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a user; prints a generated password unless --password-stdin is given.
+    Add {
+        login: String,
+        /// Display name.
+        #[arg(long, default_value = "")]
+        name: String,
+        /// Read the password from standard input instead of generating one.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List users.
+    List {
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// Set a user's password (ends their sessions); prints a generated one unless --password-stdin.
+    Passwd {
+        login: String,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LevelArg {
+    Province,
+    District,
+    Commune,
+}
+
+#[derive(Subcommand)]
+enum UnitsCommand {
+    /// List current administrative units.
+    List {
+        /// Only units under this unit (its code).
+        #[arg(long)]
+        unit: Option<String>,
+        #[arg(long, value_enum)]
+        level: Option<LevelArg>,
+        /// Search by name (diacritics ignored).
+        #[arg(long)]
+        search: Option<String>,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+}
+
+#[derive(Subcommand)]
+enum TeamsCommand {
+    /// List teams.
+    List {
+        #[arg(long)]
+        unit: Option<String>,
+        #[arg(long)]
+        search: Option<String>,
+        /// Include dissolved teams.
+        #[arg(long)]
+        all: bool,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// Show one team and its members.
+    Show {
+        id: i64,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+}
+
+#[derive(Subcommand)]
+enum MembersCommand {
+    /// List members in Vietnamese name order.
+    List {
+        #[arg(long)]
+        unit: Option<String>,
+        /// Include people who are in no active team.
+        #[arg(long)]
+        all: bool,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// Search members by name (diacritics ignored), phone or CCCD.
+    Search {
+        text: String,
+        #[arg(long)]
+        unit: Option<String>,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+}
+
+#[derive(Subcommand)]
+enum ReportCommand {
+    /// Coverage of a unit and its children: villages with a team, team sizes and health.
+    Coverage {
+        /// The unit's code (default: the province).
+        #[arg(long)]
+        unit: Option<String>,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            let msg: Vec<String> = e.chain().map(ToString::to_string).collect();
+            eprintln!("lỗi: {}", msg.join(": "));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn open(target: &str) -> Result<Db> {
+    let db = Db::connect(target).await?;
+    db.migrate().await.context("không cập nhật được cấu trúc cơ sở dữ liệu")?;
+    Ok(db)
+}
+
+async fn run(cli: Cli) -> Result<()> {
+    let db = open(&cli.db).await?;
+    let result = dispatch(&db, cli.command).await;
+    db.close().await;
+    result
+}
+
+async fn dispatch(db: &Db, command: Command) -> Result<()> {
+    match command {
+        Command::Serve { addr, demo } => serve(db, &addr, demo).await,
+        Command::Migrate => {
+            println!("Cơ sở dữ liệu ({}) đã được cập nhật.", db.backend());
+            Ok(())
+        }
+        Command::Demo => {
+            let counts = load_demo(db).await?;
+            println!(
+                "Đã nạp dữ liệu mẫu: {} đơn vị hành chính, {} thôn, {} tổ, {} thành viên (tên, số điện thoại, CCCD đều tự sinh).",
+                counts.units, counts.villages, counts.teams, counts.members
+            );
+            Ok(())
+        }
+        Command::User(c) => user(db, c).await,
+        Command::Units(UnitsCommand::List { unit, level, search, format }) => {
+            let scope = unit_scope(db, unit.as_deref()).await?;
+            let level = level.map(|l| match l {
+                LevelArg::Province => Level::Province,
+                LevelArg::District => Level::District,
+                LevelArg::Commune => Level::Commune,
+            });
+            let list = units::list(db, &scope, level, search.as_deref()).await?;
+            let mut t = Table::new(&["Mã", "Tên", "Cấp"]);
+            for u in &list {
+                t.row(vec![u.code.clone(), u.name.clone(), u.level().map_or("", Level::label).to_owned()]);
+            }
+            print_rows(format.format, &list, &t)
+        }
+        Command::Teams(TeamsCommand::List { unit, search, all, format }) => {
+            let scope = unit_scope(db, unit.as_deref()).await?;
+            let filter = teams::TeamFilter { search, include_dissolved: all, issue: None };
+            let page = teams::list(db, &scope, &filter, PageRequest::all()).await?;
+            let json: Vec<serde_json::Value> = page.items.iter().map(teams::Team::to_json).collect();
+            let mut t = Table::new(&["ID", "Tên tổ", "Thôn", "Xã", "Thành viên", "Cảnh báo"]);
+            for tm in &page.items {
+                t.row(vec![
+                    tm.id.to_string(),
+                    tm.name.clone(),
+                    tm.village.clone(),
+                    tm.commune.clone(),
+                    tm.members.to_string(),
+                    tm.issues().iter().map(|i| i.label()).collect::<Vec<_>>().join("; "),
+                ]);
+            }
+            print_rows(format.format, &json, &t)
+        }
+        Command::Teams(TeamsCommand::Show { id, format }) => {
+            let team = teams::get(db, &Scope::All, id).await?;
+            let members = people::of_team(db, &Scope::All, id, false).await?;
+            match format.format {
+                Format::Json => {
+                    let mut v = team.to_json();
+                    v["member_list"] = serde_json::to_value(&members)?;
+                    println!("{}", serde_json::to_string_pretty(&v)?);
+                }
+                f => {
+                    if f == Format::Table {
+                        println!("{} — {}, {}", team.name, team.village, team.commune);
+                        println!(
+                            "Thành lập: {}  Nhóm Zalo: {}",
+                            team.established_on,
+                            team.zalo_url.as_deref().unwrap_or("—")
+                        );
+                        for i in team.issues() {
+                            println!("Cảnh báo: {}", i.label());
+                        }
+                    }
+                    let mut t = Table::new(&["ID", "Họ và tên", "Vai trò", "Chức danh", "Số điện thoại"]);
+                    for m in &members {
+                        t.row(vec![
+                            m.person_id.to_string(),
+                            m.full_name.clone(),
+                            m.role().map_or("", domain::Role::label).to_owned(),
+                            m.position().map_or("", domain::Position::label).to_owned(),
+                            m.phone.clone(),
+                        ]);
+                    }
+                    print_rows(f, &members, &t)?;
+                }
+            }
+            Ok(())
+        }
+        Command::Members(MembersCommand::List { unit, all, format }) => {
+            members(db, unit.as_deref(), None, all, format.format).await
+        }
+        Command::Members(MembersCommand::Search { text, unit, format }) => {
+            members(db, unit.as_deref(), Some(text), true, format.format).await
+        }
+        Command::Report(ReportCommand::Coverage { unit, format }) => {
+            let u = match unit {
+                Some(code) => units::by_code(db, &code).await?,
+                None => {
+                    units::roots(db).await?.into_iter().next().context("cơ sở dữ liệu chưa có đơn vị hành chính nào")?
+                }
+            };
+            let c = coverage::of_unit(db, &Scope::All, &u).await?;
+            let mut t = Table::new(&[
+                "Mã",
+                "Đơn vị",
+                "Số thôn",
+                "Thôn có tổ",
+                "Số tổ",
+                "Thành viên",
+                "Tổ < 5 người",
+                "Tổ thiếu CB xã",
+                "Tổ thiếu tổ trưởng",
+            ]);
+            for r in std::iter::once(&c).chain(c.children.iter()) {
+                let unit = r.unit.as_ref();
+                t.row(vec![
+                    unit.map(|u| u.code.clone()).unwrap_or_default(),
+                    unit.map(|u| u.name.clone()).unwrap_or_default(),
+                    r.villages.to_string(),
+                    r.villages_with_team.to_string(),
+                    r.teams.to_string(),
+                    r.members.to_string(),
+                    r.teams_under_5_members.to_string(),
+                    r.teams_without_commune_official.to_string(),
+                    r.teams_without_leader.to_string(),
+                ]);
+            }
+            match format.format {
+                Format::Json => {
+                    println!("{}", serde_json::to_string_pretty(&c)?);
+                    Ok(())
+                }
+                f => print_rows(f, &c.children, &t),
+            }
+        }
+    }
+}
+
+async fn members(
+    db: &Db,
+    unit: Option<&str>,
+    search: Option<String>,
+    include_former: bool,
+    format: Format,
+) -> Result<()> {
+    let scope = unit_scope(db, unit).await?;
+    let filter = people::MemberFilter { search, include_former };
+    let page = people::list(db, &scope, &filter, PageRequest::all()).await?;
+    let mut t = Table::new(&["ID", "Họ và tên", "Số điện thoại", "Tổ", "Thôn", "Xã"]);
+    for m in &page.items {
+        t.row(vec![
+            m.id.to_string(),
+            m.full_name.clone(),
+            m.phone.clone(),
+            m.team.clone().unwrap_or_default(),
+            m.village.clone().unwrap_or_default(),
+            m.commune.clone().unwrap_or_default(),
+        ]);
+    }
+    print_rows(format, &page.items, &t)
+}
+
+/// The scope of `--unit CODE`: the subtree under that unit, or everything.
+async fn unit_scope(db: &Db, unit: Option<&str>) -> Result<Scope> {
+    Ok(match unit {
+        Some(code) => Scope::All.narrow(&units::by_code(db, code).await?.path),
+        None => Scope::All,
+    })
+}
+
+fn read_password_stdin() -> Result<String> {
+    let mut s = String::new();
+    std::io::stdin().read_to_string(&mut s).context("không đọc được mật khẩu từ đầu vào chuẩn")?;
+    let pw = s.trim_end_matches(['\n', '\r']).to_owned();
+    users::check_password(&pw)?;
+    Ok(pw)
+}
+
+async fn hash(password: String) -> Result<String> {
+    Ok(tokio::task::spawn_blocking(move || users::hash_password(&password)).await??)
+}
+
+async fn user(db: &Db, c: UserCommand) -> Result<()> {
+    match c {
+        UserCommand::Add { login, name, password_stdin } => {
+            let (pw, generated) =
+                if password_stdin { (read_password_stdin()?, false) } else { (users::generate_password(), true) };
+            users::add(db, &login, &name, &hash(pw.clone()).await?).await?;
+            if generated {
+                println!("Đã tạo người dùng {login}. Mật khẩu (chỉ hiện một lần): {pw}");
+            } else {
+                println!("Đã tạo người dùng {login}.");
+            }
+            Ok(())
+        }
+        UserCommand::List { format } => {
+            let list = users::list(db).await?;
+            let mut t = Table::new(&["Tên đăng nhập", "Họ tên", "Vai trò", "Trạng thái", "Tạo lúc"]);
+            for u in &list {
+                t.row(vec![
+                    u.login.clone(),
+                    u.display_name.clone(),
+                    u.role.clone(),
+                    u.status.clone(),
+                    u.created_at.clone(),
+                ]);
+            }
+            print_rows(format.format, &list, &t)
+        }
+        UserCommand::Passwd { login, password_stdin } => {
+            let (pw, generated) =
+                if password_stdin { (read_password_stdin()?, false) } else { (users::generate_password(), true) };
+            users::set_password_hash(db, &login, &hash(pw.clone()).await?).await?;
+            if generated {
+                println!("Đã đặt mật khẩu mới cho {login} (chỉ hiện một lần): {pw}");
+            } else {
+                println!("Đã đặt mật khẩu mới cho {login}.");
+            }
+            Ok(())
+        }
+    }
+}
+
+async fn load_demo(db: &Db) -> Result<store::demo::DemoCounts> {
+    let bar = indicatif::ProgressBar::new(0);
+    if !std::io::stderr().is_terminal() {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{msg:>12} [{bar:40}] {pos}/{len}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let progress = |stage: &str, done: usize, all: usize| {
+        bar.set_message(stage.to_owned());
+        bar.set_length(all as u64);
+        bar.set_position(done as u64);
+    };
+    let counts = store::demo::load(db, &progress).await?;
+    bar.finish_and_clear();
+    Ok(counts)
+}
+
+async fn serve(db: &Db, addr: &str, demo: bool) -> Result<()> {
+    if demo && db.is_empty().await? {
+        eprintln!("Cơ sở dữ liệu trống: đang nạp dữ liệu mẫu (tỉnh Quảng Nam, người và số điện thoại tự sinh)…");
+        let started = std::time::Instant::now();
+        let c = load_demo(db).await?;
+        eprintln!(
+            "Đã nạp {} thôn, {} tổ, {} thành viên trong {:.1} giây.",
+            c.villages,
+            c.teams,
+            c.members,
+            started.elapsed().as_secs_f64()
+        );
+    }
+    if users::count(db).await? == 0 {
+        let pw = users::generate_password();
+        users::add(db, "admin", "Quản trị viên", &hash(pw.clone()).await?).await?;
+        println!("Chưa có người dùng nào: đã tạo tài khoản quản trị.");
+        println!("  Tên đăng nhập: admin");
+        println!("  Mật khẩu:      {pw}");
+        println!("Mật khẩu chỉ hiện một lần; đổi bằng `congdongso user passwd admin`.");
+    }
+    let listener =
+        tokio::net::TcpListener::bind(addr).await.with_context(|| format!("không mở được địa chỉ {addr}"))?;
+    let local = listener.local_addr()?;
+    println!("congdongso đang chạy tại http://{local} (cơ sở dữ liệu: {})", db.backend());
+    web::serve(web::AppState::new(db.clone()), listener).await?;
+    Ok(())
+}

@@ -1,0 +1,14 @@
+//! Pure rules of congdongso. No I/O, no async, no database types.
+#![forbid(unsafe_code)]
+
+pub mod cccd;
+pub mod demo;
+pub mod input;
+pub mod phone;
+pub mod team;
+pub mod text;
+pub mod units;
+
+pub use cccd::{Cccd, CccdError};
+pub use phone::{PhoneError, PhoneVn};
+pub use team::{Gender, HealthIssue, Position, Role, TeamHealth};

@@ -1,0 +1,142 @@
+//! Coverage (độ phủ): villages with a team, team sizes and health, for a unit and its children.
+
+use domain::TeamHealth;
+use serde::Serialize;
+use sqlx::AssertSqlSafe;
+
+use crate::units::{self, Unit};
+use crate::{Db, Scope, StoreError};
+
+/// A unit as a report names it. Villages, which have no official code, are coded `v` followed by
+/// their id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UnitRef {
+    pub code: String,
+    pub name: String,
+    pub level: String,
+}
+
+impl From<&Unit> for UnitRef {
+    fn from(u: &Unit) -> Self {
+        Self { code: u.code.clone(), name: u.name.clone(), level: u.level.clone() }
+    }
+}
+
+/// Độ phủ — the coverage figures of one unit, with the same figures for each child unit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+pub struct Coverage {
+    pub unit: Option<UnitRef>,
+    pub villages: i64,
+    pub villages_with_team: i64,
+    pub teams: i64,
+    pub members: i64,
+    pub teams_under_5_members: i64,
+    pub teams_without_commune_official: i64,
+    pub teams_without_leader: i64,
+    pub children: Vec<Coverage>,
+}
+
+impl Coverage {
+    /// Villages with a team per hundred villages, to one decimal (for display only).
+    #[must_use]
+    pub fn percent(&self) -> f64 {
+        if self.villages == 0 {
+            0.0
+        } else {
+            #[allow(clippy::cast_precision_loss)]
+            let p = self.villages_with_team as f64 * 100.0 / self.villages as f64;
+            (p * 10.0).round() / 10.0
+        }
+    }
+
+    #[must_use]
+    pub fn villages_without_team(&self) -> i64 {
+        self.villages - self.villages_with_team
+    }
+
+    fn add(&mut self, v: &VillageRow) {
+        self.villages += 1;
+        if v.team_id.is_some() {
+            self.villages_with_team += 1;
+            self.teams += 1;
+            self.members += v.members;
+            let issues =
+                TeamHealth { active_members: v.members, commune_officials: v.officials, leaders: v.leaders }.issues();
+            for i in issues {
+                match i {
+                    domain::HealthIssue::UnderFiveMembers => self.teams_under_5_members += 1,
+                    domain::HealthIssue::NoCommuneOfficial => self.teams_without_commune_official += 1,
+                    domain::HealthIssue::NoLeader => self.teams_without_leader += 1,
+                }
+            }
+        }
+    }
+}
+
+#[derive(Debug, sqlx::FromRow)]
+struct VillageRow {
+    village_id: i64,
+    name: String,
+    commune_path: String,
+    team_id: Option<i64>,
+    members: i64,
+    officials: i64,
+    leaders: i64,
+}
+
+/// The coverage of `unit` within `scope`, with one level of children: child units for a
+/// province or district, villages for a commune. Counts only active villages and teams and
+/// members in them now.
+///
+/// # Errors
+/// Database errors.
+pub async fn of_unit(db: &Db, scope: &Scope, unit: &Unit) -> Result<Coverage, StoreError> {
+    let scope = scope.narrow(&unit.path);
+    let (cond, values) = scope.condition("c.path", 1);
+    let sql = format!(
+        "select v.village_id, v.name, c.path as commune_path, t.team_id, \
+         coalesce(s.members, 0) as members, coalesce(s.officials, 0) as officials, coalesce(s.leaders, 0) as leaders \
+         from village v join unit c on c.unit_id = v.commune_id \
+         left join team t on t.village_id = v.village_id and t.status = 'active' \
+         left join ({}) s on s.team_id = t.team_id \
+         where v.status = 'active' and {cond} order by c.path, v.sort_key, v.village_id",
+        crate::teams::TEAM_STATS
+    );
+    let rows: Vec<VillageRow> = on_db!(db, |pool| {
+        let mut q = sqlx::query_as(AssertSqlSafe(sql.as_str()));
+        for v in &values {
+            q = q.bind(v);
+        }
+        q.fetch_all(pool).await
+    })?;
+    let mut total = Coverage { unit: Some(UnitRef::from(unit)), ..Coverage::default() };
+    for r in &rows {
+        total.add(r);
+    }
+    if unit.level == "commune" {
+        total.children = rows
+            .iter()
+            .map(|r| {
+                let mut c = Coverage {
+                    unit: Some(UnitRef {
+                        code: format!("v{}", r.village_id),
+                        name: r.name.clone(),
+                        level: "village".into(),
+                    }),
+                    ..Coverage::default()
+                };
+                c.add(r);
+                c
+            })
+            .collect();
+    } else {
+        for child in units::children(db, unit).await? {
+            let mut c = Coverage { unit: Some(UnitRef::from(&child)), ..Coverage::default() };
+            for r in rows.iter().filter(|r| r.commune_path.starts_with(&child.path)) {
+                c.add(r);
+            }
+            total.children.push(c);
+        }
+    }
+    Ok(total)
+}

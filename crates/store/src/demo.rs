@@ -1,0 +1,164 @@
+//! Loads the demo province: Quảng Nam's real units and generated villages, teams and members.
+
+use std::collections::HashMap;
+
+use domain::demo::{DemoPlan, plan};
+use domain::text;
+use domain::units::{QUANG_NAM_2023, parse_state_csv};
+
+use crate::{Db, StoreError, iso, now, units};
+
+/// The day the demo's unit state took effect (Resolution 727/NQ-UBTVQH15).
+pub const DEMO_UNITS_FROM: time::Date = time::macros::date!(2023 - 04 - 10);
+
+/// Rows per multi-row insert: well under both databases' limits on bound values.
+const BATCH: usize = 400;
+
+/// What the demo loaded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct DemoCounts {
+    pub units: usize,
+    pub villages: usize,
+    pub teams: usize,
+    pub members: usize,
+}
+
+/// Loads the demo into an empty database, in one transaction for the registry. Reports each
+/// stage to `progress` (stage name, rows done, rows in all).
+///
+/// # Errors
+/// `Conflict` when the database already holds units; database errors.
+pub async fn load(db: &Db, progress: &(dyn Fn(&str, usize, usize) + Sync)) -> Result<DemoCounts, StoreError> {
+    if !db.is_empty().await? {
+        return Err(StoreError::conflict(
+            "db",
+            "Cơ sở dữ liệu đã có dữ liệu; chỉ nạp dữ liệu mẫu vào cơ sở dữ liệu trống",
+        ));
+    }
+    let rows = parse_state_csv(QUANG_NAM_2023).map_err(|e| StoreError::invalid("units", e.to_string()))?;
+    let n_units = units::load_state(db, &rows, DEMO_UNITS_FROM).await?;
+    progress("units", n_units, n_units);
+    let plan = plan(&rows);
+    let counts = DemoCounts {
+        units: n_units,
+        villages: plan.villages.len(),
+        teams: plan.teams.len(),
+        members: plan.members.len(),
+    };
+    insert_plan(db, &plan, progress).await?;
+    db.set_setting("demo", "generated").await?;
+    Ok(counts)
+}
+
+async fn insert_plan(
+    db: &Db,
+    plan: &DemoPlan,
+    progress: &(dyn Fn(&str, usize, usize) + Sync),
+) -> Result<(), StoreError> {
+    let stamp = now();
+    in_tx!(db, |tx| {
+        let communes: Vec<(i64, String)> =
+            sqlx::query_as("select unit_id, code from unit where level = 'commune' and valid_to is null")
+                .fetch_all(&mut *tx)
+                .await?;
+        let commune_id: HashMap<String, i64> = communes.into_iter().map(|(id, code)| (code, id)).collect();
+
+        // Villages, then their ids by (commune, folded name), which is unique.
+        for (i, chunk) in plan.villages.chunks(BATCH).enumerate() {
+            let mut qb = sqlx::QueryBuilder::new(
+                "insert into village (commune_id, name, search_text, sort_key, status, created_at, updated_at) ",
+            );
+            qb.push_values(chunk, |mut b, v| {
+                b.push_bind(commune_id.get(&v.commune_code).copied().unwrap_or_default())
+                    .push_bind(v.name.clone())
+                    .push_bind(text::fold(&v.name))
+                    .push_bind(text::sort_key(&v.name))
+                    .push_bind("active")
+                    .push_bind(stamp.clone())
+                    .push_bind(stamp.clone());
+            });
+            qb.build().execute(&mut *tx).await?;
+            progress("villages", (i * BATCH + chunk.len()).min(plan.villages.len()), plan.villages.len());
+        }
+        let rows: Vec<(i64, i64, String)> =
+            sqlx::query_as("select village_id, commune_id, search_text from village").fetch_all(&mut *tx).await?;
+        let by_key: HashMap<(i64, String), i64> = rows.into_iter().map(|(id, c, s)| ((c, s), id)).collect();
+        let village_ids: Vec<i64> = plan
+            .villages
+            .iter()
+            .map(|v| {
+                let c = commune_id.get(&v.commune_code).copied().unwrap_or_default();
+                by_key.get(&(c, text::fold(&v.name))).copied().unwrap_or_default()
+            })
+            .collect();
+
+        for (i, chunk) in plan.teams.chunks(BATCH).enumerate() {
+            let mut qb = sqlx::QueryBuilder::new(
+                "insert into team (village_id, name, search_text, sort_key, established_on, zalo_url, status, created_at, updated_at) ",
+            );
+            qb.push_values(chunk, |mut b, t| {
+                b.push_bind(village_ids[t.village])
+                    .push_bind(t.name.clone())
+                    .push_bind(text::fold(&t.name))
+                    .push_bind(text::sort_key(&t.name))
+                    .push_bind(iso(t.established_on))
+                    .push_bind(t.zalo_url.clone())
+                    .push_bind("active")
+                    .push_bind(stamp.clone())
+                    .push_bind(stamp.clone());
+            });
+            qb.build().execute(&mut *tx).await?;
+            progress("teams", (i * BATCH + chunk.len()).min(plan.teams.len()), plan.teams.len());
+        }
+        let rows: Vec<(i64, i64)> = sqlx::query_as("select team_id, village_id from team").fetch_all(&mut *tx).await?;
+        let team_by_village: HashMap<i64, i64> = rows.into_iter().map(|(t, v)| (v, t)).collect();
+        let team_ids: Vec<i64> = plan
+            .teams
+            .iter()
+            .map(|t| team_by_village.get(&village_ids[t.village]).copied().unwrap_or_default())
+            .collect();
+
+        // People: the demo's phones are unique, so they find each person's id again.
+        for (i, chunk) in plan.members.chunks(BATCH).enumerate() {
+            let mut qb = sqlx::QueryBuilder::new(
+                "insert into person (full_name, search_text, sort_key, gender, birth_date, birth_year, phone, cccd, email, created_at, updated_at) ",
+            );
+            qb.push_values(chunk, |mut b, m| {
+                b.push_bind(m.full_name.clone())
+                    .push_bind(text::fold(&m.full_name))
+                    .push_bind(text::person_sort_key(&m.full_name))
+                    .push_bind(m.gender.code())
+                    .push_bind(m.birth_date.map(iso))
+                    .push_bind(i64::from(m.birth_year))
+                    .push_bind(m.phone.clone())
+                    .push_bind(m.cccd.clone())
+                    .push_bind(m.email.clone())
+                    .push_bind(stamp.clone())
+                    .push_bind(stamp.clone());
+            });
+            qb.build().execute(&mut *tx).await?;
+            progress("people", (i * BATCH + chunk.len()).min(plan.members.len()), plan.members.len());
+        }
+        let rows: Vec<(i64, String)> =
+            sqlx::query_as("select person_id, phone from person").fetch_all(&mut *tx).await?;
+        let person_by_phone: HashMap<String, i64> = rows.into_iter().map(|(id, p)| (p, id)).collect();
+
+        for (i, chunk) in plan.members.chunks(BATCH).enumerate() {
+            let mut qb = sqlx::QueryBuilder::new(
+                "insert into membership (person_id, team_id, role, position, joined_on, created_at, updated_at) ",
+            );
+            qb.push_values(chunk, |mut b, m| {
+                b.push_bind(person_by_phone.get(&m.phone).copied().unwrap_or_default())
+                    .push_bind(team_ids[m.team])
+                    .push_bind(m.role.code())
+                    .push_bind(m.position.code())
+                    .push_bind(iso(m.joined_on))
+                    .push_bind(stamp.clone())
+                    .push_bind(stamp.clone());
+            });
+            qb.build().execute(&mut *tx).await?;
+            progress("memberships", (i * BATCH + chunk.len()).min(plan.members.len()), plan.members.len());
+        }
+        Ok::<(), StoreError>(())
+    })
+}

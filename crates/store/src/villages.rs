@@ -1,0 +1,216 @@
+//! Villages (thôn / tổ dân phố / khối phố): not in any official list, created by users.
+
+use domain::text;
+use serde::Serialize;
+use sqlx::AssertSqlSafe;
+
+use crate::units::Unit;
+use crate::{Db, Page, PageRequest, Scope, StoreError, iso, now};
+
+/// Thôn / Tổ dân phố — a village inside a commune, with its team if it has an active one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct Village {
+    pub id: i64,
+    pub name: String,
+    pub status: String,
+    pub ended_on: Option<String>,
+    pub commune_code: String,
+    pub commune: String,
+    #[serde(skip)]
+    pub commune_path: String,
+    pub team_id: Option<i64>,
+    pub team: Option<String>,
+}
+
+const SELECT: &str = "select v.village_id as id, v.name, v.status, v.ended_on, c.code as commune_code, \
+    c.name as commune, c.path as commune_path, t.team_id, t.name as team \
+    from village v join unit c on c.unit_id = v.commune_id \
+    left join team t on t.village_id = v.village_id and t.status = 'active'";
+
+/// Which villages to list.
+#[derive(Debug, Clone, Default)]
+pub struct VillageFilter {
+    pub search: Option<String>,
+    /// Include villages that have been deactivated.
+    pub include_inactive: bool,
+    /// Only villages with no active team.
+    pub without_team: bool,
+}
+
+/// Villages in scope, in Vietnamese name order within each commune.
+///
+/// # Errors
+/// Database errors.
+pub async fn list(
+    db: &Db,
+    scope: &Scope,
+    filter: &VillageFilter,
+    page: PageRequest,
+) -> Result<Page<Village>, StoreError> {
+    let (cond, values) = scope.condition("c.path", 4);
+    let search = filter
+        .search
+        .as_deref()
+        .map(text::fold)
+        .filter(|s| !s.is_empty())
+        .map(|s| format!("%{s}%"))
+        .unwrap_or_default();
+    let status = if filter.include_inactive { "" } else { "active" };
+    let no_team = if filter.without_team { "yes" } else { "" };
+    let where_ = format!(
+        "where {cond} and ($1 = '' or v.search_text like $1 or c.search_text like $1) and ($2 = '' or v.status = $2) \
+         and ($3 = '' or t.team_id is null)"
+    );
+    let count_sql = format!(
+        "select count(*) from village v join unit c on c.unit_id = v.commune_id \
+         left join team t on t.village_id = v.village_id and t.status = 'active' {where_}"
+    );
+    let sql = format!(
+        "{SELECT} {where_} order by c.path, v.sort_key, v.village_id limit {} offset {}",
+        page.per_page,
+        page.offset()
+    );
+    let (total, items) = on_db!(db, |pool| {
+        let mut q =
+            sqlx::query_as::<_, (i64,)>(AssertSqlSafe(count_sql.as_str())).bind(&search).bind(status).bind(no_team);
+        for v in &values {
+            q = q.bind(v);
+        }
+        let (total,) = q.fetch_one(pool).await?;
+        let mut q = sqlx::query_as::<_, Village>(AssertSqlSafe(sql.as_str())).bind(&search).bind(status).bind(no_team);
+        for v in &values {
+            q = q.bind(v);
+        }
+        Ok::<_, sqlx::Error>((total, q.fetch_all(pool).await?))
+    })?;
+    Ok(Page { items, total, page: page.page, per_page: page.per_page })
+}
+
+/// One village, if it is in scope.
+///
+/// # Errors
+/// `NotFound` when it does not exist or is out of scope.
+pub async fn get(db: &Db, scope: &Scope, id: i64) -> Result<Village, StoreError> {
+    let (cond, values) = scope.condition("c.path", 2);
+    let sql = format!("{SELECT} where v.village_id = $1 and {cond}");
+    let v: Option<Village> = on_db!(db, |pool| {
+        let mut q = sqlx::query_as(AssertSqlSafe(sql.as_str())).bind(id);
+        for v in &values {
+            q = q.bind(v);
+        }
+        q.fetch_optional(pool).await
+    })?;
+    v.ok_or_else(|| StoreError::not_found("Không tìm thấy thôn / tổ dân phố"))
+}
+
+fn check_commune(commune: &Unit) -> Result<(), StoreError> {
+    if commune.level != "commune" || commune.valid_to.is_some() {
+        return Err(StoreError::invalid("commune", format!("{} không phải là đơn vị cấp xã hiện hành", commune.name)));
+    }
+    Ok(())
+}
+
+fn duplicate_name(name: &str, commune: &str) -> StoreError {
+    StoreError::conflict("name", format!("{commune} đã có thôn / tổ dân phố tên “{name}”"))
+}
+
+/// Creates a village in a commune. The name must be new in that commune.
+///
+/// # Errors
+/// `Conflict` for a name already used in the commune; `Invalid` when `commune` is not a
+/// current commune.
+pub async fn create(db: &Db, commune: &Unit, name: &str) -> Result<i64, StoreError> {
+    check_commune(commune)?;
+    let name = text::clean(name);
+    let folded = text::fold(&name);
+    let stamp = now();
+    let result: Result<i64, StoreError> = in_tx!(db, |tx| {
+        let (clash,): (i64,) = sqlx::query_as(
+            "select count(*) from village where commune_id = $1 and search_text = $2 and status = 'active'",
+        )
+        .bind(commune.unit_id)
+        .bind(&folded)
+        .fetch_one(&mut *tx)
+        .await?;
+        if clash > 0 {
+            return Err(duplicate_name(&name, &commune.name));
+        }
+        let (id,): (i64,) = sqlx::query_as(
+            "insert into village (commune_id, name, search_text, sort_key, status, created_at, updated_at) \
+             values ($1, $2, $3, $4, 'active', $5, $5) returning village_id",
+        )
+        .bind(commune.unit_id)
+        .bind(&name)
+        .bind(&folded)
+        .bind(text::sort_key(&name))
+        .bind(&stamp)
+        .fetch_one(&mut *tx)
+        .await?;
+        Ok::<i64, StoreError>(id)
+    });
+    result.map_err(|e| if e.is_unique_violation() { duplicate_name(&name, &commune.name) } else { e })
+}
+
+/// Renames a village.
+///
+/// # Errors
+/// `NotFound` out of scope; `Conflict` for a name already used in its commune.
+pub async fn rename(db: &Db, scope: &Scope, id: i64, name: &str) -> Result<(), StoreError> {
+    let village = get(db, scope, id).await?;
+    let name = text::clean(name);
+    let folded = text::fold(&name);
+    let stamp = now();
+    let result: Result<(), StoreError> = in_tx!(db, |tx| {
+        let (clash,): (i64,) = sqlx::query_as(
+            "select count(*) from village where commune_id = (select commune_id from village where village_id = $1) \
+             and search_text = $2 and status = 'active' and village_id <> $1",
+        )
+        .bind(id)
+        .bind(&folded)
+        .fetch_one(&mut *tx)
+        .await?;
+        if clash > 0 {
+            return Err(duplicate_name(&name, &village.commune));
+        }
+        sqlx::query(
+            "update village set name = $2, search_text = $3, sort_key = $4, updated_at = $5 where village_id = $1",
+        )
+        .bind(id)
+        .bind(&name)
+        .bind(&folded)
+        .bind(text::sort_key(&name))
+        .bind(&stamp)
+        .execute(&mut *tx)
+        .await?;
+        Ok::<(), StoreError>(())
+    });
+    result.map_err(|e| if e.is_unique_violation() { duplicate_name(&name, &village.commune) } else { e })
+}
+
+/// Deactivates a village from a date. A village whose team is still active is refused: the
+/// team must be dissolved first, so that no team is left without a village.
+///
+/// # Errors
+/// `NotFound` out of scope; `Conflict` when the village is inactive already or has an active team.
+pub async fn deactivate(db: &Db, scope: &Scope, id: i64, on: time::Date) -> Result<(), StoreError> {
+    let village = get(db, scope, id).await?;
+    if village.status != "active" {
+        return Err(StoreError::conflict("status", format!("{} đã ngừng hoạt động", village.name)));
+    }
+    if let Some(team) = &village.team {
+        return Err(StoreError::conflict(
+            "status",
+            format!("{} còn {team} đang hoạt động; hãy giải thể tổ trước", village.name),
+        ));
+    }
+    let stamp = now();
+    in_tx!(db, |tx| {
+        sqlx::query("update village set status = 'inactive', ended_on = $2, updated_at = $3 where village_id = $1 and status = 'active'")
+            .bind(id)
+            .bind(iso(on))
+            .bind(&stamp)
+            .execute(&mut *tx)
+            .await?;
+        Ok::<(), StoreError>(())
+    })
+}

@@ -1,0 +1,34 @@
+//! Static files, embedded in the binary, and the health check.
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use serde_json::json;
+
+use crate::AppState;
+
+const CSS: &str = include_str!("../static/app.css");
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/static/app.css", get(css)).route("/healthz", get(healthz))
+}
+
+async fn css() -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")], CSS)
+}
+
+/// `GET /healthz`: 200 when the database answers, 503 when it does not.
+async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
+    match state.db.ping().await {
+        Ok(()) => (StatusCode::OK, axum::Json(json!({ "status": "ok", "database": state.db.backend() }))),
+        Err(e) => {
+            tracing::error!(error = %e, "health check failed");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                axum::Json(json!({ "status": "unavailable", "database": state.db.backend() })),
+            )
+        }
+    }
+}

@@ -1,0 +1,283 @@
+//! Logging in and out, the session cookie, CSRF tokens, and who is asking.
+
+use askama::Template;
+use axum::extract::{FromRef, FromRequestParts, Query, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, Method, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use base64::Engine;
+use serde::Deserialize;
+use store::users::{self, Session};
+
+use crate::{AppError, AppState, Lang};
+
+pub const SESSION_COOKIE: &str = "cds_session";
+
+/// Reads one cookie from a request.
+#[must_use]
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_owned())
+}
+
+fn set_cookie(name: &str, value: &str, max_age: Option<i64>, secure: bool) -> HeaderValue {
+    let mut c = format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax");
+    if let Some(age) = max_age {
+        c.push_str(&format!("; Max-Age={age}"));
+    }
+    if secure {
+        c.push_str("; Secure");
+    }
+    HeaderValue::from_str(&c).unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+/// A logged-in person using the web pages, with what every page shows around its content.
+/// Missing or expired session: the request is sent to the login page.
+#[derive(Debug, Clone)]
+pub struct Viewer {
+    pub session: Session,
+    pub lang: Lang,
+    pub demo: bool,
+    pub path: String,
+}
+
+impl Viewer {
+    /// Checks the CSRF token a form sent.
+    ///
+    /// # Errors
+    /// `Forbidden` when it does not match the session's.
+    pub fn check_csrf(&self, sent: &str) -> Result<(), AppError> {
+        if constant_eq(sent.as_bytes(), self.session.csrf_token.as_bytes()) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden("Phiên làm việc đã thay đổi; hãy tải lại trang rồi thử lại".into()))
+        }
+    }
+
+    #[must_use]
+    pub fn csrf(&self) -> &str {
+        &self.session.csrf_token
+    }
+
+    #[must_use]
+    pub fn user_name(&self) -> &str {
+        &self.session.user.display_name
+    }
+}
+
+fn constant_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Where an unauthenticated page request goes.
+pub struct ToLogin(String);
+
+impl IntoResponse for ToLogin {
+    fn into_response(self) -> Response {
+        let next = urlencode(&self.0);
+        Redirect::to(&format!("/login?next={next}")).into_response()
+    }
+}
+
+fn urlencode(s: &str) -> String {
+    serde_urlencoded::to_string([("", s)]).map(|x| x.trim_start_matches('=').to_owned()).unwrap_or_default()
+}
+
+impl<S> FromRequestParts<S> for Viewer
+where
+    AppState: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let state = AppState::from_ref(state);
+        let path = parts.uri.path_and_query().map_or("/", |p| p.as_str()).to_owned();
+        let Some(token) = cookie(&parts.headers, SESSION_COOKIE) else {
+            return Err(ToLogin(path).into_response());
+        };
+        let session = match users::session(&state.db, &token).await {
+            Ok(Some(s)) => s,
+            Ok(None) => return Err(ToLogin(path).into_response()),
+            Err(e) => return Err(AppError::from(e).into_response()),
+        };
+        let lang = Lang::from_request_parts(parts, &state).await.unwrap_or_default();
+        let demo = matches!(state.db.setting("demo").await, Ok(Some(_)));
+        Ok(Viewer { session, lang, demo, path })
+    }
+}
+
+/// A caller of the JSON API: a browser session (state-changing requests must echo the CSRF token
+/// in `X-CSRF-Token`), or a script with HTTP Basic credentials.
+#[derive(Debug, Clone)]
+pub struct ApiUser {
+    pub user: users::User,
+}
+
+impl<S> FromRequestParts<S> for ApiUser
+where
+    AppState: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = crate::error::ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let state = AppState::from_ref(state);
+        if let Some(basic) = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Basic "))
+        {
+            let decoded = base64::engine::general_purpose::STANDARD
+                .decode(basic.trim())
+                .ok()
+                .and_then(|b| String::from_utf8(b).ok());
+            let Some((login, password)) = decoded.as_deref().and_then(|d| d.split_once(':')) else {
+                return Err(AppError::Unauthorized.into());
+            };
+            return match check_credentials(&state, login, password).await? {
+                Some(user) => Ok(ApiUser { user }),
+                None => Err(AppError::Unauthorized.into()),
+            };
+        }
+        let Some(token) = cookie(&parts.headers, SESSION_COOKIE) else {
+            return Err(AppError::Unauthorized.into());
+        };
+        let Some(session) = users::session(&state.db, &token).await.map_err(AppError::from)? else {
+            return Err(AppError::Unauthorized.into());
+        };
+        if !matches!(parts.method, Method::GET | Method::HEAD) {
+            let sent = parts.headers.get("x-csrf-token").and_then(|v| v.to_str().ok()).unwrap_or_default();
+            if !constant_eq(sent.as_bytes(), session.csrf_token.as_bytes()) {
+                return Err(AppError::Forbidden("Thiếu hoặc sai mã chống giả mạo (X-CSRF-Token)".into()).into());
+            }
+        }
+        Ok(ApiUser { user: session.user })
+    }
+}
+
+/// Checks a login and password off the async runtime (Argon2 is slow on purpose).
+async fn check_credentials(state: &AppState, login: &str, password: &str) -> Result<Option<users::User>, AppError> {
+    let Some((user, hash)) = users::credentials(&state.db, login).await? else {
+        // Spend the same time as a real check, so that a missing login is not told apart.
+        let pw = password.to_owned();
+        tokio::task::spawn_blocking(move || users::verify_password(dummy_hash(), &pw)).await?;
+        return Ok(None);
+    };
+    let pw = password.to_owned();
+    let ok = tokio::task::spawn_blocking(move || users::verify_password(&hash, &pw)).await?;
+    Ok((ok && user.status == "active").then_some(user))
+}
+
+/// An Argon2id hash of a random password nobody knows, made once.
+fn dummy_hash() -> &'static str {
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| users::hash_password(&users::random_token()).unwrap_or_default())
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/login", get(login_page).post(login))
+        .route("/logout", post(logout))
+        .route("/lang/{code}", get(set_lang))
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    lang: Lang,
+    next: String,
+    login: String,
+    error: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+struct NextQuery {
+    #[serde(default)]
+    next: String,
+}
+
+/// Only local paths are followed after login, never another site.
+fn safe_next(next: &str) -> String {
+    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') { next.to_owned() } else { "/".into() }
+}
+
+async fn login_page(lang: Lang, Query(q): Query<NextQuery>) -> Result<Html<String>, AppError> {
+    Ok(Html(LoginPage { lang, next: safe_next(&q.next), login: String::new(), error: None }.render()?))
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    #[serde(default)]
+    login: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    next: String,
+}
+
+async fn login(State(state): State<AppState>, lang: Lang, Form(f): Form<LoginForm>) -> Result<Response, AppError> {
+    let next = safe_next(&f.next);
+    match check_credentials(&state, &f.login, &f.password).await? {
+        Some(user) => {
+            let token = users::open_session(&state.db, user.user_id).await?;
+            tracing::info!(login = %user.login, "logged in");
+            let mut resp = Redirect::to(&next).into_response();
+            resp.headers_mut()
+                .append(header::SET_COOKIE, set_cookie(SESSION_COOKIE, &token, None, state.secure_cookies));
+            Ok(resp)
+        }
+        None => {
+            let page = LoginPage {
+                lang,
+                next,
+                login: f.login,
+                error: Some(lang.t("Sai tên đăng nhập hoặc mật khẩu", "Wrong login or password").to_owned()),
+            };
+            Ok((axum::http::StatusCode::UNAUTHORIZED, Html(page.render()?)).into_response())
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn logout(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    viewer: Viewer,
+    Form(f): Form<CsrfForm>,
+) -> Result<Response, AppError> {
+    viewer.check_csrf(&f.csrf)?;
+    if let Some(token) = cookie(&headers, SESSION_COOKIE) {
+        users::close_session(&state.db, &token).await?;
+    }
+    let mut resp = Redirect::to("/login").into_response();
+    resp.headers_mut().append(header::SET_COOKIE, set_cookie(SESSION_COOKIE, "", Some(0), state.secure_cookies));
+    Ok(resp)
+}
+
+#[derive(Deserialize, Default)]
+struct BackQuery {
+    #[serde(default)]
+    back: String,
+}
+
+async fn set_lang(axum::extract::Path(code): axum::extract::Path<String>, Query(q): Query<BackQuery>) -> Response {
+    let code = if code == "en" { "en" } else { "vi" };
+    let mut resp = Redirect::to(&safe_next(&q.back)).into_response();
+    resp.headers_mut().append(header::SET_COOKIE, set_cookie("lang", code, Some(31_536_000), false));
+    resp
+}

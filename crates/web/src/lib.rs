@@ -1,0 +1,79 @@
+//! The web interface and JSON API of congdongso: `app(state)` builds the whole router.
+#![forbid(unsafe_code)]
+
+mod api;
+mod assets;
+mod auth;
+mod error;
+mod i18n;
+mod pages;
+mod svg;
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, HeaderValue, header};
+use store::Db;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+pub use error::AppError;
+pub use i18n::Lang;
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    /// Mark cookies `Secure` (when served over HTTPS behind a proxy).
+    pub secure_cookies: bool,
+}
+
+impl AppState {
+    #[must_use]
+    pub fn new(db: Db) -> Self {
+        Self { db, secure_cookies: false }
+    }
+}
+
+/// The largest request body accepted (forms and JSON).
+const BODY_LIMIT: usize = 256 * 1024;
+
+/// The whole application: pages, API, assets, and the layers every response passes through.
+pub fn app(state: AppState) -> Router {
+    Router::new()
+        .merge(auth::router())
+        .merge(pages::router())
+        .nest("/api/v1", api::router())
+        .merge(assets::router())
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+            ),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
+        .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            HeaderName::from_static("cache-control"),
+            HeaderValue::from_static("no-store"),
+        ))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Serves the application on a bound listener until Ctrl-C.
+///
+/// # Errors
+/// When the server fails.
+pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> std::io::Result<()> {
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+}

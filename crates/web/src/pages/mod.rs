@@ -1,0 +1,155 @@
+//! Server-rendered pages. Every task works without JavaScript.
+
+mod members;
+mod teams;
+mod units;
+mod villages;
+
+use axum::Router;
+use domain::input::FieldErrors;
+use serde::Deserialize;
+
+use crate::auth::Viewer;
+use crate::{AppState, Lang};
+
+pub fn router() -> Router<AppState> {
+    Router::new().merge(units::router()).merge(villages::router()).merge(teams::router()).merge(members::router())
+}
+
+/// What every page shows around its content.
+#[derive(Debug, Clone)]
+pub struct Chrome {
+    pub lang: Lang,
+    pub user: String,
+    pub csrf: String,
+    pub demo: bool,
+    /// The current path, URL-encoded, for the language switch to come back to.
+    pub back: String,
+    pub notice: Option<String>,
+}
+
+impl Chrome {
+    pub fn new(v: &Viewer, ok: Option<&str>) -> Self {
+        let lang = v.lang;
+        let notice = ok.and_then(|code| {
+            let (vi, en) = match code {
+                "created" => ("Đã thêm.", "Added."),
+                "saved" => ("Đã lưu thay đổi.", "Changes saved."),
+                "dissolved" => {
+                    ("Đã giải thể tổ; các thành viên đã rời tổ.", "Team dissolved; its members have left it.")
+                }
+                "deactivated" => ("Đã ngừng hoạt động.", "Deactivated."),
+                "left" => ("Thành viên đã rời tổ.", "The member has left the team."),
+                _ => return None,
+            };
+            Some(lang.t(vi, en).to_owned())
+        });
+        let path = v.path.split('?').next().unwrap_or("/");
+        let back =
+            serde_urlencoded::to_string([("", path)]).map(|x| x.trim_start_matches('=').to_owned()).unwrap_or_default();
+        Self { lang, user: v.user_name().to_owned(), csrf: v.csrf().to_owned(), demo: v.demo, back, notice }
+    }
+}
+
+/// Links between the pages of a long list.
+#[derive(Debug, Clone)]
+pub struct Pager {
+    pub page: i64,
+    pub pages: i64,
+    pub total: i64,
+    /// The list's URL with its other query parameters, ending in `?` or `&`.
+    pub base: String,
+}
+
+impl Pager {
+    pub fn new<T>(page: &store::Page<T>, path: &str, params: &[(&str, &str)]) -> Self {
+        let kept: Vec<(&str, &str)> = params.iter().copied().filter(|(_, v)| !v.is_empty()).collect();
+        let query = serde_urlencoded::to_string(&kept).unwrap_or_default();
+        let base = if query.is_empty() { format!("{path}?") } else { format!("{path}?{query}&") };
+        Self { page: page.page, pages: page.pages(), total: page.total, base }
+    }
+
+    pub fn link(&self, page: i64) -> String {
+        format!("{}page={page}", self.base)
+    }
+}
+
+/// The query of a list page: search text and page number.
+#[derive(Debug, Deserialize, Default)]
+pub struct ListQuery {
+    #[serde(default)]
+    pub q: String,
+    #[serde(default)]
+    pub page: Option<i64>,
+    #[serde(default)]
+    pub ok: Option<String>,
+    #[serde(default)]
+    pub all: Option<String>,
+    #[serde(default)]
+    pub unit: String,
+    #[serde(default)]
+    pub issue: String,
+    #[serde(default)]
+    pub without_team: Option<String>,
+}
+
+/// A form's field messages, looked up by name in templates.
+#[derive(Debug, Clone, Default)]
+pub struct Errors(pub FieldErrors);
+
+impl Errors {
+    pub fn get(&self, field: &str) -> &str {
+        self.0.get(field).unwrap_or("")
+    }
+
+    pub fn has(&self, field: &str) -> bool {
+        self.0.get(field).is_some()
+    }
+
+    /// Messages for fields the form does not show (a conflict on the whole record).
+    pub fn others(&self, shown: &[&str]) -> Vec<String> {
+        self.0.0.iter().filter(|e| !shown.contains(&e.field)).map(|e| e.message.clone()).collect()
+    }
+
+    pub fn any(&self) -> bool {
+        !self.0.is_empty()
+    }
+}
+
+/// Formats `yyyy-mm-dd` as `dd/mm/yyyy`; anything else is shown as it is.
+pub fn vn_date(iso: &str) -> String {
+    store::parse_iso(iso).map_or_else(|| iso.to_owned(), domain::input::format_date)
+}
+
+/// Formats an integer with dots between thousands (`7.440`).
+pub fn vn_number(n: i64) -> String {
+    let s = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, ch) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push('.');
+        }
+        out.push(ch);
+    }
+    if n < 0 { format!("-{out}") } else { out }
+}
+
+/// A redirect after a successful form, with the notice to show.
+pub fn done(to: &str, ok: &str) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let sep = if to.contains('?') { '&' } else { '?' };
+    axum::response::Redirect::to(&format!("{to}{sep}ok={ok}")).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_and_dates_the_vietnamese_way() {
+        assert_eq!(vn_number(7_440_000_000), "7.440.000.000");
+        assert_eq!(vn_number(85), "85");
+        assert_eq!(vn_number(1240), "1.240");
+        assert_eq!(vn_date("2024-08-28"), "28/08/2024");
+    }
+}

@@ -1,0 +1,253 @@
+//! Villages: the list, a village's page, creating, renaming and deactivating.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use domain::input::{TeamDraft, parse_village_name};
+use serde::Deserialize;
+use store::units::{self, Unit};
+use store::villages::{self, Village, VillageFilter};
+use store::{PageRequest, Scope};
+
+use super::{Chrome, Errors, ListQuery, Pager, done, vn_date};
+use crate::auth::Viewer;
+use crate::{AppError, AppState};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/villages", get(list).post(create))
+        .route("/villages/{id}", get(show).post(rename))
+        .route("/villages/{id}/deactivate", post(deactivate))
+}
+
+#[derive(Template)]
+#[template(path = "villages.html")]
+struct ListPage {
+    c: Chrome,
+    q: String,
+    unit: String,
+    without_team: bool,
+    rows: Vec<Village>,
+    pager: Pager,
+}
+
+async fn list(State(state): State<AppState>, v: Viewer, Query(q): Query<ListQuery>) -> Result<Html<String>, AppError> {
+    let scope = match q.unit.trim() {
+        "" => Scope::All,
+        code => Scope::All.narrow(&units::by_code(&state.db, code).await?.path),
+    };
+    let without_team = q.without_team.is_some();
+    let filter = VillageFilter { search: Some(q.q.clone()), include_inactive: q.all.is_some(), without_team };
+    let page = villages::list(&state.db, &scope, &filter, PageRequest::new(q.page.unwrap_or(1), 50)).await?;
+    let wt = if without_team { "1" } else { "" };
+    let pager = Pager::new(&page, "/villages", &[("q", &q.q), ("unit", &q.unit), ("without_team", wt)]);
+    let c = Chrome::new(&v, q.ok.as_deref());
+    Ok(Html(ListPage { c, q: q.q, unit: q.unit, without_team, rows: page.items, pager }.render()?))
+}
+
+#[derive(Template)]
+#[template(path = "village.html")]
+struct VillagePage {
+    c: Chrome,
+    village: Village,
+    trail: Vec<Unit>,
+    name: String,
+    errors: Errors,
+    team: TeamDraft,
+    team_errors: Errors,
+    end_errors: Errors,
+}
+
+impl VillagePage {
+    fn date(&self, d: &str) -> String {
+        vn_date(d)
+    }
+}
+
+struct VillageForms {
+    name: Option<String>,
+    errors: Errors,
+    team: TeamDraft,
+    team_errors: Errors,
+    end_errors: Errors,
+}
+
+impl Default for VillageForms {
+    fn default() -> Self {
+        Self {
+            name: None,
+            errors: Errors::default(),
+            team: TeamDraft::default(),
+            team_errors: Errors::default(),
+            end_errors: Errors::default(),
+        }
+    }
+}
+
+/// Renders a village's page, with a form's input and messages when one was refused.
+pub(super) async fn render_village(
+    state: &AppState,
+    v: &Viewer,
+    id: i64,
+    ok: Option<&str>,
+    forms: VillageFormsArg,
+) -> Result<Response, AppError> {
+    let village = villages::get(&state.db, &Scope::All, id).await?;
+    let commune = units::by_code(&state.db, &village.commune_code).await?;
+    let mut trail = units::ancestors(&state.db, &commune).await?;
+    trail.push(commune);
+    let f = forms.0;
+    let status = if f.errors.any() || f.team_errors.any() || f.end_errors.any() {
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        axum::http::StatusCode::OK
+    };
+    let page = VillagePage {
+        c: Chrome::new(v, ok),
+        name: f.name.unwrap_or_else(|| village.name.clone()),
+        village,
+        trail,
+        errors: f.errors,
+        team: f.team,
+        team_errors: f.team_errors,
+        end_errors: f.end_errors,
+    };
+    Ok((status, Html(page.render()?)).into_response())
+}
+
+/// The refused form, if any, to show again on a village's page.
+#[derive(Default)]
+pub(super) struct VillageFormsArg(VillageForms);
+
+impl VillageFormsArg {
+    pub(super) fn team(team: TeamDraft, errors: Errors) -> Self {
+        Self(VillageForms { team, team_errors: errors, ..VillageForms::default() })
+    }
+}
+
+async fn show(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path(id): Path<i64>,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, AppError> {
+    render_village(&state, &v, id, q.ok.as_deref(), VillageFormsArg::default()).await
+}
+
+#[derive(Deserialize)]
+struct CreateForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    commune_code: String,
+    #[serde(default)]
+    name: String,
+}
+
+async fn create(State(state): State<AppState>, v: Viewer, Form(f): Form<CreateForm>) -> Result<Response, AppError> {
+    v.check_csrf(&f.csrf)?;
+    let commune = units::by_code(&state.db, &f.commune_code).await?;
+    let result = match parse_village_name(&f.name) {
+        Ok(name) => villages::create(&state.db, &commune, &name).await.map_err(AppError::from),
+        Err(e) => Err(AppError::Invalid(e)),
+    };
+    match result {
+        Ok(id) => Ok(done(&format!("/villages/{id}"), "created")),
+        Err(e @ (AppError::Invalid(_) | AppError::Conflict { .. })) => {
+            let html =
+                super::units::render_unit(&state, &v, Some(commune), None, Errors(e.field_errors()), f.name).await?;
+            Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Deserialize)]
+struct RenameForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    name: String,
+}
+
+async fn rename(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path(id): Path<i64>,
+    Form(f): Form<RenameForm>,
+) -> Result<Response, AppError> {
+    v.check_csrf(&f.csrf)?;
+    let result = match parse_village_name(&f.name) {
+        Ok(name) => villages::rename(&state.db, &Scope::All, id, &name).await.map_err(AppError::from),
+        Err(e) => Err(AppError::Invalid(e)),
+    };
+    match result {
+        Ok(()) => Ok(done(&format!("/villages/{id}"), "saved")),
+        Err(e @ (AppError::Invalid(_) | AppError::Conflict { .. })) => {
+            let forms =
+                VillageForms { name: Some(f.name), errors: Errors(e.field_errors()), ..VillageForms::default() };
+            render_village(&state, &v, id, None, VillageFormsArg(forms)).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Deserialize)]
+struct EndForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    ended_on: String,
+    #[serde(default)]
+    confirm: Option<String>,
+}
+
+/// Parses the date of an ending form, and insists on its confirmation box.
+pub(super) fn end_date(date: &str, confirm: Option<&str>, field: &'static str) -> Result<time::Date, AppError> {
+    let mut errors = domain::input::FieldErrors::default();
+    let day = if date.trim().is_empty() {
+        Some(store::today())
+    } else {
+        match domain::input::parse_date(date) {
+            Ok(d) if d > store::today() => {
+                errors.push(field, "Ngày ở tương lai");
+                None
+            }
+            Ok(d) => Some(d),
+            Err(m) => {
+                errors.push(field, m);
+                None
+            }
+        }
+    };
+    if confirm.is_none() {
+        errors.push("confirm", "Hãy đánh dấu ô xác nhận trước khi thực hiện");
+    }
+    match day {
+        Some(d) if errors.is_empty() => Ok(d),
+        _ => Err(AppError::Invalid(errors)),
+    }
+}
+
+async fn deactivate(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path(id): Path<i64>,
+    Form(f): Form<EndForm>,
+) -> Result<Response, AppError> {
+    v.check_csrf(&f.csrf)?;
+    let result = match end_date(&f.ended_on, f.confirm.as_deref(), "ended_on") {
+        Ok(day) => villages::deactivate(&state.db, &Scope::All, id, day).await.map_err(AppError::from),
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(()) => Ok(done(&format!("/villages/{id}"), "deactivated")),
+        Err(e @ (AppError::Invalid(_) | AppError::Conflict { .. })) => {
+            let forms = VillageForms { end_errors: Errors(e.field_errors()), ..VillageForms::default() };
+            render_village(&state, &v, id, None, VillageFormsArg(forms)).await
+        }
+        Err(e) => Err(e),
+    }
+}
