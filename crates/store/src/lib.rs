@@ -49,6 +49,8 @@ mod error;
 pub mod people;
 mod scope;
 pub mod teams;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod units;
 pub mod users;
 pub mod villages;

@@ -1,0 +1,404 @@
+//! Property tests for the text, phone and citizen-ID rules.
+
+use std::cmp::Ordering;
+
+use congdongso_domain::cccd::PROVINCE_CODES;
+use congdongso_domain::phone::MOBILE_PREFIXES;
+use congdongso_domain::text::{ALPHABET, clean, fold, given_name, nfc, person_sort_key, sort_key};
+use congdongso_domain::{Cccd, CccdError, Gender, PhoneError, PhoneVn};
+use proptest::prelude::*;
+use proptest::sample::Index;
+use unicode_normalization::UnicodeNormalization;
+
+// ---------------------------------------------------------------------------------------------
+// Vietnamese text, generated together with the order it must sort in.
+
+/// grave, hook above, tilde, acute, dot below: the tones in collation order after "none".
+const TONE_MARKS: [char; 5] = ['\u{300}', '\u{309}', '\u{303}', '\u{301}', '\u{323}'];
+
+/// A word: tokens 0..10 are the digits, 10..43 the letters of `ALPHABET`; the flag is upper case.
+#[derive(Debug, Clone)]
+struct Word {
+    tokens: Vec<(usize, bool)>,
+    tone: usize,
+    tone_at: Index,
+}
+
+impl Word {
+    fn letter_positions(&self) -> Vec<usize> {
+        (0..self.tokens.len()).filter(|&i| self.tokens[i].0 >= 10).collect()
+    }
+
+    /// The tone actually written: none when the word has no letter to carry it.
+    fn effective_tone(&self) -> usize {
+        if self.letter_positions().is_empty() { 0 } else { self.tone }
+    }
+
+    fn render(&self, out: &mut String) {
+        let letters = self.letter_positions();
+        let mark_after = (!letters.is_empty() && self.tone > 0).then(|| letters[self.tone_at.index(letters.len())]);
+        for (i, &(t, upper)) in self.tokens.iter().enumerate() {
+            if t < 10 {
+                out.push(char::from(b'0' + u8::try_from(t).expect("digit")));
+            } else if upper {
+                out.extend(ALPHABET[t - 10].to_uppercase());
+            } else {
+                out.push(ALPHABET[t - 10]);
+            }
+            if mark_after == Some(i) {
+                out.push(TONE_MARKS[self.tone - 1]);
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Phrase {
+    words: Vec<Word>,
+    gaps: Vec<&'static str>,
+    nfd: bool,
+}
+
+impl Phrase {
+    fn text(&self) -> String {
+        let mut s = String::new();
+        s.push_str(self.gaps[0]);
+        for (i, w) in self.words.iter().enumerate() {
+            if i > 0 {
+                s.push_str(if self.gaps[i].is_empty() { " " } else { self.gaps[i] });
+            }
+            w.render(&mut s);
+        }
+        s.push_str(self.gaps[self.words.len()]);
+        if self.nfd { s.nfd().collect() } else { s.nfc().collect() }
+    }
+
+    /// The order the spec asks for, as a tuple: letters word by word, then tones, then case.
+    #[allow(clippy::type_complexity)]
+    fn reference(&self) -> (Vec<Vec<usize>>, Vec<usize>, Vec<bool>) {
+        let primary = self.words.iter().map(|w| w.tokens.iter().map(|t| t.0).collect()).collect();
+        let tones = self.words.iter().map(Word::effective_tone).collect();
+        let case = self.words.iter().flat_map(|w| w.tokens.iter().map(|&(t, upper)| t >= 10 && upper)).collect();
+        (primary, tones, case)
+    }
+}
+
+fn word(max_len: usize) -> impl Strategy<Value = Word> {
+    (
+        prop::collection::vec((prop_oneof![1 => 0usize..10, 6 => 10usize..43], any::<bool>()), 1..=max_len),
+        0usize..6,
+        any::<Index>(),
+    )
+        .prop_map(|(tokens, tone, tone_at)| Word { tokens, tone, tone_at })
+}
+
+fn phrase_with(max_words: usize, max_len: usize) -> impl Strategy<Value = Phrase> {
+    (1..=max_words).prop_flat_map(move |n| {
+        (
+            prop::collection::vec(word(max_len), n),
+            prop::collection::vec(prop::sample::select(vec![" ", " ", "  ", "\t", " \n ", ""]), n + 1),
+            any::<bool>(),
+        )
+            .prop_map(|(words, gaps, nfd)| Phrase { words, gaps, nfd })
+    })
+}
+
+fn phrase() -> impl Strategy<Value = Phrase> {
+    phrase_with(4, 6)
+}
+
+/// Short phrases over few letters, so that ties on a level happen often.
+fn small_phrase() -> impl Strategy<Value = Phrase> {
+    (1usize..=2).prop_flat_map(|n| {
+        let small_word = (
+            prop::collection::vec((prop::sample::select(vec![10usize, 11, 12, 15, 16, 34]), any::<bool>()), 1..=2),
+            0usize..6,
+            any::<Index>(),
+        )
+            .prop_map(|(tokens, tone, tone_at)| Word { tokens, tone, tone_at });
+        (prop::collection::vec(small_word, n), any::<bool>()).prop_map(move |(words, nfd)| Phrase {
+            gaps: vec![" "; words.len() + 1],
+            words,
+            nfd,
+        })
+    })
+}
+
+/// Anything, with a bias towards Vietnamese letters, combining marks and odd whitespace.
+fn messy_text() -> impl Strategy<Value = String> {
+    prop_oneof![
+        any::<String>(),
+        "[a-zA-Z0-9àáạảãâầấậẩẫăằắặẳẵèéẹẻẽêềếệểễìíịỉĩòóọỏõôồốộổỗơờớợởỡùúụủũưừứựửữỳýỵỷỹđĐðÐİß \t\n\u{a0}\u{300}-\u{323}.,()–-]{0,24}",
+    ]
+}
+
+fn levels(key: &str) -> Vec<&str> {
+    key.split('!').collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn sort_key_orders_like_the_reference(a in phrase(), b in phrase()) {
+        let (ta, tb) = (a.text(), b.text());
+        prop_assert_eq!(
+            sort_key(&ta).cmp(&sort_key(&tb)),
+            a.reference().cmp(&b.reference()),
+            "{:?} vs {:?}", ta, tb
+        );
+    }
+
+    #[test]
+    fn sort_key_orders_like_the_reference_with_ties(a in small_phrase(), b in small_phrase()) {
+        let (ta, tb) = (a.text(), b.text());
+        prop_assert_eq!(
+            sort_key(&ta).cmp(&sort_key(&tb)),
+            a.reference().cmp(&b.reference()),
+            "{:?} vs {:?}", ta, tb
+        );
+    }
+
+    #[test]
+    fn keys_are_printable_ascii(s in messy_text()) {
+        let key = sort_key(&s);
+        prop_assert!(key.bytes().all(|b| (0x21..=0x7E).contains(&b)), "{:?}", key);
+        prop_assert_eq!(levels(&key).len(), 3);
+        let person = person_sort_key(&s);
+        prop_assert!(person.bytes().all(|b| (0x20..=0x7E).contains(&b)), "{:?}", person);
+        prop_assert_eq!(person.bytes().filter(|&b| b == b' ').count(), 1);
+    }
+
+    #[test]
+    fn sort_key_is_deterministic_and_ignores_normal_form(s in messy_text()) {
+        let key = sort_key(&s);
+        prop_assert_eq!(&key, &sort_key(&s));
+        prop_assert_eq!(&key, &sort_key(&s.nfd().collect::<String>()));
+        prop_assert_eq!(&key, &sort_key(&s.nfc().collect::<String>()));
+        prop_assert_eq!(&key, &sort_key(&clean(&s)));
+        prop_assert_eq!(&key, &sort_key(&format!(" \t{s}\n ")));
+    }
+
+    #[test]
+    fn tone_placement_and_case_do_not_change_letters_or_tones(
+        p in phrase(),
+        moves in prop::collection::vec(any::<Index>(), 4),
+        flip in any::<bool>(),
+    ) {
+        // The same words with the tone on another letter, and with the case changed.
+        let mut q = p.clone();
+        for (w, at) in q.words.iter_mut().zip(moves) {
+            w.tone_at = at;
+            for t in &mut w.tokens {
+                t.1 = if flip { !t.1 } else { t.1 };
+            }
+        }
+        let (kp, kq) = (sort_key(&p.text()), sort_key(&q.text()));
+        prop_assert_eq!(&levels(&kp)[..2], &levels(&kq)[..2]);
+        if !flip {
+            prop_assert_eq!(&kp, &kq);
+        }
+        prop_assert_eq!(fold(&p.text()), fold(&q.text()));
+    }
+
+    #[test]
+    fn equal_primary_level_means_equal_fold(a in small_phrase(), b in small_phrase()) {
+        let (ta, tb) = (a.text(), b.text());
+        if levels(&sort_key(&ta))[0] == levels(&sort_key(&tb))[0] {
+            prop_assert_eq!(fold(&ta), fold(&tb));
+        }
+    }
+
+    #[test]
+    fn person_key_sorts_by_given_name_then_full_name(a in messy_text(), b in messy_text()) {
+        let expected = (sort_key(given_name(&a)), sort_key(&a))
+            .cmp(&(sort_key(given_name(&b)), sort_key(&b)));
+        prop_assert_eq!(person_sort_key(&a).cmp(&person_sort_key(&b)), expected);
+    }
+
+    #[test]
+    fn person_key_of_vietnamese_names(a in phrase_with(4, 4), b in phrase_with(4, 4)) {
+        let (ta, tb) = (a.text(), b.text());
+        let given = |p: &Phrase| {
+            let last = Phrase { words: vec![p.words[p.words.len() - 1].clone()], gaps: vec![""; 2], nfd: false };
+            last.reference()
+        };
+        let expected = (given(&a), a.reference()).cmp(&(given(&b), b.reference()));
+        prop_assert_eq!(person_sort_key(&ta).cmp(&person_sort_key(&tb)), expected, "{:?} vs {:?}", ta, tb);
+    }
+
+    #[test]
+    fn given_name_is_the_last_word(s in messy_text()) {
+        let g = given_name(&s);
+        prop_assert!(!g.chars().any(char::is_whitespace));
+        prop_assert!(s.trim_end().ends_with(g));
+        prop_assert_eq!(g.is_empty(), s.trim().is_empty());
+    }
+
+    #[test]
+    fn clean_and_fold_are_idempotent(s in messy_text()) {
+        let c = clean(&s);
+        prop_assert_eq!(&clean(&c), &c);
+        prop_assert_eq!(&nfc(&c), &c);
+        prop_assert!(!c.starts_with(' ') && !c.ends_with(' ') && !c.contains("  "));
+        let f = fold(&s);
+        prop_assert_eq!(&fold(&f), &f);
+        prop_assert_eq!(&fold(&c), &f);
+    }
+
+    #[test]
+    fn fold_of_vietnamese_is_plain_lowercase_ascii(p in phrase()) {
+        let f = fold(&p.text());
+        prop_assert!(f.bytes().all(|b| b == b' ' || b.is_ascii_lowercase() || b.is_ascii_digit()), "{:?}", f);
+        prop_assert_eq!(f.split(' ').count(), p.words.len());
+        prop_assert_eq!(&fold(&p.text().to_uppercase()), &f);
+    }
+}
+
+#[test]
+fn reference_examples() {
+    let mut names = ["Dũng", "Đào", "Bình", "Âu", "Ăn", "Ánh", "Anh", "An"];
+    names.sort_by_key(|n| sort_key(n));
+    assert_eq!(names, ["An", "Anh", "Ánh", "Ăn", "Âu", "Bình", "Dũng", "Đào"]);
+    let mut people = ["Lê Văn Bình", "Trần Thị An", "Nguyễn Văn An"];
+    people.sort_by_key(|n| person_sort_key(n));
+    assert_eq!(people, ["Nguyễn Văn An", "Trần Thị An", "Lê Văn Bình"]);
+    assert_eq!(sort_key("Hoà").cmp(&sort_key("Hòa")), Ordering::Equal);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Phones.
+
+fn mobile() -> impl Strategy<Value = (String, String)> {
+    (prop::sample::select(MOBILE_PREFIXES.to_vec()), "[0-9]{7}").prop_map(|(p, rest)| (p.to_owned(), rest))
+}
+
+proptest! {
+    #[test]
+    fn every_accepted_form_round_trips((prefix, rest) in mobile()) {
+        let stored = format!("0{prefix}{rest}");
+        let nine = format!("{prefix}{rest}");
+        let (a, b, c) = (&stored[..4], &stored[4..7], &stored[7..]);
+        let forms = [
+            stored.clone(),
+            format!("{a} {b} {c}"),
+            format!("{a}.{b}.{c}"),
+            format!("{a}-{b}-{c}"),
+            format!("+84{nine}"),
+            format!("+84 {} {} {}", &nine[..3], &nine[3..6], &nine[6..]),
+            format!("84{nine}"),
+            format!("(+84) {} {} {}", &nine[..3], &nine[3..6], &nine[6..]),
+            format!("(+84) {}.{}.{}", &nine[..3], &nine[3..6], &nine[6..]),
+            nine.clone(),
+            format!("  {stored}\u{a0}"),
+        ];
+        for form in &forms {
+            let phone = PhoneVn::parse(form);
+            prop_assert_eq!(phone.as_ref().map(PhoneVn::as_str), Ok(stored.as_str()), "{:?}", form);
+        }
+        let phone = PhoneVn::parse(&stored).expect("valid");
+        prop_assert_eq!(phone.to_string(), stored.clone());
+        prop_assert_eq!(phone.display(), format!("{a} {b} {c}"));
+        prop_assert_eq!(phone.masked(), format!("{a} *** {c}"));
+        prop_assert_eq!(PhoneVn::parse(&phone.display()), Ok(phone.clone()));
+        prop_assert_eq!(stored.parse::<PhoneVn>(), Ok(phone.clone()));
+        prop_assert_eq!(PhoneVn::try_from(stored.as_str()), Ok(phone));
+    }
+
+    #[test]
+    fn landlines_are_refused_as_landlines(area in "2[0-9]{1,2}", rest in "[0-9]{7,8}") {
+        let s = format!("0{area} {rest}");
+        prop_assert_eq!(PhoneVn::parse(&s), Err(PhoneError::Landline));
+    }
+
+    #[test]
+    fn anything_parsed_is_a_mobile_number(s in "[+0-9 .()a-]{0,16}|\\PC{0,12}") {
+        if let Ok(phone) = PhoneVn::parse(&s) {
+            let d = phone.as_str();
+            prop_assert_eq!(d.len(), 10);
+            prop_assert!(d.starts_with('0') && d.bytes().all(|b| b.is_ascii_digit()));
+            prop_assert!(MOBILE_PREFIXES.contains(&&d[1..3]));
+            prop_assert_eq!(PhoneVn::parse(d), Ok(phone.clone()));
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Citizen IDs.
+
+fn gender() -> impl Strategy<Value = Gender> {
+    prop::sample::select(Gender::ALL.to_vec())
+}
+
+fn opposite(g: Gender) -> Gender {
+    match g {
+        Gender::Male => Gender::Female,
+        Gender::Female => Gender::Male,
+    }
+}
+
+fn make_cccd(province: &str, gender: Gender, year: i32, serial: &str) -> String {
+    let century_digit = match year.div_euclid(100) {
+        18 => 8,
+        19 => 0,
+        20 => 2,
+        21 => 4,
+        _ => 6,
+    } + i32::from(gender == Gender::Female);
+    format!("0{province}{century_digit}{:02}{serial}", year.rem_euclid(100))
+}
+
+proptest! {
+    #[test]
+    fn generated_cccd_parses_with_its_gender_and_year(
+        province in prop::sample::select(PROVINCE_CODES.to_vec()),
+        g in gender(),
+        year in 1900i32..2100,
+        serial in "[0-9]{6}",
+    ) {
+        let s = make_cccd(province, g, year, &serial);
+        let cccd = Cccd::parse(&s, Some(g), Some(year));
+        prop_assert!(cccd.is_ok(), "{:?}: {:?}", s, cccd);
+        let cccd = cccd.expect("checked");
+        prop_assert_eq!(cccd.as_str(), s.as_str());
+        prop_assert_eq!(cccd.gender(), g);
+        prop_assert_eq!(cccd.birth_year_hint(), year);
+        prop_assert_eq!(cccd.to_string(), s.clone());
+        prop_assert_eq!(cccd.masked(), format!("{}******{}", &s[..3], &s[9..]));
+        let spaced = format!("{} {} {}.{}-{}", &s[..3], &s[3..4], &s[4..6], &s[6..9], &s[9..]);
+        prop_assert_eq!(Cccd::parse(&spaced, Some(g), Some(year)), Ok(cccd));
+
+        prop_assert_eq!(
+            Cccd::parse(&s, Some(opposite(g)), Some(year)),
+            Err(CccdError::GenderMismatch { encoded: g, declared: opposite(g) })
+        );
+        prop_assert_eq!(
+            Cccd::parse(&s, Some(g), Some(year + 100)),
+            Err(CccdError::CenturyMismatch { declared: year + 100, century_start: year / 100 * 100 })
+        );
+        let other = if year % 100 == 99 { year - 1 } else { year + 1 };
+        prop_assert_eq!(
+            Cccd::parse(&s, None, Some(other)),
+            Err(CccdError::YearMismatch { declared: other, encoded: year })
+        );
+    }
+
+    #[test]
+    fn unknown_provinces_are_refused(p in 0u32..1000, rest in "[0-9]{9}") {
+        let prefix = format!("{p:03}");
+        let s = format!("{prefix}{rest}");
+        let known = prefix.starts_with('0') && PROVINCE_CODES.contains(&&prefix[1..]);
+        match Cccd::parse(&s, None, None) {
+            Ok(_) => prop_assert!(known),
+            Err(e) => {
+                prop_assert!(!known);
+                prop_assert_eq!(e, CccdError::UnknownProvince { prefix });
+            }
+        }
+    }
+
+    #[test]
+    fn wrong_lengths_are_refused(s in "[0-9]{0,11}|[0-9]{13,20}") {
+        prop_assert_eq!(Cccd::parse(&s, None, None), Err(CccdError::WrongLength { digits: s.len() }));
+    }
+}

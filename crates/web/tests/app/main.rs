@@ -1,0 +1,8 @@
+//! Integration tests of the web crate: pages and API through the router, on SQLite and
+//! PostgreSQL (see `store::testing`).
+
+mod common;
+
+mod api;
+mod browser;
+mod pages;
