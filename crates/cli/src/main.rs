@@ -180,8 +180,14 @@ async fn main() -> ExitCode {
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            let msg: Vec<String> = e.chain().map(ToString::to_string).collect();
-            eprintln!("lỗi: {}", msg.join(": "));
+            // One line: each cause once (a store error's text already holds its driver's).
+            let mut parts: Vec<String> = Vec::new();
+            for cause in e.chain().map(ToString::to_string) {
+                if !parts.iter().any(|p| p.contains(&cause)) {
+                    parts.push(cause);
+                }
+            }
+            eprintln!("lỗi: {}", parts.join(": ").replace('\n', " "));
             ExitCode::FAILURE
         }
     }

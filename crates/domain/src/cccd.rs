@@ -115,7 +115,7 @@ impl Cccd {
     /// The gender encoded in the 4th digit (even: male, odd: female).
     #[must_use]
     pub fn gender(&self) -> Gender {
-        if self.digit(3) % 2 == 0 { Gender::Male } else { Gender::Female }
+        if self.digit(3).is_multiple_of(2) { Gender::Male } else { Gender::Female }
     }
 
     /// The birth year encoded in digits 4–6 (century and last two digits).

@@ -23,7 +23,7 @@
 //!
 //! | unit                                     | bytes                                   |
 //! |------------------------------------------|-----------------------------------------|
-//! | ASCII punctuation `!"#…/:;…@[\…` `` ` `` `{|}~` | `0x23..=0x42`, in ASCII order      |
+//! | ASCII punctuation (`!`…`/`, `:`…`@`, `[`…`` ` ``, `{`…`~`) | `0x23..=0x42`, in ASCII order |
 //! | any other non-letter (e.g. `–`, `“`)     | `0x43` + 6 upper-case hex digits of the code point |
 //! | digit `0`–`9`                            | `0x44..=0x4D`                           |
 //! | letter of [`ALPHABET`] `a ă â b … z`     | `0x4E..=0x6E`, in Vietnamese order      |
@@ -53,6 +53,8 @@
 //! A [`person_sort_key`] is `sort_key(given name) 0x20 sort_key(full name)`; `0x20` never occurs
 //! inside a [`sort_key`] and is lower than every byte in one, so people sort by given name and
 //! then by full name.
+
+use std::fmt::Write as _;
 
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
@@ -250,7 +252,8 @@ impl Unit {
             primary.push(char::from(ASCII_PUNCT_BASE + index));
         } else {
             primary.push(if lower.is_alphabetic() { OTHER_LETTER } else { OTHER_SYMBOL });
-            primary.push_str(&format!("{:06X}", u32::from(lower)));
+            // Writing to a String cannot fail.
+            let _ = write!(primary, "{:06X}", u32::from(lower));
         }
         tertiary.push(if upper { CASE_UPPER } else { CASE_LOWER });
     }

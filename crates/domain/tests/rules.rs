@@ -2,10 +2,10 @@
 
 use std::cmp::Ordering;
 
-use congdongso_domain::cccd::PROVINCE_CODES;
-use congdongso_domain::phone::MOBILE_PREFIXES;
-use congdongso_domain::text::{ALPHABET, clean, fold, given_name, nfc, person_sort_key, sort_key};
-use congdongso_domain::{Cccd, CccdError, Gender, PhoneError, PhoneVn};
+use domain::cccd::PROVINCE_CODES;
+use domain::phone::MOBILE_PREFIXES;
+use domain::text::{ALPHABET, clean, fold, given_name, nfc, person_sort_key, sort_key};
+use domain::{Cccd, CccdError, Gender, PhoneError, PhoneVn};
 use proptest::prelude::*;
 use proptest::sample::Index;
 use unicode_normalization::UnicodeNormalization;
@@ -160,6 +160,28 @@ proptest! {
     }
 
     #[test]
+    fn same_letters_sort_by_tones_then_case(
+        p in phrase(),
+        tones in prop::collection::vec((0usize..6, 0usize..6), 4),
+        cases in prop::collection::vec(any::<bool>(), 24),
+    ) {
+        // Two phrases with the same letters: the tones decide, word by word, then the case.
+        let (mut a, mut b) = (p.clone(), p);
+        for ((wa, wb), &(ta, tb)) in a.words.iter_mut().zip(&mut b.words).zip(&tones) {
+            (wa.tone, wb.tone) = (ta, tb);
+        }
+        for (t, &upper) in b.words.iter_mut().flat_map(|w| w.tokens.iter_mut()).zip(&cases) {
+            t.1 = upper;
+        }
+        let (ta, tb) = (a.text(), b.text());
+        prop_assert_eq!(
+            sort_key(&ta).cmp(&sort_key(&tb)),
+            a.reference().cmp(&b.reference()),
+            "{:?} vs {:?}", ta, tb
+        );
+    }
+
+    #[test]
     fn keys_are_printable_ascii(s in messy_text()) {
         let key = sort_key(&s);
         prop_assert!(key.bytes().all(|b| (0x21..=0x7E).contains(&b)), "{:?}", key);
@@ -257,6 +279,10 @@ proptest! {
 
 #[test]
 fn reference_examples() {
+    assert_eq!(ALPHABET.iter().collect::<String>(), "aăâbcdđeêfghijklmnoôơpqrstuưvwxyz");
+    let mut tones = ["mạ", "má", "mã", "mả", "mà", "ma"];
+    tones.sort_by_key(|n| sort_key(n));
+    assert_eq!(tones, ["ma", "mà", "mả", "mã", "má", "mạ"]);
     let mut names = ["Dũng", "Đào", "Bình", "Âu", "Ăn", "Ánh", "Anh", "An"];
     names.sort_by_key(|n| sort_key(n));
     assert_eq!(names, ["An", "Anh", "Ánh", "Ăn", "Âu", "Bình", "Dũng", "Đào"]);

@@ -22,22 +22,27 @@ macro_rules! on_db {
     };
 }
 
-/// Runs `$body` inside one transaction, committed when the body succeeds and rolled back when
-/// it returns an error with `?`.
+/// Runs `$body` (an expression giving `Result<T, StoreError>`) inside one transaction: committed
+/// when it gives `Ok`, rolled back when it gives `Err` (including through `?` inside it). The
+/// whole macro gives the body's result.
 macro_rules! in_tx {
     ($db:expr, |$tx:ident| $body:expr) => {
         match $db {
             $crate::Db::Sqlite(pool) => {
                 let mut $tx = pool.begin().await?;
-                let out = $body;
-                $tx.commit().await?;
-                out
+                let out = async { $body }.await;
+                match out {
+                    Ok(v) => $tx.commit().await.map(|()| v).map_err($crate::StoreError::from),
+                    Err(e) => Err(e),
+                }
             }
             $crate::Db::Postgres(pool) => {
                 let mut $tx = pool.begin().await?;
-                let out = $body;
-                $tx.commit().await?;
-                out
+                let out = async { $body }.await;
+                match out {
+                    Ok(v) => $tx.commit().await.map(|()| v).map_err($crate::StoreError::from),
+                    Err(e) => Err(e),
+                }
             }
         }
     };
