@@ -188,6 +188,14 @@ fn stamp_after(d: time::Duration) -> String {
     t.replace_nanosecond(0).unwrap_or(t).format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
 }
 
+#[derive(sqlx::FromRow)]
+struct SessionRow {
+    #[sqlx(flatten)]
+    user: User,
+    csrf_token: String,
+    last_seen_at: String,
+}
+
 /// Opens a session for a user; returns the secret token for the cookie (only its hash is
 /// stored).
 ///
@@ -225,9 +233,9 @@ pub async fn session(db: &Db, token: &str) -> Result<Option<Session>, StoreError
     let sql = "select u.user_id, u.login, u.display_name, u.role, u.status, u.created_at, s.csrf_token, s.last_seen_at \
                from user_session s join app_user u on u.user_id = s.user_id \
                where s.token_hash = $1 and s.expires_at > $2 and u.status = 'active'";
-    let row: Option<(i64, String, String, String, String, String, String, String)> =
+    let row: Option<SessionRow> =
         on_db!(db, |pool| sqlx::query_as(sql).bind(&hash).bind(&stamp).fetch_optional(pool).await)?;
-    let Some((user_id, login, display_name, role, status, created_at, csrf_token, last_seen)) = row else {
+    let Some(SessionRow { user, csrf_token, last_seen_at: last_seen }) = row else {
         return Ok(None);
     };
     // Refresh at most once a minute, so that a page full of requests writes once.
@@ -242,7 +250,7 @@ pub async fn session(db: &Db, token: &str) -> Result<Option<Session>, StoreError
             .await
             .map(|r| r.rows_affected()))?;
     }
-    Ok(Some(Session { user: User { user_id, login, display_name, role, status, created_at }, csrf_token }))
+    Ok(Some(Session { user, csrf_token }))
 }
 
 /// Ends the session behind a token.

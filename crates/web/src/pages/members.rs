@@ -76,6 +76,11 @@ struct PersonPage {
 }
 
 impl PersonPage {
+    /// Whether a stored code is the option's (for `selected` and `checked`).
+    fn same(&self, stored: &str, code: &str) -> bool {
+        stored == code
+    }
+
     fn date(&self, d: &str) -> String {
         vn_date(d)
     }

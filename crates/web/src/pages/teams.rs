@@ -233,6 +233,11 @@ pub(super) struct MemberForm {
 }
 
 impl MemberForm {
+    /// Whether a stored code is the option's (for `selected` and `checked`).
+    fn same(&self, stored: &str, code: &str) -> bool {
+        stored == code
+    }
+
     fn genders(&self) -> Vec<(&'static str, &'static str)> {
         Gender::ALL
             .iter()

@@ -58,32 +58,27 @@ struct VillagePage {
     team: TeamDraft,
     team_errors: Errors,
     end_errors: Errors,
+    /// The health issues of the village's active team.
+    issues: Vec<domain::HealthIssue>,
 }
 
 impl VillagePage {
     fn date(&self, d: &str) -> String {
         vn_date(d)
     }
+
+    fn issue_label(&self, i: &domain::HealthIssue) -> &'static str {
+        self.c.lang.t(i.label(), i.label_en())
+    }
 }
 
+#[derive(Default)]
 struct VillageForms {
     name: Option<String>,
     errors: Errors,
     team: TeamDraft,
     team_errors: Errors,
     end_errors: Errors,
-}
-
-impl Default for VillageForms {
-    fn default() -> Self {
-        Self {
-            name: None,
-            errors: Errors::default(),
-            team: TeamDraft::default(),
-            team_errors: Errors::default(),
-            end_errors: Errors::default(),
-        }
-    }
 }
 
 /// Renders a village's page, with a form's input and messages when one was refused.
@@ -98,6 +93,10 @@ pub(super) async fn render_village(
     let commune = units::by_code(&state.db, &village.commune_code).await?;
     let mut trail = units::ancestors(&state.db, &commune).await?;
     trail.push(commune);
+    let issues = match village.team_id {
+        Some(team) => store::teams::get(&state.db, &Scope::All, team).await?.issues(),
+        None => Vec::new(),
+    };
     let f = forms.0;
     let status = if f.errors.any() || f.team_errors.any() || f.end_errors.any() {
         axum::http::StatusCode::UNPROCESSABLE_ENTITY
@@ -113,6 +112,7 @@ pub(super) async fn render_village(
         team: f.team,
         team_errors: f.team_errors,
         end_errors: f.end_errors,
+        issues,
     };
     Ok((status, Html(page.render()?)).into_response())
 }
