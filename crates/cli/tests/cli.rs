@@ -168,7 +168,11 @@ fn errors_are_one_line_and_non_zero() {
     assert!(stderr(&o).starts_with("lỗi: không mở được tệp SQLite"), "{}", stderr(&o));
     let o = bin().args(["teams", "show", "not-a-number"]).output().expect("runs");
     assert_eq!(o.status.code(), Some(2), "bad arguments");
-    assert!(!stderr(&o).contains("panicked"));
+    assert_eq!(stderr(&o).trim_end().lines().count(), 1, "one line: {}", stderr(&o));
+    assert!(stderr(&o).starts_with("lỗi: "));
+    let o = bin().args(["teams", "list", "--format", "xml"]).output().expect("runs");
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(stderr(&o).trim_end().lines().count(), 1, "one line: {}", stderr(&o));
 }
 
 #[test]
