@@ -250,6 +250,25 @@ fn migrator<'a>(list: impl Iterator<Item = (i64, &'a str, &'static str)>) -> Mig
     )
 }
 
+/// A `LIKE` pattern that finds `text` anywhere, with `%`, `_` and `\` in it taken literally
+/// (queries say `escape '\'`). Empty text gives an empty pattern, which queries read as "no
+/// filter".
+pub(crate) fn contains_pattern(text: &str) -> String {
+    if text.is_empty() {
+        return String::new();
+    }
+    let mut p = String::with_capacity(text.len() + 2);
+    p.push('%');
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(c);
+    }
+    p.push('%');
+    p
+}
+
 /// The first line of a database error, without the driver's internals.
 fn short(e: &sqlx::Error) -> String {
     e.to_string().lines().next().unwrap_or_default().to_owned()
@@ -274,9 +293,36 @@ pub fn iso(d: time::Date) -> String {
     format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
 }
 
+/// A stored `yyyy-mm-dd` as a person reads it, `dd/mm/yyyy`.
+#[must_use]
+pub fn display_date(stored: &str) -> String {
+    parse_iso(stored).map_or_else(|| stored.to_owned(), domain::input::format_date)
+}
+
 /// Parses a stored `yyyy-mm-dd`.
 #[must_use]
 pub fn parse_iso(s: &str) -> Option<time::Date> {
     let fmt = time::macros::format_description!("[year]-[month]-[day]");
     time::Date::parse(s, &fmt).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn like_patterns_take_wildcards_literally() {
+        assert_eq!(contains_pattern(""), "");
+        assert_eq!(contains_pattern("an"), "%an%");
+        assert_eq!(contains_pattern("50%_x\\"), "%50\\%\\_x\\\\%");
+    }
+
+    #[test]
+    fn dates_are_stored_iso_and_shown_vietnamese() {
+        let d = time::macros::date!(2024 - 08 - 28);
+        assert_eq!(iso(d), "2024-08-28");
+        assert_eq!(parse_iso("2024-08-28"), Some(d));
+        assert_eq!(display_date("2024-08-28"), "28/08/2024");
+        assert_eq!(display_date("?"), "?");
+    }
 }

@@ -75,12 +75,12 @@ pub async fn list(
     let raw = filter.search.as_deref().unwrap_or_default().trim();
     let folded = text::fold(raw);
     let digits: String = raw.chars().filter(char::is_ascii_digit).collect();
-    let search = if folded.is_empty() { String::new() } else { format!("%{folded}%") };
+    let search = crate::contains_pattern(&folded);
     // A search made of digits (and separators) looks in phones and CCCDs too.
     let number = if !digits.is_empty() && raw.chars().all(|c| c.is_ascii_digit() || " .-+".contains(c)) {
         let local =
             digits.strip_prefix("84").filter(|_| raw.starts_with('+')).map_or(digits.clone(), |d| format!("0{d}"));
-        format!("%{local}%")
+        crate::contains_pattern(&local)
     } else {
         String::new()
     };
@@ -88,7 +88,7 @@ pub async fn list(
     // The "active only" flag is bound after the scope's values.
     let active_at = 3 + values.len();
     let where_ = format!(
-        "where {cond} and ($1 = '' or p.search_text like $1 or ($2 <> '' and (p.phone like $2 or p.cccd like $2))) \
+        "where {cond} and ($1 = '' or p.search_text like $1 escape '\\' or ($2 <> '' and (p.phone like $2 escape '\\' or p.cccd like $2 escape '\\'))) \
          and (${active_at} = '' or m.membership_id is not null)"
     );
     let count_sql = format!(
@@ -261,6 +261,10 @@ async fn cccd_clash(db: &Db, person: &PersonInput, except: Option<i64>) -> Resul
     if let Some(c) = &person.cccd
         && let Some((pid, name)) = cccd_holder(db, c.as_str(), except).await?
     {
+        if except.is_some() {
+            // Editing someone: the number is simply someone else's.
+            return Err(StoreError::conflict("cccd", format!("Số CCCD này đã được khai cho {name}")));
+        }
         let active: Option<ActiveIn> =
             on_db!(db, |pool| sqlx::query_as(ACTIVE_IN).bind(pid).fetch_optional(pool).await)?;
         return Err(match active {

@@ -86,7 +86,7 @@ pub async fn list(db: &Db, scope: &Scope, filter: &TeamFilter, page: PageRequest
         .as_deref()
         .map(text::fold)
         .filter(|s| !s.is_empty())
-        .map(|s| format!("%{s}%"))
+        .map(|s| crate::contains_pattern(&s))
         .unwrap_or_default();
     let status = if filter.include_dissolved { "" } else { "active" };
     let issue = match filter.issue {
@@ -99,7 +99,7 @@ pub async fn list(db: &Db, scope: &Scope, filter: &TeamFilter, page: PageRequest
     };
     let issue = if issue.is_empty() { issue } else { format!("{issue} and t.status = 'active'") };
     let where_ = format!(
-        "where {cond} and ($1 = '' or t.search_text like $1 or v.search_text like $1 or c.search_text like $1) \
+        "where {cond} and ($1 = '' or t.search_text like $1 escape '\\' or v.search_text like $1 escape '\\' or c.search_text like $1 escape '\\') \
          and ($2 = '' or t.status = $2){issue}"
     );
     let base = select();
@@ -196,6 +196,17 @@ pub async fn update(db: &Db, scope: &Scope, id: i64, input: &TeamInput) -> Resul
     if team.dissolved_on.as_deref().is_some_and(|d| d < established.as_str()) {
         return Err(StoreError::invalid("established_on", "Ngày thành lập sau ngày giải thể"));
     }
+    let (first_joined,): (Option<String>,) =
+        on_db!(db, |pool| sqlx::query_as("select min(joined_on) from membership where team_id = $1")
+            .bind(id)
+            .fetch_one(pool)
+            .await)?;
+    if let Some(first) = first_joined.filter(|f| f.as_str() < established.as_str()) {
+        return Err(StoreError::invalid(
+            "established_on",
+            format!("Ngày thành lập sau ngày có thành viên vào tổ ({})", crate::display_date(&first)),
+        ));
+    }
     let stamp = now();
     in_tx!(db, |tx| {
         sqlx::query(
@@ -228,6 +239,18 @@ pub async fn dissolve(db: &Db, scope: &Scope, id: i64, on: time::Date) -> Result
     let day = iso(on);
     if day < team.established_on {
         return Err(StoreError::invalid("dissolved_on", "Ngày giải thể trước ngày thành lập"));
+    }
+    let (last_joined,): (Option<String>,) = on_db!(db, |pool| sqlx::query_as(
+        "select max(joined_on) from membership where team_id = $1 and left_on is null"
+    )
+    .bind(id)
+    .fetch_one(pool)
+    .await)?;
+    if let Some(last) = last_joined.filter(|l| l.as_str() > day.as_str()) {
+        return Err(StoreError::invalid(
+            "dissolved_on",
+            format!("Ngày giải thể trước ngày một thành viên vào tổ ({})", crate::display_date(&last)),
+        ));
     }
     let stamp = now();
     in_tx!(db, |tx| {

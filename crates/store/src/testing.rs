@@ -121,7 +121,7 @@ impl Drop for TestDb {
 
 /// Writes one test body twice: `sqlite` and `postgres`, each on a fresh database.
 ///
-/// ```ignore
+/// ```text
 /// both_databases!(a_village_is_created, |db| async move { … });
 /// ```
 #[macro_export]

@@ -150,10 +150,11 @@ pub async fn list(db: &Db, scope: &Scope, level: Option<Level>, search: Option<&
     let (cond, values) = scope.condition("path", 3);
     let sql = format!(
         "select {COLUMNS} from unit where valid_to is null and {cond} \
-         and ($1 = '' or level = $1) and ($2 = '' or search_text like $2) order by path"
+         and ($1 = '' or level = $1) and ($2 = '' or search_text like $2 escape '\\') order by path"
     );
     let level = level.map(Level::code).unwrap_or_default();
-    let search = search.map(text::fold).filter(|s| !s.is_empty()).map(|s| format!("%{s}%")).unwrap_or_default();
+    let search =
+        search.map(text::fold).filter(|s| !s.is_empty()).map(|s| crate::contains_pattern(&s)).unwrap_or_default();
     Ok(on_db!(db, |pool| {
         let mut q = sqlx::query_as(AssertSqlSafe(sql.as_str())).bind(level).bind(&search);
         for v in &values {

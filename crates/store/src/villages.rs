@@ -53,12 +53,12 @@ pub async fn list(
         .as_deref()
         .map(text::fold)
         .filter(|s| !s.is_empty())
-        .map(|s| format!("%{s}%"))
+        .map(|s| crate::contains_pattern(&s))
         .unwrap_or_default();
     let status = if filter.include_inactive { "" } else { "active" };
     let no_team = if filter.without_team { "yes" } else { "" };
     let where_ = format!(
-        "where {cond} and ($1 = '' or v.search_text like $1 or c.search_text like $1) and ($2 = '' or v.status = $2) \
+        "where {cond} and ($1 = '' or v.search_text like $1 escape '\\' or c.search_text like $1 escape '\\') and ($2 = '' or v.status = $2) \
          and ($3 = '' or t.team_id is null)"
     );
     let count_sql = format!(
@@ -110,8 +110,8 @@ fn check_commune(commune: &Unit) -> Result<(), StoreError> {
     Ok(())
 }
 
-fn duplicate_name(name: &str, commune: &str) -> StoreError {
-    StoreError::conflict("name", format!("{commune} đã có thôn / tổ dân phố tên “{name}”"))
+fn duplicate_name(existing: &str, commune: &str) -> StoreError {
+    StoreError::conflict("name", format!("{commune} đã có thôn / tổ dân phố tên “{existing}”"))
 }
 
 /// Creates a village in a commune. The name must be new in that commune.
@@ -125,15 +125,14 @@ pub async fn create(db: &Db, commune: &Unit, name: &str) -> Result<i64, StoreErr
     let folded = text::fold(&name);
     let stamp = now();
     let result: Result<i64, StoreError> = in_tx!(db, |tx| {
-        let (clash,): (i64,) = sqlx::query_as(
-            "select count(*) from village where commune_id = $1 and search_text = $2 and status = 'active'",
-        )
-        .bind(commune.unit_id)
-        .bind(&folded)
-        .fetch_one(&mut *tx)
-        .await?;
-        if clash > 0 {
-            return Err(duplicate_name(&name, &commune.name));
+        let clash: Option<(String,)> =
+            sqlx::query_as("select name from village where commune_id = $1 and search_text = $2 and status = 'active'")
+                .bind(commune.unit_id)
+                .bind(&folded)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if let Some((existing,)) = clash {
+            return Err(duplicate_name(&existing, &commune.name));
         }
         let (id,): (i64,) = sqlx::query_as(
             "insert into village (commune_id, name, search_text, sort_key, status, created_at, updated_at) \
@@ -161,16 +160,16 @@ pub async fn rename(db: &Db, scope: &Scope, id: i64, name: &str) -> Result<(), S
     let folded = text::fold(&name);
     let stamp = now();
     let result: Result<(), StoreError> = in_tx!(db, |tx| {
-        let (clash,): (i64,) = sqlx::query_as(
-            "select count(*) from village where commune_id = (select commune_id from village where village_id = $1) \
+        let clash: Option<(String,)> = sqlx::query_as(
+            "select name from village where commune_id = (select commune_id from village where village_id = $1) \
              and search_text = $2 and status = 'active' and village_id <> $1",
         )
         .bind(id)
         .bind(&folded)
-        .fetch_one(&mut *tx)
+        .fetch_optional(&mut *tx)
         .await?;
-        if clash > 0 {
-            return Err(duplicate_name(&name, &village.commune));
+        if let Some((existing,)) = clash {
+            return Err(duplicate_name(&existing, &village.commune));
         }
         sqlx::query(
             "update village set name = $2, search_text = $3, sort_key = $4, updated_at = $5 where village_id = $1",

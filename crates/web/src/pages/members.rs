@@ -2,7 +2,7 @@
 //! position, and leaving a team.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
@@ -15,7 +15,7 @@ use store::{PageRequest, Scope};
 
 use super::teams::MemberForm;
 use super::villages::end_date;
-use super::{Chrome, Errors, ListQuery, Pager, done, vn_date};
+use super::{Chrome, Errors, Id, ListQuery, Pager, done, vn_date};
 use crate::auth::Viewer;
 use crate::{AppError, AppState};
 
@@ -139,7 +139,7 @@ async fn render_person(
 async fn show(
     State(state): State<AppState>,
     v: Viewer,
-    Path(id): Path<i64>,
+    Id(id): Id,
     Query(q): Query<ListQuery>,
 ) -> Result<Response, AppError> {
     render_person(&state, &v, id, q.ok.as_deref(), Errors::default()).await
@@ -174,7 +174,7 @@ fn edit_form(v: &Viewer, id: i64, person: PersonDraft, errors: Errors) -> Member
     }
 }
 
-async fn edit(State(state): State<AppState>, v: Viewer, Path(id): Path<i64>) -> Result<Html<String>, AppError> {
+async fn edit(State(state): State<AppState>, v: Viewer, Id(id): Id) -> Result<Html<String>, AppError> {
     let p = people::get(&state.db, &Scope::All, id).await?;
     Ok(Html(edit_form(&v, id, draft_of(&p), Errors::default()).render()?))
 }
@@ -190,7 +190,7 @@ struct PersonForm {
 async fn update(
     State(state): State<AppState>,
     v: Viewer,
-    Path(id): Path<i64>,
+    Id(id): Id,
     Form(f): Form<PersonForm>,
 ) -> Result<Response, AppError> {
     v.check_csrf(&f.csrf)?;
@@ -223,7 +223,7 @@ struct RoleForm {
 async fn update_membership(
     State(state): State<AppState>,
     v: Viewer,
-    Path(id): Path<i64>,
+    Id(id): Id,
     Form(f): Form<RoleForm>,
 ) -> Result<Response, AppError> {
     v.check_csrf(&f.csrf)?;
@@ -258,7 +258,7 @@ struct LeaveForm {
 async fn leave(
     State(state): State<AppState>,
     v: Viewer,
-    Path(id): Path<i64>,
+    Id(id): Id,
     Form(f): Form<LeaveForm>,
 ) -> Result<Response, AppError> {
     v.check_csrf(&f.csrf)?;

@@ -16,6 +16,21 @@ pub fn router() -> Router<AppState> {
     Router::new().merge(units::router()).merge(villages::router()).merge(teams::router()).merge(members::router())
 }
 
+/// A numeric id in the path; anything else is a page that does not exist (404 in Vietnamese),
+/// not a bare 400.
+pub struct Id(pub i64);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Id {
+    type Rejection = crate::AppError;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Path::<i64>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(id)) => Ok(Id(id)),
+            Err(_) => Err(crate::AppError::NotFound("Không tìm thấy trang này".into())),
+        }
+    }
+}
+
 /// What every page shows around its content.
 #[derive(Debug, Clone)]
 pub struct Chrome {

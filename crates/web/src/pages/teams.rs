@@ -2,7 +2,7 @@
 //! and adding a new member.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
@@ -15,7 +15,7 @@ use store::units::{self, Unit};
 use store::{PageRequest, Scope};
 
 use super::villages::{VillageFormsArg, end_date, render_village};
-use super::{Chrome, Errors, ListQuery, Pager, done, vn_date};
+use super::{Chrome, Errors, Id, ListQuery, Pager, done, vn_date};
 use crate::auth::Viewer;
 use crate::{AppError, AppState};
 
@@ -138,7 +138,7 @@ async fn render_team(
 async fn show(
     State(state): State<AppState>,
     v: Viewer,
-    Path(id): Path<i64>,
+    Id(id): Id,
     Query(q): Query<ListQuery>,
 ) -> Result<Response, AppError> {
     render_team(&state, &v, id, q.ok.as_deref(), None, Errors::default(), Errors::default()).await
@@ -173,7 +173,7 @@ async fn create(State(state): State<AppState>, v: Viewer, Form(f): Form<TeamForm
 async fn update(
     State(state): State<AppState>,
     v: Viewer,
-    Path(id): Path<i64>,
+    Id(id): Id,
     Form(f): Form<TeamForm>,
 ) -> Result<Response, AppError> {
     v.check_csrf(&f.csrf)?;
@@ -203,7 +203,7 @@ struct DissolveForm {
 async fn dissolve(
     State(state): State<AppState>,
     v: Viewer,
-    Path(id): Path<i64>,
+    Id(id): Id,
     Form(f): Form<DissolveForm>,
 ) -> Result<Response, AppError> {
     v.check_csrf(&f.csrf)?;
@@ -258,7 +258,7 @@ impl MemberForm {
     }
 }
 
-async fn new_member(State(state): State<AppState>, v: Viewer, Path(id): Path<i64>) -> Result<Html<String>, AppError> {
+async fn new_member(State(state): State<AppState>, v: Viewer, Id(id): Id) -> Result<Html<String>, AppError> {
     let team = teams::get(&state.db, &Scope::All, id).await?;
     let c = Chrome::new(&v, None);
     let title = format!("{} — {}", c.lang.t("Thêm thành viên", "Add a member"), team.name);
@@ -291,7 +291,7 @@ struct AddMemberForm {
 async fn add_member(
     State(state): State<AppState>,
     v: Viewer,
-    Path(id): Path<i64>,
+    Id(id): Id,
     Form(f): Form<AddMemberForm>,
 ) -> Result<Response, AppError> {
     v.check_csrf(&f.csrf)?;

@@ -1,7 +1,7 @@
 //! Villages: the list, a village's page, creating, renaming and deactivating.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
@@ -11,7 +11,7 @@ use store::units::{self, Unit};
 use store::villages::{self, Village, VillageFilter};
 use store::{PageRequest, Scope};
 
-use super::{Chrome, Errors, ListQuery, Pager, done, vn_date};
+use super::{Chrome, Errors, Id, ListQuery, Pager, done, vn_date};
 use crate::auth::Viewer;
 use crate::{AppError, AppState};
 
@@ -130,7 +130,7 @@ impl VillageFormsArg {
 async fn show(
     State(state): State<AppState>,
     v: Viewer,
-    Path(id): Path<i64>,
+    Id(id): Id,
     Query(q): Query<ListQuery>,
 ) -> Result<Response, AppError> {
     render_village(&state, &v, id, q.ok.as_deref(), VillageFormsArg::default()).await
@@ -175,7 +175,7 @@ struct RenameForm {
 async fn rename(
     State(state): State<AppState>,
     v: Viewer,
-    Path(id): Path<i64>,
+    Id(id): Id,
     Form(f): Form<RenameForm>,
 ) -> Result<Response, AppError> {
     v.check_csrf(&f.csrf)?;
@@ -234,7 +234,7 @@ pub(super) fn end_date(date: &str, confirm: Option<&str>, field: &'static str) -
 async fn deactivate(
     State(state): State<AppState>,
     v: Viewer,
-    Path(id): Path<i64>,
+    Id(id): Id,
     Form(f): Form<EndForm>,
 ) -> Result<Response, AppError> {
     v.check_csrf(&f.csrf)?;

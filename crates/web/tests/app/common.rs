@@ -72,11 +72,11 @@ impl TestApp {
             req.headers_mut().insert(header::COOKIE, c.parse().expect("cookie"));
         }
         let resp = self.router.clone().oneshot(req).await.expect("router answers");
-        if let Some(set) = resp.headers().get(header::SET_COOKIE).and_then(|v| v.to_str().ok()) {
-            if set.starts_with("cds_session=") {
-                let pair = set.split(';').next().unwrap_or_default().to_owned();
-                self.cookie = if pair == "cds_session=" { None } else { Some(pair) };
-            }
+        if let Some(set) = resp.headers().get(header::SET_COOKIE).and_then(|v| v.to_str().ok())
+            && set.starts_with("cds_session=")
+        {
+            let pair = set.split(';').next().unwrap_or_default().to_owned();
+            self.cookie = if pair == "cds_session=" { None } else { Some(pair) };
         }
         let status = resp.status();
         let location = resp.headers().get(header::LOCATION).and_then(|v| v.to_str().ok()).map(str::to_owned);

@@ -1,0 +1,516 @@
+//! The store's rules, each on SQLite and on PostgreSQL: what the code refuses, what the database
+//! itself refuses, Vietnamese order and search, the demo province, pagination.
+
+use domain::input::{MembershipDraft, PersonDraft, TeamDraft};
+use store::coverage;
+use store::people::{self, Member, MemberFilter};
+use store::teams::{self, TeamFilter};
+use store::testing::{Backend, TestDb};
+use store::units::{self, Unit};
+use store::villages::{self, VillageFilter};
+use store::{Db, PageRequest, Scope, StoreError, both_databases, demo};
+use time::macros::date;
+
+const TAN_THANH: &str = "20335";
+const OTHER_COMMUNE: &str = "20341";
+
+async fn load_units(db: &Db) {
+    let rows = domain::units::parse_state_csv(domain::units::QUANG_NAM_2023).expect("unit file");
+    units::load_state(db, &rows, demo::DEMO_UNITS_FROM).await.expect("load units");
+}
+
+async fn unit(db: &Db, code: &str) -> Unit {
+    units::by_code(db, code).await.expect("unit")
+}
+
+async fn village(db: &Db, commune: &str, name: &str) -> i64 {
+    villages::create(db, &unit(db, commune).await, name).await.expect("village")
+}
+
+fn team_input() -> domain::input::TeamInput {
+    TeamDraft { name: String::new(), established_on: "01/09/2023".into(), zalo_url: String::new() }
+        .parse(store::today())
+        .expect("team input")
+}
+
+/// A team founded on 01/09/2023 in a new village.
+async fn team(db: &Db, commune: &str, village_name: &str) -> i64 {
+    let v = village(db, commune, village_name).await;
+    teams::create(db, &Scope::All, v, &team_input()).await.expect("team")
+}
+
+fn person(name: &str, phone: &str, cccd: &str) -> domain::input::PersonInput {
+    let gender = if name.contains(" Thị ") { "female" } else { "male" };
+    PersonDraft {
+        full_name: name.into(),
+        gender: gender.into(),
+        birth: "1985".into(),
+        phone: phone.into(),
+        cccd: cccd.into(),
+        email: String::new(),
+    }
+    .parse(store::today())
+    .expect("person")
+}
+
+fn joining(role: &str, position: &str, on: &str) -> domain::input::MembershipInput {
+    MembershipDraft { role: role.into(), position: position.into(), joined_on: on.into() }
+        .parse(store::today())
+        .expect("membership")
+}
+
+async fn add(db: &Db, team: i64, name: &str, phone: &str, role: &str, position: &str) -> i64 {
+    people::create_member(db, &Scope::All, team, &person(name, phone, ""), &joining(role, position, "01/10/2023"))
+        .await
+        .unwrap_or_else(|e| panic!("add {name}: {e}"))
+}
+
+fn conflict(r: Result<impl std::fmt::Debug, StoreError>) -> (&'static str, String) {
+    match r {
+        Err(StoreError::Conflict { field, message }) => (field, message),
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+}
+
+fn is_unique_violation(r: &Result<u64, sqlx::Error>) -> bool {
+    matches!(r, Err(sqlx::Error::Database(e)) if e.is_unique_violation())
+}
+
+/// Runs one statement with integer parameters straight on the pool, past every check of the code.
+async fn raw(db: &Db, sql: &'static str, ints: &[i64]) -> Result<u64, sqlx::Error> {
+    match db {
+        Db::Sqlite(p) => {
+            let mut q = sqlx::query(sql);
+            for i in ints {
+                q = q.bind(*i);
+            }
+            q.execute(p).await.map(|r| r.rows_affected())
+        }
+        Db::Postgres(p) => {
+            let mut q = sqlx::query(sql);
+            for i in ints {
+                q = q.bind(*i);
+            }
+            q.execute(p).await.map(|r| r.rows_affected())
+        }
+    }
+}
+
+const RAW_TEAM: &str = "insert into team (village_id, name, search_text, sort_key, established_on, status, created_at, updated_at) \
+     values ($1, 'Tổ thứ hai', 'to thu hai', 'x', '2023-09-01', 'active', '2024-01-01T00:00:00Z', '2024-01-01T00:00:00Z')";
+
+const RAW_MEMBERSHIP: &str = "insert into membership (person_id, team_id, role, position, joined_on, created_at, updated_at) \
+     values ($1, $2, 'member', 'other', '2023-10-01', '2024-01-01T00:00:00Z', '2024-01-01T00:00:00Z')";
+
+const RAW_VILLAGE: &str = "insert into village (commune_id, name, search_text, sort_key, status, created_at, updated_at) \
+     values ($1, 'THÔN PHÚ LÂM', 'thon phu lam', 'x', 'active', '2024-01-01T00:00:00Z', '2024-01-01T00:00:00Z')";
+
+fn all_people() -> MemberFilter {
+    MemberFilter { search: None, include_former: true }
+}
+
+async fn names(db: &Db, filter: &MemberFilter) -> Vec<String> {
+    people::list(db, &Scope::All, filter, PageRequest::new(1, 100))
+        .await
+        .expect("people")
+        .items
+        .into_iter()
+        .map(|m| m.full_name)
+        .collect()
+}
+
+both_databases!(one_active_team_per_village, |db: Db| async move {
+    load_units(&db).await;
+    let v = village(&db, TAN_THANH, "Thôn Phú Lâm").await;
+    let first = teams::create(&db, &Scope::All, v, &team_input()).await.expect("first team");
+
+    // The code refuses a second team, naming the village and the team it has.
+    let (field, message) = conflict(teams::create(&db, &Scope::All, v, &team_input()).await);
+    assert_eq!(field, "village_id");
+    assert!(
+        message.contains("Thôn Phú Lâm") && message.contains("Tổ công nghệ số cộng đồng Thôn Phú Lâm"),
+        "{message}"
+    );
+
+    // The database refuses it too, whatever the code checks.
+    let r = raw(&db, RAW_TEAM, &[v]).await;
+    assert!(is_unique_violation(&r), "a second active team was stored: {r:?}");
+    let page = teams::list(
+        &db,
+        &Scope::All,
+        &TeamFilter { include_dissolved: true, ..TeamFilter::default() },
+        PageRequest::default(),
+    )
+    .await
+    .expect("teams");
+    assert_eq!(page.total, 1);
+
+    // Once the first team is dissolved, the village can found a new one.
+    teams::dissolve(&db, &Scope::All, first, date!(2024 - 05 - 01)).await.expect("dissolve");
+    let second = teams::create(&db, &Scope::All, v, &team_input()).await.expect("a new team after dissolving");
+    assert_ne!(second, first);
+    assert_eq!(villages::get(&db, &Scope::All, v).await.expect("village").team_id, Some(second));
+    // And the database still allows only that one active team.
+    let r = raw(&db, RAW_TEAM, &[v]).await;
+    assert!(is_unique_violation(&r), "{r:?}");
+});
+
+both_databases!(a_person_is_in_one_active_team, |db: Db| async move {
+    load_units(&db).await;
+    let phu_lam = team(&db, TAN_THANH, "Thôn Phú Lâm").await;
+    let an_ha = team(&db, OTHER_COMMUNE, "Thôn An Hà").await;
+    let hung = person("Nguyễn Văn Hùng", "0912 345 678", "049085001234");
+    let member = joining("member", "other", "01/10/2023");
+    let id = people::create_member(&db, &Scope::All, phu_lam, &hung, &member).await.expect("first membership");
+
+    // The same CCCD in another team: refused, in Vietnamese, naming the team the person is in.
+    let (_, message) = conflict(people::create_member(&db, &Scope::All, an_ha, &hung, &member).await);
+    assert!(
+        message.contains("Nguyễn Văn Hùng đang là thành viên của Tổ công nghệ số cộng đồng Thôn Phú Lâm"),
+        "{message}"
+    );
+    assert!(message.contains("Phường Tân Thạnh"), "{message}");
+    // Joining another team: refused the same way.
+    let (field, message) = conflict(people::join(&db, &Scope::All, id, an_ha, &member).await);
+    assert_eq!(field, "team_id");
+    assert!(message.contains("Tổ công nghệ số cộng đồng Thôn Phú Lâm"), "{message}");
+    // Nothing was saved: one person, one membership.
+    assert_eq!(names(&db, &all_people()).await, ["Nguyễn Văn Hùng"]);
+    assert_eq!(people::history(&db, &Scope::All, id).await.expect("history").len(), 1);
+
+    // The database refuses a second active membership by itself.
+    let r = raw(&db, RAW_MEMBERSHIP, &[id, an_ha]).await;
+    assert!(is_unique_violation(&r), "a second active membership was stored: {r:?}");
+
+    // After leaving, the person can join the other team.
+    let current = people::get(&db, &Scope::All, id).await.expect("person").membership_id.expect("a membership");
+    people::leave(&db, &Scope::All, current, store::today()).await.expect("leave");
+    assert_eq!(people::get(&db, &Scope::All, id).await.expect("person").team_id, None);
+    people::join(&db, &Scope::All, id, an_ha, &joining("member", "other", "")).await.expect("join after leaving");
+    let now = people::get(&db, &Scope::All, id).await.expect("person");
+    assert_eq!(now.team_id, Some(an_ha));
+    let history = people::history(&db, &Scope::All, id).await.expect("history");
+    assert_eq!(history.len(), 2);
+    assert_eq!(history.iter().filter(|m| m.left_on.is_none()).count(), 1);
+});
+
+both_databases!(a_team_has_one_leader, |db: Db| async move {
+    load_units(&db).await;
+    let t = team(&db, TAN_THANH, "Thôn Phú Lâm").await;
+    add(&db, t, "Nguyễn Văn An", "0912000001", "leader", "village_head").await;
+    let member = add(&db, t, "Trần Thị Bình", "0912000002", "member", "other").await;
+
+    let second = person("Lê Văn Cường", "0912000003", "");
+    let (field, message) =
+        conflict(people::create_member(&db, &Scope::All, t, &second, &joining("leader", "other", "")).await);
+    assert_eq!(field, "role");
+    assert!(message.contains("đã có tổ trưởng"), "{message}");
+
+    let m = people::get(&db, &Scope::All, member).await.expect("member").membership_id.expect("membership");
+    let (field, _) =
+        conflict(people::update_membership(&db, &Scope::All, m, domain::Role::Leader, domain::Position::Other).await);
+    assert_eq!(field, "role");
+    let team = teams::get(&db, &Scope::All, t).await.expect("team");
+    assert_eq!((team.members, team.leaders), (2, 1));
+});
+
+both_databases!(dissolving_a_team_ends_its_memberships_that_day, |db: Db| async move {
+    load_units(&db).await;
+    let t = team(&db, TAN_THANH, "Thôn Phú Lâm").await;
+    let other = team(&db, TAN_THANH, "Thôn Mỹ Thạch").await;
+    for (i, name) in ["Nguyễn Văn An", "Trần Thị Bình", "Lê Văn Cường"].into_iter().enumerate() {
+        add(&db, t, name, &format!("091200000{i}"), if i == 0 { "leader" } else { "member" }, "other").await;
+    }
+    add(&db, other, "Phạm Văn Dũng", "0912000009", "member", "other").await;
+
+    teams::dissolve(&db, &Scope::All, t, date!(2024 - 05 - 01)).await.expect("dissolve");
+    let team = teams::get(&db, &Scope::All, t).await.expect("team");
+    assert_eq!(team.status, "dissolved");
+    assert_eq!(team.dissolved_on.as_deref(), Some("2024-05-01"));
+    assert_eq!(team.members, 0);
+    let all = people::of_team(&db, &Scope::All, t, true).await.expect("members");
+    assert_eq!(all.len(), 3);
+    assert!(all.iter().all(|m| m.left_on.as_deref() == Some("2024-05-01")), "{all:?}");
+    assert!(people::of_team(&db, &Scope::All, t, false).await.expect("members").is_empty());
+    // The other team is untouched; the former members are in no team now.
+    assert_eq!(names(&db, &MemberFilter::default()).await, ["Phạm Văn Dũng"]);
+    assert_eq!(teams::get(&db, &Scope::All, other).await.expect("other").members, 1);
+    // A dissolved team cannot be dissolved again.
+    conflict(teams::dissolve(&db, &Scope::All, t, date!(2024 - 06 - 01)).await);
+});
+
+both_databases!(dissolving_before_a_member_joined_is_refused, |db: Db| async move {
+    // Founded 01/09/2023, member joined 01/10/2023: a team dissolved on 15/09/2023 would leave
+    // its member leaving before joining, which `people::leave` refuses for one member.
+    load_units(&db).await;
+    let t = team(&db, TAN_THANH, "Thôn Phú Lâm").await;
+    let id = add(&db, t, "Nguyễn Văn An", "0912000001", "leader", "other").await;
+    let m = people::get(&db, &Scope::All, id).await.expect("person").membership_id.expect("membership");
+    assert!(matches!(
+        people::leave(&db, &Scope::All, m, date!(2023 - 09 - 15)).await,
+        Err(StoreError::Invalid { field: "left_on", .. })
+    ));
+    let r = teams::dissolve(&db, &Scope::All, t, date!(2023 - 09 - 15)).await;
+    assert!(matches!(r, Err(StoreError::Invalid { .. })), "dissolving before a member joined: {r:?}");
+    assert_eq!(teams::get(&db, &Scope::All, t).await.expect("team").status, "active");
+});
+
+both_databases!(a_founding_date_after_a_member_joined_is_refused, |db: Db| async move {
+    // `teams::update` documents: `Invalid` when the founding date falls after a member joined.
+    load_units(&db).await;
+    let t = team(&db, TAN_THANH, "Thôn Phú Lâm").await;
+    add(&db, t, "Nguyễn Văn An", "0912000001", "leader", "other").await;
+    let later = TeamDraft { name: String::new(), established_on: "01/12/2023".into(), zalo_url: String::new() }
+        .parse(store::today())
+        .expect("input");
+    let r = teams::update(&db, &Scope::All, t, &later).await;
+    assert!(
+        matches!(r, Err(StoreError::Invalid { field: "established_on", .. })),
+        "founding date moved after a member joined: {r:?}"
+    );
+    assert_eq!(teams::get(&db, &Scope::All, t).await.expect("team").established_on, "2023-09-01");
+});
+
+both_databases!(village_names_are_unique_per_commune_ignoring_marks_and_case, |db: Db| async move {
+    load_units(&db).await;
+    let tan_thanh = unit(&db, TAN_THANH).await;
+    let first = villages::create(&db, &tan_thanh, "Thôn Phú Lâm").await.expect("village");
+    for twin in ["thon phu lam", "  THÔN   PHÚ LÂM ", "Thôn Phu Lam"] {
+        let (field, message) = conflict(villages::create(&db, &tan_thanh, twin).await);
+        assert_eq!(field, "name");
+        assert!(message.contains("Phường Tân Thạnh"), "{message}");
+    }
+    // Renaming another village to the same name is refused too.
+    let other = villages::create(&db, &tan_thanh, "Thôn Mỹ Thạch").await.expect("village");
+    let (field, _) = conflict(villages::rename(&db, &Scope::All, other, "thôn phú lâm").await);
+    assert_eq!(field, "name");
+    assert_eq!(villages::get(&db, &Scope::All, other).await.expect("village").name, "Thôn Mỹ Thạch");
+    // Renaming a village to its own name with other marks is allowed.
+    villages::rename(&db, &Scope::All, first, "Thôn  Phú Lâm").await.expect("same village");
+    // The database refuses a twin by itself.
+    let r = raw(&db, RAW_VILLAGE, &[tan_thanh.unit_id]).await;
+    assert!(is_unique_violation(&r), "a twin village was stored: {r:?}");
+    // Another commune may have a village of that name.
+    villages::create(&db, &unit(&db, OTHER_COMMUNE).await, "Thôn Phú Lâm").await.expect("other commune");
+    let total =
+        villages::list(&db, &Scope::All, &VillageFilter::default(), PageRequest::default()).await.expect("list");
+    assert_eq!(total.total, 3);
+});
+
+both_databases!(a_village_with_an_active_team_cannot_be_deactivated, |db: Db| async move {
+    load_units(&db).await;
+    let v = village(&db, TAN_THANH, "Thôn Phú Lâm").await;
+    let t = teams::create(&db, &Scope::All, v, &team_input()).await.expect("team");
+    let (field, message) = conflict(villages::deactivate(&db, &Scope::All, v, store::today()).await);
+    assert_eq!(field, "status");
+    assert!(message.contains("giải thể tổ"), "{message}");
+    assert_eq!(villages::get(&db, &Scope::All, v).await.expect("village").status, "active");
+
+    teams::dissolve(&db, &Scope::All, t, date!(2024 - 05 - 01)).await.expect("dissolve");
+    villages::deactivate(&db, &Scope::All, v, date!(2024 - 06 - 01)).await.expect("deactivate");
+    let village = villages::get(&db, &Scope::All, v).await.expect("village");
+    assert_eq!((village.status.as_str(), village.ended_on.as_deref()), ("inactive", Some("2024-06-01")));
+    // An inactive village founds no team.
+    conflict(teams::create(&db, &Scope::All, v, &team_input()).await);
+});
+
+both_databases!(people_are_listed_in_vietnamese_order, |db: Db| async move {
+    load_units(&db).await;
+    let t = team(&db, TAN_THANH, "Thôn Phú Lâm").await;
+    // Stored in an order that is neither the expected one nor its reverse.
+    let stored = [
+        "Đỗ Thị Ân",
+        "Bùi Văn Bình",
+        "Phạm Đức Đạt",
+        "Trần Văn An",
+        "Nguyễn Văn An",
+        "Võ Văn Ăn",
+        "Hồ Thị Dung",
+        "Lê Văn Anh",
+        "Trần Thị Ánh",
+        "Đặng Thị An",
+    ];
+    for (i, name) in stored.into_iter().enumerate() {
+        add(&db, t, name, &format!("09120001{i:02}"), "member", "other").await;
+    }
+    // By given name (a < ă < â, d < đ, a shorter word first, tones after letters), then by the
+    // whole name (Đặng < Nguyễn < Trần).
+    let expected = [
+        "Đặng Thị An",
+        "Nguyễn Văn An",
+        "Trần Văn An",
+        "Lê Văn Anh",
+        "Trần Thị Ánh",
+        "Võ Văn Ăn",
+        "Đỗ Thị Ân",
+        "Bùi Văn Bình",
+        "Hồ Thị Dung",
+        "Phạm Đức Đạt",
+    ];
+    assert_eq!(names(&db, &MemberFilter::default()).await, expected);
+    // A team's members (all plain members here) follow the same order.
+    let of_team: Vec<String> =
+        people::of_team(&db, &Scope::All, t, false).await.expect("team").into_iter().map(|m| m.full_name).collect();
+    assert_eq!(of_team, expected);
+});
+
+both_databases!(search_ignores_diacritics_and_case, |db: Db| async move {
+    load_units(&db).await;
+    let t = team(&db, TAN_THANH, "Thôn Phú Lâm").await;
+    add(&db, t, "Nguyễn Văn Hùng", "0912345678", "member", "other").await;
+    add(&db, t, "Nguyễn Văn Hưng", "0987654321", "member", "other").await;
+    add(&db, t, "Trần Thị Hồng", "0905111222", "member", "other").await;
+    let search = |q: &str| MemberFilter { search: Some(q.into()), include_former: false };
+
+    for q in ["nguyen van hung", "NGUYEN VAN HUNG", "Nguyễn Văn Hùng", "  nguyen   van hung "] {
+        assert_eq!(names(&db, &search(q)).await, ["Nguyễn Văn Hùng", "Nguyễn Văn Hưng"], "search {q:?}");
+    }
+    for q in ["0912 345 678", "0912.345.678", "+84 912 345 678", "345678"] {
+        assert_eq!(names(&db, &search(q)).await, ["Nguyễn Văn Hùng"], "search {q:?}");
+    }
+    assert!(names(&db, &search("le van")).await.is_empty());
+
+    let found = units::list(&db, &Scope::All, None, Some("tam ky")).await.expect("units");
+    assert!(found.iter().any(|u| u.code == "502" && u.name == "Thành phố Tam Kỳ"), "{found:?}");
+    let found =
+        units::list(&db, &Scope::All, Some(domain::units::Level::District), Some("TAM KY")).await.expect("units");
+    assert_eq!(found.iter().map(|u| u.code.as_str()).collect::<Vec<_>>(), ["502"]);
+    // Villages and teams too.
+    let page = villages::list(
+        &db,
+        &Scope::All,
+        &VillageFilter { search: Some("phu lam".into()), ..VillageFilter::default() },
+        PageRequest::default(),
+    )
+    .await
+    .expect("villages");
+    assert_eq!(page.items.iter().map(|v| v.name.as_str()).collect::<Vec<_>>(), ["Thôn Phú Lâm"]);
+    let page = teams::list(
+        &db,
+        &Scope::All,
+        &TeamFilter { search: Some("PHU LAM".into()), ..TeamFilter::default() },
+        PageRequest::default(),
+    )
+    .await
+    .expect("teams");
+    assert_eq!(page.total, 1);
+});
+
+both_databases!(pages_of_a_long_list, |db: Db| async move {
+    load_units(&db).await;
+    let tan_thanh = unit(&db, TAN_THANH).await;
+    for i in (1..=25).rev() {
+        villages::create(&db, &tan_thanh, &format!("Thôn {i:02}")).await.expect("village");
+    }
+    let page =
+        villages::list(&db, &Scope::All, &VillageFilter::default(), PageRequest::new(2, 10)).await.expect("page");
+    assert_eq!(page.total, 25);
+    assert_eq!((page.page, page.per_page, page.pages()), (2, 10, 3));
+    let expected: Vec<String> = (11..=20).map(|i| format!("Thôn {i:02}")).collect();
+    assert_eq!(page.items.iter().map(|v| v.name.clone()).collect::<Vec<_>>(), expected);
+    let last =
+        villages::list(&db, &Scope::All, &VillageFilter::default(), PageRequest::new(3, 10)).await.expect("page");
+    assert_eq!(last.items.len(), 5);
+    assert_eq!(last.items[4].name, "Thôn 25");
+    let beyond =
+        villages::list(&db, &Scope::All, &VillageFilter::default(), PageRequest::new(4, 10)).await.expect("page");
+    assert!(beyond.items.is_empty());
+    assert_eq!(beyond.total, 25);
+    // Out-of-range requests are brought back into range.
+    assert_eq!(PageRequest::new(0, 0), PageRequest::new(1, 1));
+    assert_eq!(PageRequest::new(1, 10_000).per_page, PageRequest::MAX_PER_PAGE);
+});
+
+both_databases!(the_demo_is_refused_on_a_database_that_holds_units, |db: Db| async move {
+    load_units(&db).await;
+    let (field, message) = conflict(demo::load(&db, &|_, _, _| {}).await);
+    assert_eq!(field, "db");
+    assert!(message.contains("trống"), "{message}");
+    let page =
+        villages::list(&db, &Scope::All, &VillageFilter::default(), PageRequest::default()).await.expect("villages");
+    assert_eq!(page.total, 0);
+    assert_eq!(db.setting("demo").await.expect("setting"), None);
+});
+
+/// The first `n` members in list order: id, name, phone, team.
+async fn first_members(db: &Db, n: i64) -> Vec<(i64, String, String, Option<String>)> {
+    let page = people::list(db, &Scope::All, &MemberFilter::default(), PageRequest::new(1, n)).await.expect("members");
+    assert_eq!(page.items.len(), usize::try_from(n).expect("n"));
+    page.items.into_iter().map(|m: Member| (m.id, m.full_name, m.phone, m.team)).collect()
+}
+
+both_databases!(the_demo_province, |db: Db| async move {
+    let counts = demo::load(&db, &|_, _, _| {}).await.expect("demo");
+    assert_eq!((counts.units, counts.villages, counts.teams), (260, 1_240, 1_218));
+    assert!(counts.members > 7_000, "{counts:?}");
+    assert_eq!(units::list(&db, &Scope::All, None, None).await.expect("units").len(), 260);
+
+    let province = unit(&db, "49").await;
+    let cov = coverage::of_unit(&db, &Scope::All, &province).await.expect("coverage");
+    assert_eq!((cov.villages, cov.villages_with_team, cov.teams), (1_240, 1_218, 1_218));
+    assert_eq!(cov.members, i64::try_from(counts.members).expect("members"));
+    assert_eq!(
+        (cov.teams_under_5_members, cov.teams_without_commune_official, cov.teams_without_leader),
+        (0, 0, 0),
+        "every demo team is healthy"
+    );
+    let sum = |f: fn(&coverage::Coverage) -> i64| cov.children.iter().map(f).sum::<i64>();
+    assert_eq!(sum(|c| c.villages), cov.villages);
+    assert_eq!(sum(|c| c.villages_with_team), cov.villages_with_team);
+    assert_eq!(sum(|c| c.teams), cov.teams);
+    assert_eq!(sum(|c| c.members), cov.members);
+    let tam_ky = cov.children.iter().find(|c| c.unit.as_ref().is_some_and(|u| u.code == "502")).expect("Tam Kỳ");
+    assert_eq!(tam_ky.teams, 85);
+    assert_eq!(coverage::of_unit(&db, &Scope::All, &unit(&db, "502").await).await.expect("Tam Kỳ").teams, 85);
+
+    let all = teams::list(&db, &Scope::All, &TeamFilter::default(), PageRequest::all()).await.expect("teams");
+    assert_eq!(all.total, 1_218);
+    for t in &all.items {
+        assert!((5..=8).contains(&t.members), "{} has {} members", t.name, t.members);
+        assert_eq!(t.leaders, 1, "{} leaders in {}", t.leaders, t.name);
+        assert!(t.commune_officials >= 1, "{} has no commune official", t.name);
+    }
+    let members = people::list(&db, &Scope::All, &MemberFilter::default(), PageRequest::new(1, 1)).await.expect("m");
+    assert_eq!(members.total, cov.members);
+
+    // A second load is refused and adds nothing.
+    let (field, _) = conflict(demo::load(&db, &|_, _, _| {}).await);
+    assert_eq!(field, "db");
+    assert_eq!(units::list(&db, &Scope::All, None, None).await.expect("units").len(), 260);
+
+    // Pages of the member list are slices of one order.
+    let first = first_members(&db, 20).await;
+    let second_page =
+        people::list(&db, &Scope::All, &MemberFilter::default(), PageRequest::new(2, 10)).await.expect("page 2");
+    assert_eq!(
+        second_page.items.iter().map(|m| m.id).collect::<Vec<_>>(),
+        first[10..].iter().map(|m| m.0).collect::<Vec<_>>()
+    );
+
+    // Deterministic: a second fresh database of the same backend holds the same people.
+    let backend = match &db {
+        Db::Sqlite(_) => Backend::Sqlite,
+        Db::Postgres(_) => Backend::Postgres,
+    };
+    let again = TestDb::new(backend).await.expect("a second database of the same backend");
+    demo::load(&again.db, &|_, _, _| {}).await.expect("demo again");
+    assert_eq!(first_members(&again.db, 20).await, first);
+});
+
+/// The demo gives the same people, in the same order, on SQLite and on PostgreSQL.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_is_the_same_on_both_databases() {
+    let Some(pg) = TestDb::new(Backend::Postgres).await else {
+        eprintln!("\n*** SKIPPED: the_demo_is_the_same_on_both_databases needs PostgreSQL ***\n");
+        return;
+    };
+    let lite = TestDb::new(Backend::Sqlite).await.expect("SQLite");
+    demo::load(&lite.db, &|_, _, _| {}).await.expect("demo on SQLite");
+    demo::load(&pg.db, &|_, _, _| {}).await.expect("demo on PostgreSQL");
+    let strip = |v: Vec<(i64, String, String, Option<String>)>| {
+        v.into_iter().map(|(_, name, phone, team)| (name, phone, team)).collect::<Vec<_>>()
+    };
+    let on_sqlite = strip(first_members(&lite.db, 50).await);
+    let on_postgres = strip(first_members(&pg.db, 50).await);
+    assert_eq!(on_sqlite, on_postgres);
+}
