@@ -34,6 +34,10 @@ enum Command {
         /// Fill an empty database with the demo province first.
         #[arg(long)]
         demo: bool,
+        /// Mark the session cookie `Secure` (set when users reach the server over HTTPS, e.g.
+        /// behind a reverse proxy).
+        #[arg(long, env = "CONGDONGSO_SECURE_COOKIES")]
+        secure_cookies: bool,
     },
     /// Bring the database schema up to date.
     Migrate,
@@ -227,7 +231,7 @@ async fn run(cli: Cli) -> Result<()> {
 
 async fn dispatch(db: &Db, command: Command) -> Result<()> {
     match command {
-        Command::Serve { addr, demo } => serve(db, &addr, demo).await,
+        Command::Serve { addr, demo, secure_cookies } => serve(db, &addr, demo, secure_cookies).await,
         Command::Migrate => {
             println!("Cơ sở dữ liệu ({}) đã được cập nhật.", db.backend());
             Ok(())
@@ -463,7 +467,7 @@ async fn load_demo(db: &Db) -> Result<store::demo::DemoCounts> {
     Ok(counts)
 }
 
-async fn serve(db: &Db, addr: &str, demo: bool) -> Result<()> {
+async fn serve(db: &Db, addr: &str, demo: bool, secure_cookies: bool) -> Result<()> {
     if demo && db.is_empty().await? {
         eprintln!("Cơ sở dữ liệu trống: đang nạp dữ liệu mẫu (tỉnh Quảng Nam, người và số điện thoại tự sinh)…");
         let started = std::time::Instant::now();
@@ -488,6 +492,7 @@ async fn serve(db: &Db, addr: &str, demo: bool) -> Result<()> {
         tokio::net::TcpListener::bind(addr).await.with_context(|| format!("không mở được địa chỉ {addr}"))?;
     let local = listener.local_addr()?;
     println!("congdongso đang chạy tại http://{local} (cơ sở dữ liệu: {})", db.backend());
-    web::serve(web::AppState::new(db.clone()), listener).await?;
+    let state = web::AppState { secure_cookies, ..web::AppState::new(db.clone()) };
+    web::serve(state, listener).await?;
     Ok(())
 }

@@ -15,7 +15,7 @@ use crate::svg::{CoverageBar, coverage_bars};
 use crate::{AppError, AppState};
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/", get(dashboard)).route("/units/{code}", get(unit_page))
+    Router::new().route("/", get(dashboard)).route("/units", get(list)).route("/units/{code}", get(unit_page))
 }
 
 #[derive(Template)]
@@ -114,4 +114,40 @@ async fn unit_page(
 ) -> Result<Html<String>, AppError> {
     let unit = units::by_code(&state.db, &code).await?;
     Ok(Html(render_unit(&state, &v, Some(unit), q.ok.as_deref(), super::Errors::default(), String::new()).await?))
+}
+
+#[derive(Template)]
+#[template(path = "units.html")]
+struct ListPage {
+    c: Chrome,
+    q: String,
+    rows: Vec<Unit>,
+    pager: super::Pager,
+}
+
+impl ListPage {
+    fn level_label(&self, level: &str) -> &'static str {
+        let l = self.c.lang;
+        match level {
+            "province" => l.t("Tỉnh / Thành phố", "Province"),
+            "district" => l.t("Huyện / Quận / Thị xã / Thành phố", "District"),
+            _ => l.t("Xã / Phường / Thị trấn", "Commune"),
+        }
+    }
+}
+
+/// Units found by name, diacritics ignored ("tam ky" finds "Thành phố Tam Kỳ"), a page at a time.
+async fn list(State(state): State<AppState>, v: Viewer, Query(q): Query<ListQuery>) -> Result<Html<String>, AppError> {
+    let all = units::list(&state.db, &Scope::All, None, Some(q.q.as_str())).await?;
+    let request = store::PageRequest::new(q.page.unwrap_or(1), 50);
+    let total = i64::try_from(all.len()).unwrap_or(i64::MAX);
+    let rows: Vec<Unit> = all
+        .into_iter()
+        .skip(usize::try_from(request.offset()).unwrap_or(usize::MAX))
+        .take(usize::try_from(request.per_page).unwrap_or(50))
+        .collect();
+    let page: store::Page<()> =
+        store::Page { items: Vec::new(), total, page: request.page, per_page: request.per_page };
+    let pager = super::Pager::new(&page, "/units", &[("q", &q.q)]);
+    Ok(Html(ListPage { c: Chrome::new(&v, q.ok.as_deref()), q: q.q, rows, pager }.render()?))
 }

@@ -960,3 +960,14 @@ app_test!(search_wildcards_are_taken_literally, |app| {
     let r = app.get("/villages?q=thon").await;
     assert!(r.body.contains("Thôn Một") && r.body.contains("Thôn Hai"));
 });
+
+app_test!(units_are_found_without_diacritics, |app| {
+    let r = app.get("/units?q=tam%20ky").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("Thành phố Tam Kỳ"), "{}", r.body);
+    assert!(!r.body.contains("Thành phố Hội An"));
+    let r = app.get("/units").await;
+    assert!(r.body.contains("Trang 1 / 6"), "260 units, 50 a page: {}", r.body);
+    let r = app.get("/units?page=6").await;
+    assert!(r.body.contains("Trang 6 / 6"));
+});
