@@ -1,0 +1,228 @@
+//! Teams: the list, one team with its members, founding, editing, dissolving, and adding a new
+//! member.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use domain::HealthIssue;
+use domain::input::{FieldErrors, MembershipDraft, PersonDraft, TeamDraft};
+use serde::Deserialize;
+use serde_json::Value;
+use store::people::{self, Membership};
+use store::teams::{self, TeamFilter};
+use store::{Page, Scope};
+
+use super::{
+    ApiId, ApiJson, ApiQuery, bad_request, collect, created, end_date, flag, log_change, page_request, scope_for, text,
+    to_value,
+};
+use crate::auth::ApiUser;
+use crate::error::ApiError;
+use crate::{AppError, AppState};
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct ListQuery {
+    unit: String,
+    q: String,
+    issue: String,
+    include_dissolved: String,
+    page: String,
+    per_page: String,
+}
+
+fn parse_issue(code: &str) -> Result<Option<HealthIssue>, ApiError> {
+    let code = code.trim();
+    if code.is_empty() {
+        return Ok(None);
+    }
+    [HealthIssue::UnderFiveMembers, HealthIssue::NoCommuneOfficial, HealthIssue::NoLeader]
+        .into_iter()
+        .find(|i| i.code() == code)
+        .map(Some)
+        .ok_or_else(|| {
+            bad_request(format!(
+                "Tham số issue = “{code}” không hợp lệ; cần under_5_members, no_commune_official hoặc no_leader"
+            ))
+        })
+}
+
+/// `GET /teams`: teams by commune, then in Vietnamese order of their village's name; each with
+/// its health issues.
+pub(super) async fn list(
+    _: ApiUser,
+    State(state): State<AppState>,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> Result<Json<Page<Value>>, ApiError> {
+    let filter = TeamFilter {
+        search: Some(q.q),
+        include_dissolved: flag("include_dissolved", &q.include_dissolved)?,
+        issue: parse_issue(&q.issue)?,
+    };
+    let page = page_request(&q.page, &q.per_page)?;
+    let scope = scope_for(&state.db, &q.unit).await?;
+    let found = teams::list(&state.db, &scope, &filter, page).await?;
+    let items = found.items.iter().map(teams::Team::to_json).collect();
+    Ok(Json(Page { items, total: found.total, page: found.page, per_page: found.per_page }))
+}
+
+/// `GET /teams/{id}`: the team, its health, and its active members (`member_list`).
+pub(super) async fn show(_: ApiUser, State(state): State<AppState>, ApiId(id): ApiId) -> Result<Json<Value>, ApiError> {
+    let team = teams::get(&state.db, &Scope::All, id).await?;
+    let members = people::of_team(&state.db, &Scope::All, id, false).await?;
+    let mut v = team.to_json();
+    v["member_list"] = to_value(&members)?;
+    Ok(Json(v))
+}
+
+/// A team as sent: its name (empty or absent for the default name), founding day and Zalo link.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct TeamBody {
+    village_id: Option<i64>,
+    #[serde(deserialize_with = "text")]
+    name: String,
+    #[serde(deserialize_with = "text")]
+    established_on: String,
+    #[serde(deserialize_with = "text")]
+    zalo_url: String,
+}
+
+impl TeamBody {
+    fn draft(&self) -> TeamDraft {
+        TeamDraft {
+            name: self.name.clone(),
+            established_on: self.established_on.clone(),
+            zalo_url: self.zalo_url.clone(),
+        }
+    }
+}
+
+/// `POST /teams`: founds a team in a village that has no active team.
+pub(super) async fn create(
+    user: ApiUser,
+    State(state): State<AppState>,
+    ApiJson(b): ApiJson<TeamBody>,
+) -> Result<Response, ApiError> {
+    let mut errors = FieldErrors::default();
+    if b.village_id.is_none() {
+        errors.push("village_id", "Chưa chọn thôn / tổ dân phố");
+    }
+    let input = collect(&mut errors, b.draft().parse(store::today()));
+    let (Some(village_id), Some(input)) = (b.village_id, input) else {
+        return Err(AppError::Invalid(errors).into());
+    };
+    let id = teams::create(&state.db, &Scope::All, village_id, &input).await.map_err(|e| match AppError::from(e) {
+        // The village is named in the body, not in the path: a refused field.
+        AppError::NotFound(m) => AppError::Invalid(FieldErrors::single("village_id", m)),
+        other => other,
+    })?;
+    log_change(&user, "team founded", id);
+    Ok(created("/teams", id))
+}
+
+/// `PUT /teams/{id}`: replaces the name, founding day and Zalo link (an absent name gives the
+/// default name, an absent link removes it).
+pub(super) async fn update(
+    user: ApiUser,
+    State(state): State<AppState>,
+    ApiId(id): ApiId,
+    ApiJson(b): ApiJson<TeamBody>,
+) -> Result<StatusCode, ApiError> {
+    let input = b.draft().parse(store::today())?;
+    teams::update(&state.db, &Scope::All, id, &input).await?;
+    log_change(&user, "team edited", id);
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct Dissolve {
+    #[serde(deserialize_with = "text")]
+    dissolved_on: String,
+}
+
+/// `POST /teams/{id}/dissolve`: the team is dissolved on a day (today by default) and its
+/// members leave it that day.
+pub(super) async fn dissolve(
+    user: ApiUser,
+    State(state): State<AppState>,
+    ApiId(id): ApiId,
+    ApiJson(b): ApiJson<Dissolve>,
+) -> Result<StatusCode, ApiError> {
+    let day = end_date(&b.dissolved_on, "dissolved_on")?;
+    teams::dissolve(&state.db, &Scope::All, id, day).await?;
+    log_change(&user, "team dissolved", id);
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct MembersQuery {
+    include_former: String,
+}
+
+/// `GET /teams/{id}/members`: leader, deputies, then members in Vietnamese name order; former
+/// members after them when asked.
+pub(super) async fn members(
+    _: ApiUser,
+    State(state): State<AppState>,
+    ApiId(id): ApiId,
+    ApiQuery(q): ApiQuery<MembersQuery>,
+) -> Result<Json<Vec<Membership>>, ApiError> {
+    let include_former = flag("include_former", &q.include_former)?;
+    Ok(Json(people::of_team(&state.db, &Scope::All, id, include_former).await?))
+}
+
+/// A new member as sent: the person, and their role and position in the team.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct NewMember {
+    #[serde(deserialize_with = "text")]
+    full_name: String,
+    #[serde(deserialize_with = "text")]
+    gender: String,
+    #[serde(deserialize_with = "text")]
+    birth: String,
+    #[serde(deserialize_with = "text")]
+    phone: String,
+    #[serde(deserialize_with = "text")]
+    cccd: String,
+    #[serde(deserialize_with = "text")]
+    email: String,
+    #[serde(deserialize_with = "text")]
+    role: String,
+    #[serde(deserialize_with = "text")]
+    position: String,
+    #[serde(deserialize_with = "text")]
+    joined_on: String,
+}
+
+/// `POST /teams/{id}/members`: a new person joins the team; answers the person's id.
+pub(super) async fn add_member(
+    user: ApiUser,
+    State(state): State<AppState>,
+    ApiId(id): ApiId,
+    ApiJson(b): ApiJson<NewMember>,
+) -> Result<Response, ApiError> {
+    let today = store::today();
+    let person = PersonDraft {
+        full_name: b.full_name,
+        gender: b.gender,
+        birth: b.birth,
+        phone: b.phone,
+        cccd: b.cccd,
+        email: b.email,
+    };
+    let membership = MembershipDraft { role: b.role, position: b.position, joined_on: b.joined_on };
+    let mut errors = FieldErrors::default();
+    let p = collect(&mut errors, person.parse(today));
+    let m = collect(&mut errors, membership.parse(today));
+    let (Some(p), Some(m)) = (p, m) else {
+        return Err(AppError::Invalid(errors).into());
+    };
+    let person_id = people::create_member(&state.db, &Scope::All, id, &p, &m).await?;
+    log_change(&user, "member added", person_id);
+    Ok(created("/members", person_id))
+}

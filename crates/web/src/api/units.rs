@@ -1,0 +1,64 @@
+//! Administrative units: the list, one unit with its parent and children, and its coverage.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use domain::units::Level;
+use serde::Deserialize;
+use serde_json::Value;
+use store::Scope;
+use store::coverage::{self, Coverage};
+use store::units::{self, Unit};
+
+use super::{ApiQuery, bad_request, object_with, scope_for};
+use crate::AppState;
+use crate::auth::ApiUser;
+use crate::error::ApiError;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct ListQuery {
+    level: String,
+    search: String,
+    unit: String,
+}
+
+/// `GET /units`: current units, in official order, optionally of one level, under one unit, or
+/// matching a search (diacritics ignored).
+pub(super) async fn list(
+    _: ApiUser,
+    State(state): State<AppState>,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> Result<Json<Vec<Unit>>, ApiError> {
+    let level = match q.level.trim() {
+        "" => None,
+        code => Some(Level::from_code(code).ok_or_else(|| {
+            bad_request(format!("Tham số level = “{code}” không hợp lệ; cần province, district hoặc commune"))
+        })?),
+    };
+    let scope = scope_for(&state.db, &q.unit).await?;
+    Ok(Json(units::list(&state.db, &scope, level, Some(q.search.as_str())).await?))
+}
+
+/// `GET /units/{code}`: one current unit, its parent's code and its children.
+pub(super) async fn show(
+    _: ApiUser,
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let unit = units::by_code(&state.db, &code).await?;
+    let children = units::children(&state.db, &unit).await?;
+    let codes = unit.path_codes();
+    let parent = codes.len().checked_sub(2).and_then(|i| codes.get(i)).map(|c| (*c).to_owned());
+    Ok(Json(object_with(&unit, &[("parent", parent.into()), ("children", super::to_value(&children)?)])?))
+}
+
+/// `GET /units/{code}/coverage`: villages with a team, teams, members and team health, for the
+/// unit and each of its children (villages, for a commune).
+pub(super) async fn coverage(
+    _: ApiUser,
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+) -> Result<Json<Coverage>, ApiError> {
+    let unit = units::by_code(&state.db, &code).await?;
+    Ok(Json(coverage::of_unit(&state.db, &Scope::All, &unit).await?))
+}

@@ -1,0 +1,141 @@
+//! Villages: the list, one village, creating, renaming and deactivating.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use domain::input::{FieldErrors, parse_village_name};
+use serde::Deserialize;
+use store::units;
+use store::villages::{self, Village, VillageFilter};
+use store::{Page, Scope, StoreError};
+
+use super::{
+    ApiId, ApiJson, ApiQuery, collect, created, end_date, field_as, flag, log_change, page_request, scope_for, text,
+};
+use crate::auth::ApiUser;
+use crate::error::ApiError;
+use crate::{AppError, AppState};
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct ListQuery {
+    unit: String,
+    q: String,
+    without_team: String,
+    include_inactive: String,
+    page: String,
+    per_page: String,
+}
+
+/// `GET /villages`: villages in Vietnamese name order within each commune.
+pub(super) async fn list(
+    _: ApiUser,
+    State(state): State<AppState>,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> Result<Json<Page<Village>>, ApiError> {
+    let filter = VillageFilter {
+        search: Some(q.q),
+        include_inactive: flag("include_inactive", &q.include_inactive)?,
+        without_team: flag("without_team", &q.without_team)?,
+    };
+    let page = page_request(&q.page, &q.per_page)?;
+    let scope = scope_for(&state.db, &q.unit).await?;
+    Ok(Json(villages::list(&state.db, &scope, &filter, page).await?))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct NewVillage {
+    #[serde(deserialize_with = "text")]
+    commune_code: String,
+    #[serde(deserialize_with = "text")]
+    name: String,
+}
+
+/// `POST /villages`: a new village in a commune.
+pub(super) async fn create(
+    user: ApiUser,
+    State(state): State<AppState>,
+    ApiJson(b): ApiJson<NewVillage>,
+) -> Result<Response, ApiError> {
+    let mut errors = FieldErrors::default();
+    let commune = match b.commune_code.trim() {
+        "" => {
+            errors.push("commune_code", "Chưa chọn xã / phường / thị trấn");
+            None
+        }
+        code => match units::by_code(&state.db, code).await {
+            Ok(u) if u.level == "commune" => Some(u),
+            Ok(u) => {
+                errors.push("commune_code", format!("{} không phải là đơn vị cấp xã hiện hành", u.name));
+                None
+            }
+            Err(StoreError::NotFound(m)) => {
+                errors.push("commune_code", m);
+                None
+            }
+            Err(e) => return Err(e.into()),
+        },
+    };
+    let name = collect(&mut errors, parse_village_name(&b.name));
+    match (commune, name) {
+        (Some(commune), Some(name)) if errors.is_empty() => {
+            let id = villages::create(&state.db, &commune, &name)
+                .await
+                .map_err(|e| field_as(AppError::from(e), "commune", "commune_code"))?;
+            log_change(&user, "village created", id);
+            Ok(created("/villages", id))
+        }
+        _ => Err(AppError::Invalid(errors).into()),
+    }
+}
+
+/// `GET /villages/{id}`.
+pub(super) async fn show(
+    _: ApiUser,
+    State(state): State<AppState>,
+    ApiId(id): ApiId,
+) -> Result<Json<Village>, ApiError> {
+    Ok(Json(villages::get(&state.db, &Scope::All, id).await?))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct Rename {
+    #[serde(deserialize_with = "text")]
+    name: String,
+}
+
+/// `PATCH /villages/{id}`: a new name.
+pub(super) async fn rename(
+    user: ApiUser,
+    State(state): State<AppState>,
+    ApiId(id): ApiId,
+    ApiJson(b): ApiJson<Rename>,
+) -> Result<StatusCode, ApiError> {
+    let name = parse_village_name(&b.name)?;
+    villages::rename(&state.db, &Scope::All, id, &name).await?;
+    log_change(&user, "village renamed", id);
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct Deactivate {
+    #[serde(deserialize_with = "text")]
+    ended_on: String,
+}
+
+/// `POST /villages/{id}/deactivate`: the village stops existing from a day (today by default).
+pub(super) async fn deactivate(
+    user: ApiUser,
+    State(state): State<AppState>,
+    ApiId(id): ApiId,
+    ApiJson(b): ApiJson<Deactivate>,
+) -> Result<StatusCode, ApiError> {
+    let day = end_date(&b.ended_on, "ended_on")?;
+    villages::deactivate(&state.db, &Scope::All, id, day).await?;
+    log_change(&user, "village deactivated", id);
+    Ok(StatusCode::NO_CONTENT)
+}
