@@ -47,24 +47,29 @@ fn start(db: &PathBuf) -> (Child, String, String, Duration) {
         .stderr(Stdio::null())
         .spawn()
         .expect("serve");
-    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
-    let mut password = String::new();
+    let (addr, password) = address_and_password(child.stdout.take().expect("stdout"));
     loop {
-        let line = lines.next().expect("address printed").expect("line");
+        let (r, _) = get(&addr, "/healthz", "");
+        if r.starts_with("HTTP/1.1 200") {
+            break;
+        }
+    }
+    (child, addr, password, started.elapsed())
+}
+
+/// Reads what `serve` prints until its address: the address, and the generated password.
+fn address_and_password(out: std::process::ChildStdout) -> (String, String) {
+    let mut password = String::new();
+    for line in BufReader::new(out).lines() {
+        let line = line.expect("line");
         if line.contains("Mật khẩu:") {
             password = line.split_whitespace().last().unwrap_or_default().to_owned();
         }
         if let Some(rest) = line.split("http://").nth(1) {
-            let addr = rest.split_whitespace().next().unwrap_or_default().to_owned();
-            loop {
-                let (r, _) = get(&addr, "/healthz", "");
-                if r.starts_with("HTTP/1.1 200") {
-                    break;
-                }
-            }
-            return (child, addr, password, started.elapsed());
+            return (rest.split_whitespace().next().unwrap_or_default().to_owned(), password);
         }
     }
+    panic!("serve ended without printing its address");
 }
 
 fn stats(mut v: Vec<Duration>) -> (f64, f64) {

@@ -204,26 +204,37 @@ fn users_get_generated_or_given_passwords() {
     assert!(!stdout(&run(&db, &["user", "list", "--format", "json"])).contains("argon2"), "no hash printed");
 }
 
-/// Starts `serve` on a free port, returns the child and the address it printed, and what it
-/// printed before.
-fn start_serve(db: &PathBuf, demo: bool) -> (std::process::Child, String, String) {
+/// A running `serve`, stopped when dropped (also when a test fails half-way).
+struct Server(std::process::Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts `serve` on a free port; returns it, the address it printed, and all it printed
+/// before.
+fn start_serve(db: &PathBuf, demo: bool) -> (Server, String, String) {
     let mut cmd = bin();
     cmd.arg("--db").arg(db).args(["serve", "--addr", "127.0.0.1:0"]);
     if demo {
         cmd.arg("--demo");
     }
-    let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::null()).spawn().expect("spawn serve");
-    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let mut server = Server(cmd.stdout(Stdio::piped()).stderr(Stdio::null()).spawn().expect("spawn serve"));
+    let out = server.0.stdout.take().expect("stdout");
     let mut printed = String::new();
-    loop {
-        let line = lines.next().expect("serve printed its address").expect("line");
+    for line in BufReader::new(out).lines() {
+        let line = line.expect("line");
         printed.push_str(&line);
         printed.push('\n');
         if let Some(rest) = line.split("http://").nth(1) {
             let addr = rest.split_whitespace().next().unwrap_or_default().to_owned();
-            return (child, addr, printed);
+            return (server, addr, printed);
         }
     }
+    panic!("serve ended without printing its address: {printed}");
 }
 
 fn http_get(addr: &str, path: &str) -> String {
@@ -237,7 +248,7 @@ fn http_get(addr: &str, path: &str) -> String {
 #[test]
 fn serve_demo_prints_a_password_once_and_keeps_data() {
     let db = temp_db("serve");
-    let (mut child, addr, printed) = start_serve(&db, true);
+    let (server, addr, printed) = start_serve(&db, true);
     assert!(printed.contains("Tên đăng nhập: admin"), "{printed}");
     let pw_line = printed.lines().find(|l| l.contains("Mật khẩu:")).expect("password line");
     assert!(pw_line.split_whitespace().last().is_some_and(|p| p.len() == 16));
@@ -245,14 +256,12 @@ fn serve_demo_prints_a_password_once_and_keeps_data() {
     assert!(health.starts_with("HTTP/1.1 200") && health.contains("\"status\":\"ok\""), "{health}");
     let login = http_get(&addr, "/");
     assert!(login.starts_with("HTTP/1.1 303"), "{login}");
-    child.kill().expect("kill");
-    let _ = child.wait();
+    drop(server);
     // A change, then a second run: no new password, the change is kept, no second demo.
     let o = run(&db, &["user", "add", "thu.nghiem"]);
     assert!(o.status.success());
-    let (mut child, _addr, printed) = start_serve(&db, true);
-    child.kill().expect("kill");
-    let _ = child.wait();
+    let (server, _addr, printed) = start_serve(&db, true);
+    drop(server);
     assert!(!printed.contains("Mật khẩu:"), "{printed}");
     let users = json(&run(&db, &["user", "list", "--format", "json"]));
     assert_eq!(users.as_array().map(Vec::len), Some(2));

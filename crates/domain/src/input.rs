@@ -73,6 +73,21 @@ pub fn parse_date(s: &str) -> Result<Date, String> {
     Date::from_calendar_date(y, month, day).map_err(|_| bad())
 }
 
+/// Parses the day something ends (a village deactivated, a team dissolved, a member leaving):
+/// empty means today; a day after today is refused.
+///
+/// # Errors
+/// A Vietnamese message for a malformed or future date.
+pub fn parse_end_date(s: &str, today: Date) -> Result<Date, String> {
+    if s.trim().is_empty() {
+        return Ok(today);
+    }
+    match parse_date(s) {
+        Ok(d) if d > today => Err("Ngày ở tương lai".into()),
+        other => other,
+    }
+}
+
 /// Formats a date the Vietnamese way: `dd/mm/yyyy`.
 #[must_use]
 pub fn format_date(d: Date) -> String {
@@ -383,6 +398,14 @@ mod tests {
         assert!(parse_date("31/02/2024").is_err());
         assert!(parse_date("hôm qua").is_err());
         assert_eq!(format_date(date!(2024 - 08 - 08)), "08/08/2024");
+    }
+
+    #[test]
+    fn end_dates_default_to_today_and_refuse_the_future() {
+        assert_eq!(parse_end_date("", TODAY), Ok(TODAY));
+        assert_eq!(parse_end_date("01/01/2025", TODAY), Ok(date!(2025 - 01 - 01)));
+        assert_eq!(parse_end_date("30/11/2026", TODAY), Err("Ngày ở tương lai".into()));
+        assert!(parse_end_date("32/01/2025", TODAY).is_err());
     }
 
     #[test]

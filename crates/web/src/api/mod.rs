@@ -271,15 +271,7 @@ async fn scope_for(db: &Db, unit: &str) -> Result<Scope, ApiError> {
 /// The day a thing ends (a village deactivated, a team dissolved, a member leaving): today when
 /// not given, never in the future.
 fn end_date(value: &str, field: &'static str) -> Result<time::Date, AppError> {
-    let today = store::today();
-    if value.trim().is_empty() {
-        return Ok(today);
-    }
-    match domain::input::parse_date(value) {
-        Ok(d) if d > today => Err(AppError::Invalid(FieldErrors::single(field, "Ngày ở tương lai"))),
-        Ok(d) => Ok(d),
-        Err(m) => Err(AppError::Invalid(FieldErrors::single(field, m))),
-    }
+    domain::input::parse_end_date(value, store::today()).map_err(|m| AppError::Invalid(FieldErrors::single(field, m)))
 }
 
 /// 201 Created, with the new thing's id and where to read it.

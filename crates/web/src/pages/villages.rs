@@ -207,21 +207,7 @@ struct EndForm {
 /// Parses the date of an ending form, and insists on its confirmation box.
 pub(super) fn end_date(date: &str, confirm: Option<&str>, field: &'static str) -> Result<time::Date, AppError> {
     let mut errors = domain::input::FieldErrors::default();
-    let day = if date.trim().is_empty() {
-        Some(store::today())
-    } else {
-        match domain::input::parse_date(date) {
-            Ok(d) if d > store::today() => {
-                errors.push(field, "Ngày ở tương lai");
-                None
-            }
-            Ok(d) => Some(d),
-            Err(m) => {
-                errors.push(field, m);
-                None
-            }
-        }
-    };
+    let day = domain::input::parse_end_date(date, store::today()).map_err(|m| errors.push(field, m)).ok();
     if confirm.is_none() {
         errors.push("confirm", "Hãy đánh dấu ô xác nhận trước khi thực hiện");
     }
