@@ -5,7 +5,7 @@ use serde::Serialize;
 use sqlx::AssertSqlSafe;
 
 use crate::units::{self, Unit};
-use crate::{Db, Scope, StoreError};
+use crate::{Db, Scope, StoreError, iso};
 
 /// A unit as a report names it. Villages, which have no official code, are coded `v` followed by
 /// their id.
@@ -84,26 +84,54 @@ struct VillageRow {
     leaders: i64,
 }
 
-/// The coverage of `unit` within `scope`, with one level of children: child units for a
-/// province or district, villages for a commune. Counts only active villages and teams and
-/// members in them now.
+/// The coverage of `unit` within `scope` today, with one level of children: child units for a
+/// province or district, villages for a commune.
 ///
 /// # Errors
 /// Database errors.
 pub async fn of_unit(db: &Db, scope: &Scope, unit: &Unit) -> Result<Coverage, StoreError> {
+    let today = crate::today();
+    at(db, scope, unit, today, today).await
+}
+
+/// The coverage of `unit` as the registry stood on `facts_on` (villages that existed, teams
+/// founded and not yet dissolved, members who had joined and not left), counted on the
+/// boundaries of `boundaries_on`: each village under the commune it lay in on that day. `unit`
+/// must be a row valid on `boundaries_on`. With both days equal, this is the report "as of"
+/// that day; with `boundaries_on` today, the same facts on today's units.
+///
+/// # Errors
+/// Database errors.
+pub async fn at(
+    db: &Db,
+    scope: &Scope,
+    unit: &Unit,
+    boundaries_on: time::Date,
+    facts_on: time::Date,
+) -> Result<Coverage, StoreError> {
     let scope = scope.narrow(&unit.path);
-    let (cond, values) = scope.condition("c.path", 1);
+    let (cond, values) = scope.condition("c.path", 3);
     let sql = format!(
         "select v.village_id, v.name, c.path as commune_path, t.team_id, \
          coalesce(s.members, 0) as members, coalesce(s.officials, 0) as officials, coalesce(s.leaders, 0) as leaders \
-         from village v join unit c on c.unit_id = v.commune_id \
-         left join team t on t.village_id = v.village_id and t.status = 'active' \
-         left join ({}) s on s.team_id = t.team_id \
-         where v.status = 'active' and {cond} order by c.path, v.sort_key, v.village_id",
-        crate::teams::TEAM_STATS
+         from village v \
+         join village_placement pb on pb.village_id = v.village_id and pb.valid_from <= $1 \
+              and (pb.valid_to is null or pb.valid_to > $1) \
+         join unit c on c.unit_id = pb.commune_id \
+         left join team t on t.village_id = v.village_id and t.established_on <= $2 \
+              and (t.dissolved_on is null or t.dissolved_on > $2) \
+         left join (select team_id, count(*) as members, \
+              cast(sum(case when position = 'commune_official' then 1 else 0 end) as bigint) as officials, \
+              cast(sum(case when role = 'leader' then 1 else 0 end) as bigint) as leaders \
+              from membership where joined_on <= $2 and (left_on is null or left_on > $2) group by team_id) s \
+              on s.team_id = t.team_id \
+         where {cond} and exists (select 1 from village_placement pf where pf.village_id = v.village_id \
+              and pf.valid_from <= $2 and (pf.valid_to is null or pf.valid_to > $2)) \
+         order by c.path, v.sort_key, v.village_id"
     );
+    let (b, f) = (iso(boundaries_on), iso(facts_on));
     let rows: Vec<VillageRow> = on_db!(db, |pool| {
-        let mut q = sqlx::query_as(AssertSqlSafe(sql.as_str()));
+        let mut q = sqlx::query_as(AssertSqlSafe(sql.as_str())).bind(&b).bind(&f);
         for v in &values {
             q = q.bind(v);
         }
@@ -130,7 +158,7 @@ pub async fn of_unit(db: &Db, scope: &Scope, unit: &Unit) -> Result<Coverage, St
             })
             .collect();
     } else {
-        for child in units::children(db, unit).await? {
+        for child in units::children_at(db, unit, boundaries_on).await? {
             let mut c = Coverage { unit: Some(UnitRef::from(&child)), ..Coverage::default() };
             for r in rows.iter().filter(|r| r.commune_path.starts_with(&child.path)) {
                 c.add(r);

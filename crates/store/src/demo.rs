@@ -80,6 +80,12 @@ async fn insert_plan(
             qb.build().execute(&mut *tx).await?;
             progress("villages", (i * BATCH + chunk.len()).min(plan.villages.len()), plan.villages.len());
         }
+        sqlx::query(
+            "insert into village_placement (village_id, commune_id, valid_from) \
+             select v.village_id, v.commune_id, u.valid_from from village v join unit u on u.unit_id = v.commune_id",
+        )
+        .execute(&mut *tx)
+        .await?;
         let rows: Vec<(i64, i64, String)> =
             sqlx::query_as("select village_id, commune_id, search_text from village").fetch_all(&mut *tx).await?;
         let by_key: HashMap<(i64, String), i64> = rows.into_iter().map(|(id, c, s)| ((c, s), id)).collect();

@@ -234,12 +234,20 @@ impl Db {
 
 /// The schema's history: version, description, SQLite text, PostgreSQL text. Never edit a
 /// shipped entry; add a new one.
-const MIGRATIONS: &[(i64, &str, &str, &str)] = &[(
-    1,
-    "registry",
-    include_str!("../migrations/sqlite/0001_registry.sql"),
-    include_str!("../migrations/postgres/0001_registry.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
+    (
+        1,
+        "registry",
+        include_str!("../migrations/sqlite/0001_registry.sql"),
+        include_str!("../migrations/postgres/0001_registry.sql"),
+    ),
+    (
+        2,
+        "unit history",
+        include_str!("../migrations/sqlite/0002_unit_history.sql"),
+        include_str!("../migrations/postgres/0002_unit_history.sql"),
+    ),
+];
 
 fn migrator<'a>(list: impl Iterator<Item = (i64, &'a str, &'static str)>) -> Migrator {
     Migrator::with_migrations(

@@ -125,6 +125,56 @@ pub async fn children(db: &Db, parent: &Unit) -> Result<Vec<Unit>, StoreError> {
     Ok(on_db!(db, |pool| sqlx::query_as(AssertSqlSafe(sql.as_str())).bind(parent.unit_id).fetch_all(pool).await)?)
 }
 
+/// The units directly under `parent` that were valid on `day`, in official code order.
+///
+/// # Errors
+/// Database errors.
+pub async fn children_at(db: &Db, parent: &Unit, day: time::Date) -> Result<Vec<Unit>, StoreError> {
+    let sql = format!(
+        "select {COLUMNS} from unit where parent_id = $1 and valid_from <= $2 and (valid_to is null or valid_to > $2) \
+         order by code"
+    );
+    Ok(on_db!(db, |pool| sqlx::query_as(AssertSqlSafe(sql.as_str()))
+        .bind(parent.unit_id)
+        .bind(iso(day))
+        .fetch_all(pool)
+        .await)?)
+}
+
+/// The row of the unit with this code that was valid on `day`.
+///
+/// # Errors
+/// `NotFound` when no unit had that code on that day.
+pub async fn by_code_at(db: &Db, code: &str, day: time::Date) -> Result<Unit, StoreError> {
+    let sql = format!(
+        "select {COLUMNS} from unit where code = $1 and valid_from <= $2 and (valid_to is null or valid_to > $2)"
+    );
+    let unit: Option<Unit> = on_db!(db, |pool| sqlx::query_as(AssertSqlSafe(sql.as_str()))
+        .bind(code.trim())
+        .bind(iso(day))
+        .fetch_optional(pool)
+        .await)?;
+    unit.ok_or_else(|| {
+        StoreError::not_found(format!(
+            "Không có đơn vị hành chính mã {} vào ngày {}",
+            code.trim(),
+            domain::input::format_date(day)
+        ))
+    })
+}
+
+/// The last row of the unit with this code, current or ended (to report an ended unit as of its
+/// last day).
+///
+/// # Errors
+/// `NotFound` when the code never existed.
+pub async fn latest_by_code(db: &Db, code: &str) -> Result<Unit, StoreError> {
+    let sql = format!("select {COLUMNS} from unit where code = $1 order by valid_from desc limit 1");
+    let unit: Option<Unit> =
+        on_db!(db, |pool| sqlx::query_as(AssertSqlSafe(sql.as_str())).bind(code.trim()).fetch_optional(pool).await)?;
+    unit.ok_or_else(|| StoreError::not_found(format!("Không có đơn vị hành chính mã {}", code.trim())))
+}
+
 /// The unit's ancestors from the top down, itself excluded (for breadcrumbs).
 ///
 /// # Errors

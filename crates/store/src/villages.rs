@@ -145,6 +145,14 @@ pub async fn create(db: &Db, commune: &Unit, name: &str) -> Result<i64, StoreErr
         .bind(&stamp)
         .fetch_one(&mut *tx)
         .await?;
+        // A village has no founding date of its own: it is deemed to have lain in its commune
+        // for as long as the commune's row has existed.
+        sqlx::query("insert into village_placement (village_id, commune_id, valid_from) values ($1, $2, $3)")
+            .bind(id)
+            .bind(commune.unit_id)
+            .bind(&commune.valid_from)
+            .execute(&mut *tx)
+            .await?;
         Ok::<i64, StoreError>(id)
     });
     result.map_err(|e| if e.is_unique_violation() { duplicate_name(&name, &commune.name) } else { e })
@@ -208,6 +216,11 @@ pub async fn deactivate(db: &Db, scope: &Scope, id: i64, on: time::Date) -> Resu
             .bind(id)
             .bind(iso(on))
             .bind(&stamp)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("update village_placement set valid_to = $2 where village_id = $1 and valid_to is null")
+            .bind(id)
+            .bind(iso(on))
             .execute(&mut *tx)
             .await?;
         Ok::<(), StoreError>(())
