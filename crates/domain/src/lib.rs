@@ -5,6 +5,7 @@ pub mod cccd;
 pub mod demo;
 pub mod input;
 pub mod phone;
+pub mod reorg;
 pub mod team;
 pub mod text;
 pub mod units;
