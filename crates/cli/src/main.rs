@@ -99,8 +99,33 @@ enum LevelArg {
     Commune,
 }
 
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Boundaries {
+    /// The units as they stood on the report's day.
+    Then,
+    /// Today's units (each village under the commune it lies in today).
+    Today,
+}
+
 #[derive(Subcommand)]
 enum UnitsCommand {
+    /// Apply a reorganisation: a mapping file (`old_code,old_name,new_code,new_name`) and the
+    /// new state (`code,name,level,parent_code`), effective from a day. One transaction;
+    /// applying the same files again changes nothing.
+    Apply {
+        #[arg(long)]
+        changes: std::path::PathBuf,
+        #[arg(long)]
+        state: std::path::PathBuf,
+        /// The first day of the new units (YYYY-MM-DD).
+        #[arg(long)]
+        effective: String,
+        /// List every change without applying anything.
+        #[arg(long)]
+        dry_run: bool,
+        #[command(flatten)]
+        format: FormatArg,
+    },
     /// List current administrative units.
     List {
         /// Only units under this unit (its code).
@@ -167,6 +192,12 @@ enum ReportCommand {
         /// The unit's code (default: the province).
         #[arg(long)]
         unit: Option<String>,
+        /// Report as the registry stood on this day (YYYY-MM-DD; default today).
+        #[arg(long)]
+        as_of: Option<String>,
+        /// Count on the units of that day (`then`, the default) or on today's (`today`).
+        #[arg(long, value_enum, default_value_t = Boundaries::Then)]
+        boundaries: Boundaries,
         #[command(flatten)]
         format: FormatArg,
     },
@@ -319,14 +350,115 @@ async fn dispatch(db: &Db, command: Command) -> Result<()> {
         Command::Members(MembersCommand::Search { text, unit, format }) => {
             members(db, unit.as_deref(), Some(text), true, format.format).await
         }
-        Command::Report(ReportCommand::Coverage { unit, format }) => {
-            let u = match unit {
-                Some(code) => units::by_code(db, &code).await?,
-                None => {
-                    units::roots(db).await?.into_iter().next().context("cơ sở dữ liệu chưa có đơn vị hành chính nào")?
-                }
+        Command::Report(ReportCommand::Coverage { unit, as_of, boundaries, format }) => {
+            coverage_report(db, unit.as_deref(), as_of.as_deref(), boundaries, format.format).await
+        }
+        Command::Units(UnitsCommand::Apply { changes, state, effective, dry_run, format }) => {
+            let read = |p: &std::path::Path| {
+                std::fs::read_to_string(p).with_context(|| format!("không đọc được tệp {}", p.display()))
             };
-            let c = coverage::of_unit(db, &Scope::All, &u).await?;
+            let (changes_text, state_text) = (read(&changes)?, read(&state)?);
+            let day = domain::input::parse_date(&effective).map_err(anyhow::Error::msg)?;
+            let source = format!(
+                "{} + {}",
+                changes.file_name().unwrap_or_default().to_string_lossy(),
+                state.file_name().unwrap_or_default().to_string_lossy()
+            );
+            let r = store::reorg::apply_files(db, &changes_text, &state_text, day, &source, dry_run).await?;
+            match format.format {
+                Format::Json => println!("{}", serde_json::to_string_pretty(&r)?),
+                _ => print_apply(&r),
+            }
+            Ok(())
+        }
+    }
+}
+
+fn print_apply(r: &store::reorg::ApplyReport) {
+    for line in &r.changes {
+        println!("{line}");
+    }
+    let day = store::display_date(&r.effective_on);
+    if r.already_applied {
+        println!("Không có gì thay đổi: các đơn vị ngày {day} đã đúng như tệp (đã áp dụng trước đây).");
+    } else if r.dry_run {
+        println!(
+            "Chạy thử: {} đơn vị sẽ kết thúc, {} đơn vị mới, {} giữ nguyên, {} thôn chuyển xã. Chưa ghi gì.",
+            r.plan.ended.len(),
+            r.plan.created.len(),
+            r.plan.kept,
+            r.villages_moved
+        );
+    } else {
+        println!(
+            "Đã áp dụng từ ngày {day}: {} đơn vị kết thúc, {} đơn vị mới, {} giữ nguyên, {} thôn chuyển xã, {} thôn trùng tên cần xem lại.",
+            r.plan.ended.len(),
+            r.plan.created.len(),
+            r.plan.kept,
+            r.villages_moved,
+            r.villages_flagged
+        );
+    }
+}
+
+/// `report coverage`: as of a day, on that day's boundaries or today's. A code that no longer
+/// exists, given without a day, is reported as of its last day, and the report says so.
+async fn coverage_report(
+    db: &Db,
+    unit: Option<&str>,
+    as_of: Option<&str>,
+    boundaries: Boundaries,
+    format: Format,
+) -> Result<()> {
+    let today = store::today();
+    let mut note = None;
+    let as_of = match as_of {
+        Some(d) => domain::input::parse_date(d).map_err(anyhow::Error::msg)?,
+        None => match unit {
+            Some(code) if units::by_code(db, code).await.is_err() => {
+                let last = units::latest_by_code(db, code).await?;
+                let end =
+                    last.valid_to.as_deref().and_then(store::parse_iso).context("đơn vị không có ngày kết thúc")?;
+                let day = end.previous_day().unwrap_or(end);
+                note = Some(format!(
+                    "Đơn vị {} ({}) không còn từ ngày {}; báo cáo theo ngày cuối cùng của đơn vị, {}.",
+                    last.code,
+                    last.name,
+                    domain::input::format_date(end),
+                    domain::input::format_date(day)
+                ));
+                day
+            }
+            _ => today,
+        },
+    };
+    let boundary_day = if boundaries == Boundaries::Today { today } else { as_of };
+    let u = match unit {
+        Some(code) => units::by_code_at(db, code, boundary_day).await.map_err(|e| {
+            if boundaries == Boundaries::Today {
+                anyhow::anyhow!("{e}; mã này không còn trên địa giới hôm nay, hãy dùng --boundaries then")
+            } else {
+                anyhow::Error::new(e)
+            }
+        })?,
+        None => units::roots(db).await?.into_iter().next().context("cơ sở dữ liệu chưa có đơn vị hành chính nào")?,
+    };
+    let c = coverage::at(db, &Scope::All, &u, boundary_day, as_of).await?;
+    if let Some(n) = &note {
+        eprintln!("{n}");
+    }
+    match format {
+        Format::Json => {
+            let mut v = serde_json::to_value(&c)?;
+            v["as_of"] = store::iso(as_of).into();
+            v["boundaries"] = if boundaries == Boundaries::Today { "today" } else { "then" }.into();
+            if let Some(n) = note {
+                v["note"] = n.into();
+            }
+            println!("{}", serde_json::to_string_pretty(&v)?);
+            Ok(())
+        }
+        f => {
             let mut t = Table::new(&[
                 "Mã",
                 "Đơn vị",
@@ -352,13 +484,14 @@ async fn dispatch(db: &Db, command: Command) -> Result<()> {
                     r.teams_without_leader.to_string(),
                 ]);
             }
-            match format.format {
-                Format::Json => {
-                    println!("{}", serde_json::to_string_pretty(&c)?);
-                    Ok(())
-                }
-                f => print_rows(f, &c.children, &t),
+            if f == Format::Table {
+                println!(
+                    "Ngày số liệu: {} (địa giới ngày {})",
+                    domain::input::format_date(as_of),
+                    domain::input::format_date(boundary_day)
+                );
             }
+            print_rows(f, &c.children, &t)
         }
     }
 }

@@ -123,6 +123,9 @@ pub struct Plan {
     pub village_moves: BTreeMap<String, String>,
     /// Units the change leaves as they are.
     pub kept: usize,
+    /// Names of the units of the new state, by code (for describing links to kept units).
+    #[serde(skip)]
+    pub names: BTreeMap<String, String>,
 }
 
 impl Plan {
@@ -134,13 +137,8 @@ impl Plan {
     /// One Vietnamese line per change, for a dry run.
     #[must_use]
     pub fn describe(&self) -> Vec<String> {
-        let name_of = |code: &str| -> String {
-            self.created
-                .iter()
-                .chain(self.ended.iter())
-                .find(|u| u.code == code)
-                .map_or_else(|| code.to_owned(), |u| format!("{code} {}", u.name))
-        };
+        let name_of =
+            |code: &str| -> String { self.names.get(code).map_or_else(|| code.to_owned(), |n| format!("{code} {n}")) };
         let mut out = Vec::new();
         for u in &self.created {
             let preds: Vec<&PlannedLink> = self.links.iter().filter(|l| l.to == u.code).collect();
@@ -220,7 +218,7 @@ pub fn plan(current: &[UnitRow], state: &[UnitRow], mapping: &[MappingRow]) -> R
         return Err(PlanError(problems));
     }
 
-    let mut plan = Plan::default();
+    let mut plan = Plan { names: state.iter().map(|u| (u.code.clone(), u.name.clone())).collect(), ..Plan::default() };
     // Rows that continue unchanged: same code, name, level and parent.
     let kept = |code: &str| -> bool {
         match (old.get(code), new.get(code)) {
@@ -305,6 +303,11 @@ mod tests {
 
     #[test]
     fn nong_son_merges_into_que_son_on_1_january_2025() {
+        let described =
+            plan(&rows(QUANG_NAM_2023), &rows(QUANG_NAM_2025), &parse_changes_csv(CHANGES_2025_01).expect("map"))
+                .expect("plan")
+                .describe();
+        assert!(described.contains(&"Sáp nhập: 20830 Xã Bình Chánh → 20827 Xã Bình Phú".to_owned()), "{described:?}");
         let p = plan(&rows(QUANG_NAM_2023), &rows(QUANG_NAM_2025), &parse_changes_csv(CHANGES_2025_01).expect("map"))
             .expect("plan");
         let ended: Vec<&str> = p.ended.iter().map(|u| u.code.as_str()).collect();

@@ -52,6 +52,7 @@ pub mod coverage;
 pub mod demo;
 mod error;
 pub mod people;
+pub mod reorg;
 mod scope;
 pub mod teams;
 #[cfg(feature = "testing")]

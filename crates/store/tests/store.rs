@@ -510,3 +510,166 @@ async fn the_demo_is_the_same_on_both_databases() {
     let on_postgres = strip(first_members(&pg.db, 50).await);
     assert_eq!(on_sqlite, on_postgres);
 }
+
+// --- Reorganisations (issue B) ---
+
+async fn apply_shipped(db: &Db, index: usize) -> store::reorg::ApplyReport {
+    let (day, source, changes, state) = store::reorg::SHIPPED[index];
+    let day = store::parse_iso(day).expect("day");
+    store::reorg::apply_files(db, changes, state, day, source, false).await.expect("apply")
+}
+
+async fn count(db: &Db, sql: &'static str) -> i64 {
+    let (n,): (i64,) = match db {
+        Db::Sqlite(p) => sqlx::query_as(sql).fetch_one(p).await.expect("count"),
+        Db::Postgres(p) => sqlx::query_as(sql).fetch_one(p).await.expect("count"),
+    };
+    n
+}
+
+async fn coverage_on(db: &Db, code: &str, day: time::Date) -> coverage::Coverage {
+    let unit = units::by_code_at(db, code, day).await.expect("unit on that day");
+    coverage::at(db, &Scope::All, &unit, day, day).await.expect("coverage")
+}
+
+both_databases!(the_2025_reorganisations_keep_every_village_and_team, |db: Db| async move {
+    demo::load(&db, &|_, _, _| {}).await.expect("demo");
+    // A village of Phước Hòa (20338), merged into An Xuân (20347) on 01/01/2025.
+    let phuoc_hoa = unit(&db, "20338").await;
+    let moved = villages::list(&db, &Scope::All.narrow(&phuoc_hoa.path), &VillageFilter::default(), PageRequest::all())
+        .await
+        .expect("villages")
+        .items;
+    assert!(!moved.is_empty(), "the demo gives every commune villages");
+
+    // A dry run lists the changes and writes nothing.
+    let (day, source, changes, state) = store::reorg::SHIPPED[0];
+    let dry = store::reorg::apply_files(&db, changes, state, store::parse_iso(day).expect("day"), source, true)
+        .await
+        .expect("dry run");
+    assert!(dry.dry_run && !dry.already_applied);
+    assert!(dry.changes.iter().any(|l| l == "Sáp nhập: 519 Huyện Nông Sơn → 509 Huyện Quế Sơn"), "{:?}", dry.changes);
+    assert_eq!(count(&db, "select count(*) from unit_change_set").await, 0);
+    assert_eq!(count(&db, "select count(*) from unit").await, 260);
+
+    let jan = apply_shipped(&db, 0).await;
+    assert!(!jan.already_applied);
+    assert_eq!(count(&db, "select count(*) from unit where valid_to is null").await, 251, "1 + 17 + 233");
+    // Applying the same files again changes nothing.
+    let units_after_jan = count(&db, "select count(*) from unit").await;
+    let again = apply_shipped(&db, 0).await;
+    assert!(again.already_applied);
+    assert_eq!(count(&db, "select count(*) from unit").await, units_after_jan);
+
+    let jul = apply_shipped(&db, 1).await;
+    assert!(!jul.already_applied);
+    assert_eq!(jul.villages_moved, 1240);
+    assert_eq!(count(&db, "select count(*) from unit where valid_to is null").await, 95, "Đà Nẵng and its 94 communes");
+    let once_more = apply_shipped(&db, 1).await;
+    assert!(once_more.already_applied);
+
+    // As of the report's day, on its boundaries: the seed's figures.
+    let aug = coverage_on(&db, "49", date!(2024 - 08 - 28)).await;
+    assert_eq!((aug.children.len(), aug.villages, aug.teams), (18, 1240, 1218));
+    let dec = coverage_on(&db, "49", date!(2024 - 12 - 31)).await;
+    assert_eq!(dec.children.len(), 18);
+    let mar = coverage_on(&db, "49", date!(2025 - 03 - 01)).await;
+    assert_eq!((mar.children.len(), mar.villages, mar.teams), (17, 1240, 1218));
+    let jun = coverage_on(&db, "49", date!(2025 - 06 - 30)).await;
+    assert_eq!(jun.children.len(), 17);
+    assert!(units::by_code_at(&db, "49", date!(2025 - 07 - 01)).await.is_err(), "Quảng Nam ends on 01/07/2025");
+    let today = coverage_on(&db, "48", store::today()).await;
+    assert_eq!((today.villages, today.villages_with_team, today.teams), (1240, 1218, 1218));
+    assert_eq!(today.members, aug.members, "members are counted the same before and after");
+    assert_eq!(today.children.len(), 94);
+    assert_eq!(
+        today.children.iter().filter(|c| c.villages > 0).count(),
+        78,
+        "the 78 communes that came from Quảng Nam"
+    );
+    // The report's day counted on today's units.
+    let whole = units::by_code(&db, "48").await.expect("48");
+    let then_on_today =
+        coverage::at(&db, &Scope::All, &whole, store::today(), date!(2024 - 08 - 28)).await.expect("cov");
+    assert_eq!((then_on_today.villages, then_on_today.teams), (1240, 1218));
+
+    // Links: who succeeded whom, of each kind.
+    let kinds = |pred: &'static str, succ: &'static str| {
+        let db = db.clone();
+        async move {
+            let sql = "select l.kind from unit_link l join unit p on p.unit_id = l.predecessor_id \
+                       join unit s on s.unit_id = l.successor_id where p.code = $1 and s.code = $2";
+            let rows: Vec<(String,)> = match &db {
+                Db::Sqlite(p) => sqlx::query_as(sql).bind(pred).bind(succ).fetch_all(p).await.expect("links"),
+                Db::Postgres(p) => sqlx::query_as(sql).bind(pred).bind(succ).fetch_all(p).await.expect("links"),
+            };
+            rows.into_iter().map(|(k,)| k).collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(kinds("519", "509").await, vec!["merge"]);
+    assert_eq!(kinds("20338", "20347").await, vec!["merge"]);
+    // Trung Phước moves to Quế Sơn in January (and is renamed with a new parent in July).
+    assert!(kinds("20656", "20656").await.contains(&"move".to_owned()));
+    assert!(kinds("20758", "20758").await.contains(&"rename".to_owned()), "Hiệp Hòa becomes Quế Tân");
+    assert_eq!(kinds("502", "48").await, vec!["end_level"]);
+    assert_eq!(kinds("49", "48").await, vec!["merge"]);
+
+    // Villages followed their commune, and their teams followed them.
+    let successors = store::reorg::current_successors(&db, phuoc_hoa.unit_id).await.expect("successors");
+    assert_eq!(successors.len(), 1);
+    let target = &successors[0];
+    assert_eq!(target.level, "commune");
+    assert!(target.path.starts_with("48/"));
+    for v in &moved {
+        let now = villages::get(&db, &Scope::All, v.id).await.expect("village");
+        assert_eq!(now.commune_code, target.code, "{} followed its commune", v.name);
+        if let Some(team_id) = v.team_id {
+            let t = teams::get(&db, &Scope::All, team_id).await.expect("team");
+            assert_eq!(t.commune_code, target.code);
+        }
+    }
+    // An old code's history: Phước Hòa is found on its own day, not today.
+    assert_eq!(units::by_code_at(&db, "20338", date!(2024 - 08 - 28)).await.expect("then").name, "Phường Phước Hòa");
+    assert!(units::by_code(&db, "20338").await.is_err());
+    let (preds, succs) = store::reorg::links_of(&db, target.unit_id).await.expect("links");
+    assert!(succs.is_empty() && !preds.is_empty());
+});
+
+both_databases!(a_change_set_that_does_not_fit_is_refused_whole, |db: Db| async move {
+    load_units(&db).await;
+    let (_, _, changes, state) = store::reorg::SHIPPED[1];
+    // The July files do not fit the 2023 state (8 communes merged on 01/01/2025 are missing).
+    let e = store::reorg::apply_files(&db, changes, state, date!(2025 - 07 - 01), "test", false).await;
+    match e {
+        Err(StoreError::Invalid { message, .. }) => {
+            assert!(message.contains("không có trong tệp chuyển đổi"), "{message}")
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    assert_eq!(count(&db, "select count(*) from unit_change_set").await, 0);
+    assert_eq!(count(&db, "select count(*) from unit where valid_to is not null").await, 0, "nothing ended");
+    // A later change applied first: an earlier one is refused.
+    let (_, _, c0, s0) = store::reorg::SHIPPED[0];
+    store::reorg::apply_files(&db, c0, s0, date!(2025 - 01 - 01), "test", false).await.expect("january");
+    store::reorg::apply_files(&db, changes, state, date!(2025 - 07 - 01), "test", false).await.expect("july");
+    let early = store::reorg::apply_files(&db, c0, s0, date!(2024 - 06 - 01), "test", false).await;
+    assert!(matches!(early, Err(StoreError::Conflict { .. })), "{early:?}");
+});
+
+both_databases!(villages_of_one_name_meeting_in_a_commune_are_flagged, |db: Db| async move {
+    load_units(&db).await;
+    // Phước Hòa (20338) merges into An Xuân (20347) on 01/01/2025: give both a "Khối phố 1".
+    village(&db, "20338", "Khối phố 1").await;
+    village(&db, "20347", "Khối phố 1").await;
+    village(&db, "20347", "Khối phố 2").await;
+    let r = apply_shipped(&db, 0).await;
+    assert_eq!(r.villages_flagged, 2);
+    let an_xuan = unit(&db, "20347").await;
+    let list = villages::list(&db, &Scope::All.narrow(&an_xuan.path), &VillageFilter::default(), PageRequest::all())
+        .await
+        .expect("list")
+        .items;
+    assert_eq!(list.len(), 3, "both villages kept");
+    let notes = count(&db, "select count(*) from village where review_note is not null").await;
+    assert_eq!(notes, 2);
+});
