@@ -51,7 +51,9 @@ fn json(o: &Output) -> serde_json::Value {
 
 #[test]
 fn coverage_json_reproduces_the_report() {
-    let c = json(&run(demo_db(), &["report", "coverage", "--unit", "49", "--format", "json"]));
+    let c = json(&run(demo_db(), &["report", "coverage", "--unit", "49", "--as-of", "2024-08-28", "--format", "json"]));
+    assert_eq!(c["as_of"], "2024-08-28");
+    assert_eq!(c["boundaries"], "then");
     assert_eq!(c["unit"]["code"], "49");
     assert_eq!(c["unit"]["name"], "Tỉnh Quảng Nam");
     assert_eq!(c["unit"]["level"], "province");
@@ -74,6 +76,71 @@ fn coverage_json_reproduces_the_report() {
 }
 
 #[test]
+fn coverage_across_the_2025_reorganisations() {
+    // 01/01/2025: Nông Sơn merged into Quế Sơn; the same villages and teams.
+    let mar =
+        json(&run(demo_db(), &["report", "coverage", "--unit", "49", "--as-of", "2025-03-01", "--format", "json"]));
+    assert_eq!(mar["children"].as_array().map(Vec::len), Some(17));
+    assert_eq!((mar["villages"].as_i64(), mar["teams"].as_i64()), (Some(1240), Some(1218)));
+    // Today: Đà Nẵng holds them under the 78 communes that came from Quảng Nam.
+    let now = json(&run(demo_db(), &["report", "coverage", "--unit", "48", "--format", "json"]));
+    assert_eq!(now["unit"]["name"], "Thành phố Đà Nẵng");
+    assert_eq!((now["villages"].as_i64(), now["teams"].as_i64()), (Some(1240), Some(1218)));
+    let with_villages =
+        now["children"].as_array().expect("children").iter().filter(|c| c["villages"].as_i64() > Some(0)).count();
+    assert_eq!(with_villages, 78);
+    // A code that no longer exists, without a day: as of its last day, and it says so.
+    let o = run(demo_db(), &["report", "coverage", "--unit", "49", "--format", "json"]);
+    let gone = json(&o);
+    assert_eq!(gone["as_of"], "2025-06-30");
+    assert!(gone["note"].as_str().is_some_and(|n| n.contains("không còn từ ngày 01/07/2025")));
+    assert!(stderr(&o).contains("30/06/2025"));
+    // The report's day on today's boundaries.
+    let then_today = json(&run(
+        demo_db(),
+        &["report", "coverage", "--unit", "48", "--as-of", "2024-08-28", "--boundaries", "today", "--format", "json"],
+    ));
+    assert_eq!((then_today["villages"].as_i64(), then_today["teams"].as_i64()), (Some(1240), Some(1218)));
+    let o = run(demo_db(), &["report", "coverage", "--unit", "49", "--as-of", "2024-08-28", "--boundaries", "today"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("--boundaries then"));
+}
+
+#[test]
+fn applying_a_change_set_twice_changes_nothing() {
+    let db = temp_db("apply");
+    let data = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/admin-units/");
+    assert!(run(&db, &["demo"]).status.success());
+    let args = |dry: bool| {
+        let mut a = vec![
+            "units".to_owned(),
+            "apply".to_owned(),
+            "--changes".to_owned(),
+            format!("{data}changes-2025-07-01.csv"),
+            "--state".to_owned(),
+            format!("{data}da-nang-2025-07-01.csv"),
+            "--effective".to_owned(),
+            "2025-07-01".to_owned(),
+        ];
+        if dry {
+            a.push("--dry-run".to_owned());
+        }
+        a
+    };
+    let o = bin().arg("--db").arg(&db).args(args(true)).output().expect("runs");
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("Không có gì thay đổi"), "the demo has it applied already: {}", stdout(&o));
+    let o = bin()
+        .arg("--db")
+        .arg(&db)
+        .args(["units", "apply", "--changes", "/no/such.csv", "--state", "/no/such.csv", "--effective", "2025-07-01"])
+        .output()
+        .expect("runs");
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("không đọc được tệp"));
+}
+
+#[test]
 fn coverage_of_a_commune_lists_its_villages() {
     let c = json(&run(demo_db(), &["report", "coverage", "--unit", "20335", "--format", "json"]));
     assert_eq!(c["unit"]["level"], "commune");
@@ -88,9 +155,9 @@ fn coverage_of_a_commune_lists_its_villages() {
 
 #[test]
 fn members_list_in_vietnamese_name_order() {
-    let list = json(&run(demo_db(), &["members", "list", "--unit", "502", "--format", "json"]));
+    let list = json(&run(demo_db(), &["members", "list", "--unit", "48", "--format", "json"]));
     let list = list.as_array().expect("array");
-    assert!(list.len() > 500, "Tam Kỳ's 85 teams have over 500 members");
+    assert!(list.len() > 7000, "the demo's members, today in Đà Nẵng");
     for m in list {
         for k in ["id", "full_name", "phone", "team", "village", "commune"] {
             assert!(!m[k].is_null(), "{k} missing in {m}");
@@ -121,9 +188,9 @@ fn member_search_ignores_diacritics() {
 
 #[test]
 fn teams_list_and_show_share_ids() {
-    let teams = json(&run(demo_db(), &["teams", "list", "--unit", "502", "--format", "json"]));
+    let teams = json(&run(demo_db(), &["teams", "list", "--unit", "48", "--format", "json"]));
     let teams = teams.as_array().expect("array");
-    assert_eq!(teams.len(), 85);
+    assert_eq!(teams.len(), 1218);
     let t = &teams[0];
     for k in ["id", "name", "village", "commune", "members"] {
         assert!(!t[k].is_null(), "{k} missing");
@@ -139,12 +206,12 @@ fn teams_list_and_show_share_ids() {
 
 #[test]
 fn csv_and_table_formats() {
-    let o = run(demo_db(), &["units", "list", "--level", "district", "--format", "csv"]);
+    let o = run(demo_db(), &["units", "list", "--level", "commune", "--unit", "48", "--format", "csv"]);
     let text = stdout(&o);
     assert!(text.starts_with("Mã,Tên,Cấp\r\n"), "{text}");
-    assert_eq!(text.lines().count(), 19);
+    assert_eq!(text.lines().count(), 95, "Đà Nẵng's 94 communes and the header");
     let o = run(demo_db(), &["units", "list", "--search", "tam ky"]);
-    assert!(stdout(&o).contains("Thành phố Tam Kỳ"));
+    assert!(stdout(&o).contains("Phường Tam Kỳ"), "{}", stdout(&o));
 }
 
 #[test]

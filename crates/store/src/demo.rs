@@ -29,6 +29,24 @@ pub struct DemoCounts {
 /// # Errors
 /// `Conflict` when the database already holds units; database errors.
 pub async fn load(db: &Db, progress: &(dyn Fn(&str, usize, usize) + Sync)) -> Result<DemoCounts, StoreError> {
+    let counts = load_registry(db, progress).await?;
+    // The demo lives today: Quảng Nam's two reorganisations of 2025 are applied to it, so that it
+    // opens on Đà Nẵng and keeps the August 2024 figures as of that day.
+    for (i, (day, source, changes, state)) in crate::reorg::SHIPPED.iter().enumerate() {
+        let day =
+            crate::parse_iso(day).ok_or_else(|| StoreError::invalid("effective", "ngày hiệu lực không hợp lệ"))?;
+        crate::reorg::apply_files(db, changes, state, day, source, false).await?;
+        progress("reorganisations", i + 1, crate::reorg::SHIPPED.len());
+    }
+    Ok(counts)
+}
+
+/// Loads the demo as it stood in 2024 (Quảng Nam's units of 10/04/2023, with its villages, teams
+/// and members) without applying the 2025 reorganisations.
+///
+/// # Errors
+/// `Conflict` when the database already holds units; database errors.
+pub async fn load_registry(db: &Db, progress: &(dyn Fn(&str, usize, usize) + Sync)) -> Result<DemoCounts, StoreError> {
     if !db.is_empty().await? {
         return Err(StoreError::conflict(
             "db",

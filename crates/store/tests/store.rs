@@ -439,10 +439,14 @@ both_databases!(the_demo_province, |db: Db| async move {
     let counts = demo::load(&db, &|_, _, _| {}).await.expect("demo");
     assert_eq!((counts.units, counts.villages, counts.teams), (260, 1_240, 1_218));
     assert!(counts.members > 7_000, "{counts:?}");
-    assert_eq!(units::list(&db, &Scope::All, None, None).await.expect("units").len(), 260);
+    // Today the demo lies in Đà Nẵng (48): 94 communes, no district.
+    assert_eq!(units::list(&db, &Scope::All, None, None).await.expect("units").len(), 95);
 
-    let province = unit(&db, "49").await;
-    let cov = coverage::of_unit(&db, &Scope::All, &province).await.expect("coverage");
+    // As of the report's day (28/08/2024), on that day's units: Quảng Nam's 18 districts.
+    let report_day = date!(2024 - 08 - 28);
+    let province = units::by_code_at(&db, "49", report_day).await.expect("49 in 2024");
+    let cov = coverage::at(&db, &Scope::All, &province, report_day, report_day).await.expect("coverage");
+    assert_eq!(cov.children.len(), 18);
     assert_eq!((cov.villages, cov.villages_with_team, cov.teams), (1_240, 1_218, 1_218));
     assert_eq!(cov.members, i64::try_from(counts.members).expect("members"));
     assert_eq!(
@@ -457,7 +461,9 @@ both_databases!(the_demo_province, |db: Db| async move {
     assert_eq!(sum(|c| c.members), cov.members);
     let tam_ky = cov.children.iter().find(|c| c.unit.as_ref().is_some_and(|u| u.code == "502")).expect("Tam Kỳ");
     assert_eq!(tam_ky.teams, 85);
-    assert_eq!(coverage::of_unit(&db, &Scope::All, &unit(&db, "502").await).await.expect("Tam Kỳ").teams, 85);
+    // Today, the same figures under Đà Nẵng.
+    let today = coverage::of_unit(&db, &Scope::All, &unit(&db, "48").await).await.expect("today");
+    assert_eq!((today.villages, today.teams, today.members), (cov.villages, cov.teams, cov.members));
 
     let all = teams::list(&db, &Scope::All, &TeamFilter::default(), PageRequest::all()).await.expect("teams");
     assert_eq!(all.total, 1_218);
@@ -472,7 +478,7 @@ both_databases!(the_demo_province, |db: Db| async move {
     // A second load is refused and adds nothing.
     let (field, _) = conflict(demo::load(&db, &|_, _, _| {}).await);
     assert_eq!(field, "db");
-    assert_eq!(units::list(&db, &Scope::All, None, None).await.expect("units").len(), 260);
+    assert_eq!(units::list(&db, &Scope::All, None, None).await.expect("units").len(), 95);
 
     // Pages of the member list are slices of one order.
     let first = first_members(&db, 20).await;
@@ -533,7 +539,7 @@ async fn coverage_on(db: &Db, code: &str, day: time::Date) -> coverage::Coverage
 }
 
 both_databases!(the_2025_reorganisations_keep_every_village_and_team, |db: Db| async move {
-    demo::load(&db, &|_, _, _| {}).await.expect("demo");
+    demo::load_registry(&db, &|_, _, _| {}).await.expect("demo as of 2024");
     // A village of Phước Hòa (20338), merged into An Xuân (20347) on 01/01/2025.
     let phuoc_hoa = unit(&db, "20338").await;
     let moved = villages::list(&db, &Scope::All.narrow(&phuoc_hoa.path), &VillageFilter::default(), PageRequest::all())
