@@ -214,6 +214,27 @@ pub async fn list(db: &Db, scope: &Scope, level: Option<Level>, search: Option<&
     })?)
 }
 
+/// Every row of a code, oldest first: a unit's history.
+///
+/// # Errors
+/// Database errors.
+pub async fn versions(db: &Db, code: &str) -> Result<Vec<Unit>, StoreError> {
+    let sql = format!("select {COLUMNS} from unit where code = $1 order by valid_from");
+    Ok(on_db!(db, |pool| sqlx::query_as(AssertSqlSafe(sql.as_str())).bind(code).fetch_all(pool).await)?)
+}
+
+/// The root units (provinces) valid on a day.
+///
+/// # Errors
+/// Database errors.
+pub async fn roots_at(db: &Db, day: time::Date) -> Result<Vec<Unit>, StoreError> {
+    let sql = format!(
+        "select {COLUMNS} from unit where parent_id is null and valid_from <= $1 and (valid_to is null or valid_to > $1) \
+         order by code"
+    );
+    Ok(on_db!(db, |pool| sqlx::query_as(AssertSqlSafe(sql.as_str())).bind(iso(day)).fetch_all(pool).await)?)
+}
+
 /// The root units (provinces) currently in the registry.
 ///
 /// # Errors

@@ -106,6 +106,11 @@ pub struct ListQuery {
     pub issue: String,
     #[serde(default)]
     pub without_team: Option<String>,
+    /// A day to report on (`yyyy-mm-dd`), and `boundaries=today` to count on today's units.
+    #[serde(default)]
+    pub as_of: String,
+    #[serde(default)]
+    pub boundaries: String,
 }
 
 /// A form's field messages, looked up by name in templates.

@@ -7,6 +7,7 @@ use axum::response::Html;
 use axum::routing::get;
 use store::Scope;
 use store::coverage::{self, Coverage};
+use store::reorg::UnitLink;
 use store::units::{self, Unit};
 
 use super::{Chrome, ListQuery, vn_number};
@@ -29,6 +30,48 @@ struct UnitPage {
     is_commune: bool,
     errors: super::Errors,
     village_name: String,
+    when: When,
+    /// Rows of this code over time, oldest first.
+    versions: Vec<Unit>,
+    predecessors: Vec<UnitLink>,
+    successors: Vec<UnitLink>,
+}
+
+/// The day a page reports on, and on whose boundaries.
+#[derive(Debug, Clone, Default)]
+pub(super) struct When {
+    /// `None`: today.
+    pub as_of: Option<time::Date>,
+    pub today_boundaries: bool,
+    /// Said above the figures (an ended unit shown as of its last day).
+    pub note: Option<String>,
+}
+
+impl When {
+    fn facts_on(&self) -> time::Date {
+        self.as_of.unwrap_or_else(store::today)
+    }
+
+    fn boundaries_on(&self) -> time::Date {
+        if self.today_boundaries { store::today() } else { self.facts_on() }
+    }
+
+    /// The query that keeps the same day on links.
+    pub fn query(&self) -> String {
+        match self.as_of {
+            None => String::new(),
+            Some(d) if self.today_boundaries => format!("?as_of={}&boundaries=today", store::iso(d)),
+            Some(d) => format!("?as_of={}", store::iso(d)),
+        }
+    }
+
+    pub fn input_value(&self) -> String {
+        self.as_of.map(store::iso).unwrap_or_default()
+    }
+
+    pub fn label(&self) -> String {
+        domain::input::format_date(self.facts_on())
+    }
 }
 
 impl UnitPage {
@@ -40,7 +83,7 @@ impl UnitPage {
     fn child_link(&self, code: &str) -> String {
         match code.strip_prefix('v') {
             Some(id) => format!("/villages/{id}"),
-            None => format!("/units/{code}"),
+            None => format!("/units/{code}{}", self.when.query()),
         }
     }
 
@@ -53,6 +96,33 @@ impl UnitPage {
             _ => l.t("Thôn / Tổ dân phố", "Village"),
         }
     }
+
+    fn kind_label(&self, kind: &str) -> &'static str {
+        let l = self.c.lang;
+        match kind {
+            "merge" => l.t("Sáp nhập", "Merged"),
+            "rename" => l.t("Đổi tên", "Renamed"),
+            "move" => l.t("Chuyển đơn vị cấp trên", "Moved"),
+            "end_level" => l.t("Kết thúc cấp", "Level ended"),
+            _ => l.t("Chia tách", "Split"),
+        }
+    }
+
+    fn date(&self, d: &str) -> String {
+        super::vn_date(d)
+    }
+
+    /// The day before a stored end date: the last day a row was valid.
+    fn last_day(&self, end: &str) -> String {
+        store::parse_iso(end)
+            .and_then(time::Date::previous_day)
+            .map_or_else(|| end.to_owned(), domain::input::format_date)
+    }
+
+    /// A link to a unit row as it stood (the day its row began).
+    fn row_link(&self, code: &str, from: &str) -> String {
+        format!("/units/{code}?as_of={from}")
+    }
 }
 
 pub(super) async fn render_unit(
@@ -62,6 +132,7 @@ pub(super) async fn render_unit(
     ok: Option<&str>,
     errors: super::Errors,
     village_name: String,
+    when: When,
 ) -> Result<String, AppError> {
     let c = Chrome::new(v, ok);
     let Some(unit) = unit else {
@@ -74,11 +145,17 @@ pub(super) async fn render_unit(
             is_commune: false,
             errors,
             village_name,
+            when,
+            versions: vec![],
+            predecessors: vec![],
+            successors: vec![],
         }
         .render()?);
     };
     let trail = units::ancestors(&state.db, &unit).await?;
-    let cov = coverage::of_unit(&state.db, &Scope::All, &unit).await?;
+    let cov = coverage::at(&state.db, &Scope::All, &unit, when.boundaries_on(), when.facts_on()).await?;
+    let (predecessors, successors) = store::reorg::links_of(&state.db, unit.unit_id).await?;
+    let versions = units::versions(&state.db, &unit.code).await?;
     let is_commune = unit.level == "commune";
     let chart = if is_commune {
         String::new()
@@ -86,6 +163,7 @@ pub(super) async fn render_unit(
         let bars: Vec<CoverageBar> = cov
             .children
             .iter()
+            .filter(|ch| ch.villages > 0)
             .map(|ch| CoverageBar {
                 label: ch.unit.as_ref().map(|u| u.name.clone()).unwrap_or_default(),
                 villages: ch.villages,
@@ -94,7 +172,30 @@ pub(super) async fn render_unit(
             .collect();
         coverage_bars(&bars, c.lang)
     };
-    Ok(UnitPage { c, unit: Some(unit), trail, cov, chart, is_commune, errors, village_name }.render()?)
+    Ok(UnitPage {
+        c,
+        unit: Some(unit),
+        trail,
+        cov,
+        chart,
+        is_commune,
+        errors,
+        village_name,
+        when,
+        versions,
+        predecessors,
+        successors,
+    }
+    .render()?)
+}
+
+/// The day asked for in the query: `as_of` (yyyy-mm-dd or dd/mm/yyyy) and `boundaries=today`.
+fn when_of(q: &ListQuery) -> Result<When, AppError> {
+    let as_of = match q.as_of.trim() {
+        "" => None,
+        d => Some(domain::input::parse_date(d).map_err(AppError::BadRequest)?),
+    };
+    Ok(When { as_of, today_boundaries: as_of.is_some() && q.boundaries == "today", note: None })
 }
 
 async fn dashboard(
@@ -102,8 +203,9 @@ async fn dashboard(
     v: Viewer,
     Query(q): Query<ListQuery>,
 ) -> Result<Html<String>, AppError> {
-    let root = units::roots(&state.db).await?.into_iter().next();
-    Ok(Html(render_unit(&state, &v, root, q.ok.as_deref(), super::Errors::default(), String::new()).await?))
+    let when = when_of(&q)?;
+    let root = units::roots_at(&state.db, when.boundaries_on()).await?.into_iter().next();
+    Ok(Html(render_unit(&state, &v, root, q.ok.as_deref(), super::Errors::default(), String::new(), when).await?))
 }
 
 async fn unit_page(
@@ -112,8 +214,30 @@ async fn unit_page(
     Path(code): Path<String>,
     Query(q): Query<ListQuery>,
 ) -> Result<Html<String>, AppError> {
-    let unit = units::by_code(&state.db, &code).await?;
-    Ok(Html(render_unit(&state, &v, Some(unit), q.ok.as_deref(), super::Errors::default(), String::new()).await?))
+    let mut when = when_of(&q)?;
+    let unit = if when.as_of.is_some() {
+        units::by_code_at(&state.db, &code, when.boundaries_on()).await?
+    } else {
+        match units::by_code(&state.db, &code).await {
+            Ok(u) => u,
+            Err(_) => {
+                // An ended code: as of its last day, and the page says so.
+                let last = units::latest_by_code(&state.db, &code).await?;
+                let end = last.valid_to.as_deref().and_then(store::parse_iso);
+                if let Some(end) = end {
+                    when.as_of = end.previous_day();
+                    when.note = Some(format!(
+                        "{} không còn từ ngày {}; số liệu dưới đây là của ngày cuối cùng, {}.",
+                        last.name,
+                        domain::input::format_date(end),
+                        when.label()
+                    ));
+                }
+                last
+            }
+        }
+    };
+    Ok(Html(render_unit(&state, &v, Some(unit), q.ok.as_deref(), super::Errors::default(), String::new(), when).await?))
 }
 
 #[derive(Template)]

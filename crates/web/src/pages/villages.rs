@@ -156,8 +156,16 @@ async fn create(State(state): State<AppState>, v: Viewer, Form(f): Form<CreateFo
     match result {
         Ok(id) => Ok(done(&format!("/villages/{id}"), "created")),
         Err(e @ (AppError::Invalid(_) | AppError::Conflict { .. })) => {
-            let html =
-                super::units::render_unit(&state, &v, Some(commune), None, Errors(e.field_errors()), f.name).await?;
+            let html = super::units::render_unit(
+                &state,
+                &v,
+                Some(commune),
+                None,
+                Errors(e.field_errors()),
+                f.name,
+                super::units::When::default(),
+            )
+            .await?;
             Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response())
         }
         Err(e) => Err(e),

@@ -971,3 +971,41 @@ app_test!(units_are_found_without_diacritics, |app| {
     let r = app.get("/units?page=6").await;
     assert!(r.body.contains("Trang 6 / 6"));
 });
+
+/// Applies one of the reorganisations shipped with the product to the app's database.
+async fn apply_shipped(app: &crate::common::TestApp, index: usize) {
+    let (day, source, changes, state) = store::reorg::SHIPPED[index];
+    store::reorg::apply_files(&app.db, changes, state, store::parse_iso(day).expect("day"), source, false)
+        .await
+        .expect("apply");
+}
+
+app_test!(unit_pages_show_their_history_and_any_day, |app| {
+    let v = app.village("20338", "Khối phố Cũ").await;
+    apply_shipped(&app, 0).await;
+    // An ended commune: shown as of its last day, with the unit it became.
+    let r = app.get("/units/20338").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("không còn từ ngày 01/01/2025"), "{}", r.body);
+    assert!(r.body.contains("Đã trở thành") && r.body.contains("20347 Phường An Xuân"), "{}", r.body);
+    // Its successor lists it, and now holds its village.
+    let r = app.get("/units/20347").await;
+    assert!(r.body.contains("Hình thành từ") && r.body.contains("20338 Phường Phước Hòa"), "{}", r.body);
+    assert!(r.body.contains("Khối phố Cũ"), "the village followed its commune");
+    let r = app.get(&format!("/villages/{v}")).await;
+    assert!(r.body.contains("Phường An Xuân"));
+    // The province on the report's day has Nông Sơn; today it does not.
+    let then = app.get("/units/49?as_of=2024-08-28").await;
+    assert!(then.body.contains("Huyện Nông Sơn") && then.body.contains("28/08/2024"), "{}", then.body);
+    let now = app.get("/units/49").await;
+    assert!(!now.body.contains("/units/519"), "Nông Sơn is no longer a child");
+    let dash = app.get("/?as_of=2024-08-28").await;
+    assert!(dash.body.contains("Tỉnh Quảng Nam") && dash.body.contains("Huyện Nông Sơn"));
+    // Children keep the day in their links.
+    assert!(then.body.contains("/units/502?as_of=2024-08-28"));
+    let bad = app.get("/units/49?as_of=hôm-qua").await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(bad.body.contains("không hợp lệ"));
+    let never = app.get("/units/77777").await;
+    assert_eq!(never.status, StatusCode::NOT_FOUND);
+});
