@@ -20,10 +20,15 @@ pub struct Village {
     pub commune_path: String,
     pub team_id: Option<i64>,
     pub team: Option<String>,
+    /// Why a person should look at this village (a name shared with another village of its
+    /// commune after a reorganisation).
+    pub review_note: Option<String>,
+    /// The village this one was merged into.
+    pub merged_into_id: Option<i64>,
 }
 
 const SELECT: &str = "select v.village_id as id, v.name, v.status, v.ended_on, c.code as commune_code, \
-    c.name as commune, c.path as commune_path, t.team_id, t.name as team \
+    c.name as commune, c.path as commune_path, t.team_id, t.name as team, v.review_note, v.merged_into_id \
     from village v join unit c on c.unit_id = v.commune_id \
     left join team t on t.village_id = v.village_id and t.status = 'active'";
 
@@ -180,7 +185,8 @@ pub async fn rename(db: &Db, scope: &Scope, id: i64, name: &str) -> Result<(), S
             return Err(duplicate_name(&existing, &village.commune));
         }
         sqlx::query(
-            "update village set name = $2, search_text = $3, sort_key = $4, updated_at = $5 where village_id = $1",
+            "update village set name = $2, search_text = $3, sort_key = $4, review_note = null, updated_at = $5 \
+             where village_id = $1",
         )
         .bind(id)
         .bind(&name)
@@ -189,6 +195,9 @@ pub async fn rename(db: &Db, scope: &Scope, id: i64, name: &str) -> Result<(), S
         .bind(&stamp)
         .execute(&mut *tx)
         .await?;
+        let (commune,): (i64,) =
+            sqlx::query_as("select commune_id from village where village_id = $1").bind(id).fetch_one(&mut *tx).await?;
+        sqlx::query(CLEAR_RESOLVED_NOTES).bind(commune).execute(&mut *tx).await?;
         Ok::<(), StoreError>(())
     });
     result.map_err(|e| if e.is_unique_violation() { duplicate_name(&name, &village.commune) } else { e })
@@ -224,5 +233,131 @@ pub async fn deactivate(db: &Db, scope: &Scope, id: i64, on: time::Date) -> Resu
             .execute(&mut *tx)
             .await?;
         Ok::<(), StoreError>(())
+    })
+}
+
+/// Clears the review notes of a commune's villages whose name no longer clashes.
+const CLEAR_RESOLVED_NOTES: &str = "update village set review_note = null where commune_id = $1 and review_note is not null \
+    and not exists (select 1 from village o where o.commune_id = village.commune_id and o.status = 'active' \
+                    and o.search_text = village.search_text and o.village_id <> village.village_id)";
+
+/// What merging one village into another did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct MergeReport {
+    /// Members who moved into the surviving village's team.
+    pub members_moved: i64,
+    /// The team that survives, if either village had one.
+    pub surviving_team: Option<i64>,
+    /// The absorbed village's team, dissolved on the merge day, if both villages had a team.
+    pub dissolved_team: Option<i64>,
+}
+
+/// Merges village `from` into village `into` of the same commune on a day (sáp nhập thôn). The
+/// absorbed village ends that day. Its team survives when `into` has none (it then belongs to
+/// `into`); when both have a team, `into`'s survives, the other is dissolved that day and its
+/// active members join the survivor that day with their positions (a second leader joins as a
+/// member). Every membership's history stays readable. One transaction.
+///
+/// # Errors
+/// `NotFound` out of scope; `Invalid` when the villages are the same, in different communes,
+/// or not active, or the day is before a member of the absorbed team joined.
+pub async fn merge(db: &Db, scope: &Scope, from: i64, into: i64, on: time::Date) -> Result<MergeReport, StoreError> {
+    let a = get(db, scope, from).await?;
+    let b = get(db, scope, into).await?;
+    if from == into {
+        return Err(StoreError::invalid("into_village_id", "Chọn một thôn khác để nhập vào"));
+    }
+    if a.commune_code != b.commune_code {
+        return Err(StoreError::invalid("into_village_id", format!("{} và {} không cùng một xã", a.name, b.name)));
+    }
+    if a.status != "active" || b.status != "active" {
+        return Err(StoreError::invalid("into_village_id", "Chỉ nhập được hai thôn đang hoạt động"));
+    }
+    let day = iso(on);
+    let stamp = now();
+    in_tx!(db, |tx| {
+        let mut report =
+            MergeReport { members_moved: 0, surviving_team: b.team_id.or(a.team_id), dissolved_team: None };
+        match (a.team_id, b.team_id) {
+            (Some(old), Some(new)) => {
+                let members: Vec<(i64, i64, String, String, String)> = sqlx::query_as(
+                    "select membership_id, person_id, role, position, joined_on from membership \
+                     where team_id = $1 and left_on is null",
+                )
+                .bind(old)
+                .fetch_all(&mut *tx)
+                .await?;
+                if members.iter().any(|m| m.4 > day) {
+                    return Err(StoreError::invalid("merged_on", "Ngày nhập thôn trước ngày một thành viên vào tổ"));
+                }
+                let (leaders,): (i64,) = sqlx::query_as(
+                    "select count(*) from membership where team_id = $1 and left_on is null and role = 'leader'",
+                )
+                .bind(new)
+                .fetch_one(&mut *tx)
+                .await?;
+                for (membership_id, person_id, role, position, _) in &members {
+                    sqlx::query("update membership set left_on = $2, updated_at = $3 where membership_id = $1")
+                        .bind(membership_id)
+                        .bind(&day)
+                        .bind(&stamp)
+                        .execute(&mut *tx)
+                        .await?;
+                    let role = if role == "leader" && leaders > 0 { "member" } else { role.as_str() };
+                    sqlx::query(
+                        "insert into membership (person_id, team_id, role, position, joined_on, created_at, updated_at) \
+                         values ($1, $2, $3, $4, $5, $6, $6)",
+                    )
+                    .bind(person_id)
+                    .bind(new)
+                    .bind(role)
+                    .bind(position)
+                    .bind(&day)
+                    .bind(&stamp)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                sqlx::query(
+                    "update team set status = 'dissolved', dissolved_on = $2, updated_at = $3 where team_id = $1",
+                )
+                .bind(old)
+                .bind(&day)
+                .bind(&stamp)
+                .execute(&mut *tx)
+                .await?;
+                report.members_moved = i64::try_from(members.len()).unwrap_or(i64::MAX);
+                report.dissolved_team = Some(old);
+            }
+            (Some(old), None) => {
+                sqlx::query("update team set village_id = $2, updated_at = $3 where team_id = $1")
+                    .bind(old)
+                    .bind(into)
+                    .bind(&stamp)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            _ => {}
+        }
+        sqlx::query(
+            "update village set status = 'inactive', ended_on = $2, merged_into_id = $3, review_note = null, \
+             updated_at = $4 where village_id = $1",
+        )
+        .bind(from)
+        .bind(&day)
+        .bind(into)
+        .bind(&stamp)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("update village_placement set valid_to = $2 where village_id = $1 and valid_to is null")
+            .bind(from)
+            .bind(&day)
+            .execute(&mut *tx)
+            .await?;
+        let (commune,): (i64,) = sqlx::query_as("select commune_id from village where village_id = $1")
+            .bind(into)
+            .fetch_one(&mut *tx)
+            .await?;
+        sqlx::query(CLEAR_RESOLVED_NOTES).bind(commune).execute(&mut *tx).await?;
+        Ok::<MergeReport, StoreError>(report)
     })
 }

@@ -679,3 +679,87 @@ both_databases!(villages_of_one_name_meeting_in_a_commune_are_flagged, |db: Db| 
     let notes = count(&db, "select count(*) from village where review_note is not null").await;
     assert_eq!(notes, 2);
 });
+
+both_databases!(merging_villages_merges_their_teams_and_keeps_both_histories, |db: Db| async move {
+    load_units(&db).await;
+    let a_team = team(&db, TAN_THANH, "Khối phố 3").await;
+    let b_team = team(&db, TAN_THANH, "Khối phố 4").await;
+    let a = teams::get(&db, &Scope::All, a_team).await.expect("a").village_id;
+    let b = teams::get(&db, &Scope::All, b_team).await.expect("b").village_id;
+    people::create_member(
+        &db,
+        &Scope::All,
+        a_team,
+        &person("Nguyễn Văn An", "0912000001", ""),
+        &joining("leader", "commune_official", "01/10/2023"),
+    )
+    .await
+    .expect("a leader");
+    people::create_member(
+        &db,
+        &Scope::All,
+        a_team,
+        &person("Trần Thị Bình", "0912000002", ""),
+        &joining("member", "women_union", "01/10/2023"),
+    )
+    .await
+    .expect("a member");
+    people::create_member(
+        &db,
+        &Scope::All,
+        b_team,
+        &person("Lê Văn Cường", "0912000003", ""),
+        &joining("leader", "party_secretary", "01/10/2023"),
+    )
+    .await
+    .expect("b leader");
+    // Refusals first: itself, another commune, a day before a member joined.
+    assert!(matches!(
+        villages::merge(&db, &Scope::All, a, a, date!(2024 - 06 - 01)).await,
+        Err(StoreError::Invalid { .. })
+    ));
+    let elsewhere = village(&db, OTHER_COMMUNE, "Thôn Khác").await;
+    assert!(matches!(
+        villages::merge(&db, &Scope::All, a, elsewhere, date!(2024 - 06 - 01)).await,
+        Err(StoreError::Invalid { .. })
+    ));
+    assert!(matches!(
+        villages::merge(&db, &Scope::All, a, b, date!(2023 - 09 - 15)).await,
+        Err(StoreError::Invalid { .. })
+    ));
+
+    let r = villages::merge(&db, &Scope::All, a, b, date!(2024 - 06 - 01)).await.expect("merge");
+    assert_eq!((r.members_moved, r.surviving_team, r.dissolved_team), (2, Some(b_team), Some(a_team)));
+    let gone = villages::get(&db, &Scope::All, a).await.expect("absorbed village stays readable");
+    assert_eq!((gone.status.as_str(), gone.merged_into_id), ("inactive", Some(b)));
+    let old = teams::get(&db, &Scope::All, a_team).await.expect("old team");
+    assert_eq!((old.status.as_str(), old.dissolved_on.as_deref()), ("dissolved", Some("2024-06-01")));
+    let survivor = people::of_team(&db, &Scope::All, b_team, false).await.expect("members");
+    assert_eq!(survivor.len(), 3, "members combined");
+    assert_eq!(
+        survivor.iter().filter(|m| m.role == "leader").count(),
+        1,
+        "one leader: the absorbed leader joins as a member"
+    );
+    let history = people::of_team(&db, &Scope::All, a_team, true).await.expect("old members");
+    assert_eq!(history.len(), 2);
+    assert!(history.iter().all(|m| m.left_on.as_deref() == Some("2024-06-01")), "the old team's history is kept");
+    // As of before the merge, two villages and two teams; after, one and one.
+    let commune = unit(&db, TAN_THANH).await;
+    let before =
+        coverage::at(&db, &Scope::All, &commune, date!(2024 - 05 - 31), date!(2024 - 05 - 31)).await.expect("before");
+    let after =
+        coverage::at(&db, &Scope::All, &commune, date!(2024 - 06 - 01), date!(2024 - 06 - 01)).await.expect("after");
+    assert_eq!((before.villages, before.teams, before.members), (2, 2, 3));
+    assert_eq!((after.villages, after.teams, after.members), (1, 1, 3));
+});
+
+both_databases!(renaming_a_flagged_village_clears_the_flag_of_both, |db: Db| async move {
+    load_units(&db).await;
+    village(&db, "20338", "Khối phố 1").await;
+    let kept = village(&db, "20347", "Khối phố 1").await;
+    apply_shipped(&db, 0).await;
+    assert_eq!(count(&db, "select count(*) from village where review_note is not null").await, 2);
+    villages::rename(&db, &Scope::All, kept, "Khối phố 1A").await.expect("rename");
+    assert_eq!(count(&db, "select count(*) from village where review_note is not null").await, 0);
+});

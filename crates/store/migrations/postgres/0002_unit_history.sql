@@ -43,3 +43,5 @@ from village v join unit u on u.unit_id = v.commune_id;
 drop index village_active_name;
 create index village_commune_name on village (commune_id, search_text);
 alter table village add column review_note text;
+-- A village merged into another (sáp nhập thôn) points at the one that absorbed it.
+alter table village add column merged_into_id bigint references village (village_id);

@@ -76,6 +76,7 @@ fn routes() -> Vec<Route> {
         route(Method::GET, "/villages/{id}", villages::show),
         route(Method::PATCH, "/villages/{id}", villages::rename),
         route(Method::POST, "/villages/{id}/deactivate", villages::deactivate),
+        route(Method::POST, "/villages/{id}/merge", villages::merge),
         route(Method::GET, "/teams", teams::list),
         route(Method::POST, "/teams", teams::create),
         route(Method::GET, "/teams/{id}", teams::show),

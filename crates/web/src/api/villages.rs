@@ -139,3 +139,32 @@ pub(super) async fn deactivate(
     log_change(&user, "village deactivated", id);
     Ok(StatusCode::NO_CONTENT)
 }
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct Merge {
+    into_village_id: Option<i64>,
+    #[serde(deserialize_with = "text")]
+    merged_on: String,
+}
+
+/// `POST /villages/{id}/merge`: the village is merged into another of its commune on a day
+/// (today by default); their teams merge (the other village's team survives).
+pub(super) async fn merge(
+    user: ApiUser,
+    State(state): State<AppState>,
+    ApiId(id): ApiId,
+    ApiJson(b): ApiJson<Merge>,
+) -> Result<StatusCode, ApiError> {
+    let day = end_date(&b.merged_on, "merged_on")?;
+    let Some(into) = b.into_village_id else {
+        return Err(AppError::Invalid(FieldErrors::single("into_village_id", "Chọn thôn để nhập vào")).into());
+    };
+    // The absorbing village is named in the body: unknown, it is a refused field.
+    villages::get(&state.db, &Scope::All, into)
+        .await
+        .map_err(|e| AppError::Invalid(FieldErrors::single("into_village_id", e.to_string())))?;
+    villages::merge(&state.db, &Scope::All, id, into, day).await?;
+    log_change(&user, "village merged", id);
+    Ok(StatusCode::NO_CONTENT)
+}

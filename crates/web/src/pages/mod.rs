@@ -55,6 +55,10 @@ impl Chrome {
                 }
                 "deactivated" => ("Đã ngừng hoạt động.", "Deactivated."),
                 "left" => ("Thành viên đã rời tổ.", "The member has left the team."),
+                "merged" => (
+                    "Đã nhập thôn; thành viên của tổ thôn cũ đã chuyển sang tổ này.",
+                    "Villages merged; the absorbed village's members joined this team.",
+                ),
                 _ => return None,
             };
             Some(lang.t(vi, en).to_owned())

@@ -20,6 +20,7 @@ pub fn router() -> Router<AppState> {
         .route("/villages", get(list).post(create))
         .route("/villages/{id}", get(show).post(rename))
         .route("/villages/{id}/deactivate", post(deactivate))
+        .route("/villages/{id}/merge", post(merge))
 }
 
 #[derive(Template)]
@@ -60,6 +61,10 @@ struct VillagePage {
     end_errors: Errors,
     /// The health issues of the village's active team.
     issues: Vec<domain::HealthIssue>,
+    /// The other active villages of the commune (to merge into).
+    siblings: Vec<Village>,
+    merge_errors: Errors,
+    merged_into: Option<Village>,
 }
 
 impl VillagePage {
@@ -79,6 +84,7 @@ struct VillageForms {
     team: TeamDraft,
     team_errors: Errors,
     end_errors: Errors,
+    merge_errors: Errors,
 }
 
 /// Renders a village's page, with a form's input and messages when one was refused.
@@ -97,8 +103,20 @@ pub(super) async fn render_village(
         Some(team) => store::teams::get(&state.db, &Scope::All, team).await?.issues(),
         None => Vec::new(),
     };
+    let commune_scope = Scope::All.narrow(&commune_path(&state.db, &village.commune_code).await?);
+    let siblings: Vec<Village> =
+        villages::list(&state.db, &commune_scope, &VillageFilter::default(), PageRequest::all())
+            .await?
+            .items
+            .into_iter()
+            .filter(|s| s.id != village.id)
+            .collect();
+    let merged_into = match village.merged_into_id {
+        Some(m) => Some(villages::get(&state.db, &Scope::All, m).await?),
+        None => None,
+    };
     let f = forms.0;
-    let status = if f.errors.any() || f.team_errors.any() || f.end_errors.any() {
+    let status = if f.errors.any() || f.team_errors.any() || f.end_errors.any() || f.merge_errors.any() {
         axum::http::StatusCode::UNPROCESSABLE_ENTITY
     } else {
         axum::http::StatusCode::OK
@@ -113,6 +131,9 @@ pub(super) async fn render_village(
         team_errors: f.team_errors,
         end_errors: f.end_errors,
         issues,
+        siblings,
+        merge_errors: f.merge_errors,
+        merged_into,
     };
     Ok((status, Html(page.render()?)).into_response())
 }
@@ -240,6 +261,49 @@ async fn deactivate(
         Ok(()) => Ok(done(&format!("/villages/{id}"), "deactivated")),
         Err(e @ (AppError::Invalid(_) | AppError::Conflict { .. })) => {
             let forms = VillageForms { end_errors: Errors(e.field_errors()), ..VillageForms::default() };
+            render_village(&state, &v, id, None, VillageFormsArg(forms)).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn commune_path(db: &store::Db, code: &str) -> Result<String, AppError> {
+    Ok(units::by_code(db, code).await?.path)
+}
+
+#[derive(Deserialize)]
+struct MergeForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    into_village_id: String,
+    #[serde(default)]
+    merged_on: String,
+    #[serde(default)]
+    confirm: Option<String>,
+}
+
+async fn merge(
+    State(state): State<AppState>,
+    v: Viewer,
+    Id(id): Id,
+    Form(f): Form<MergeForm>,
+) -> Result<Response, AppError> {
+    v.check_csrf(&f.csrf)?;
+    let result =
+        match (end_date(&f.merged_on, f.confirm.as_deref(), "merged_on"), f.into_village_id.trim().parse::<i64>()) {
+            (Ok(day), Ok(into)) => {
+                villages::merge(&state.db, &Scope::All, id, into, day).await.map(|_| into).map_err(AppError::from)
+            }
+            (Err(e), _) => Err(e),
+            (_, Err(_)) => {
+                Err(AppError::Invalid(domain::input::FieldErrors::single("into_village_id", "Chọn thôn để nhập vào")))
+            }
+        };
+    match result {
+        Ok(into) => Ok(done(&format!("/villages/{into}"), "merged")),
+        Err(e @ (AppError::Invalid(_) | AppError::Conflict { .. })) => {
+            let forms = VillageForms { merge_errors: Errors(e.field_errors()), ..VillageForms::default() };
             render_village(&state, &v, id, None, VillageFormsArg(forms)).await
         }
         Err(e) => Err(e),

@@ -33,6 +33,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("GET", "/villages/{id}"),
     ("PATCH", "/villages/{id}"),
     ("POST", "/villages/{id}/deactivate"),
+    ("POST", "/villages/{id}/merge"),
     ("GET", "/teams"),
     ("POST", "/teams"),
     ("GET", "/teams/{id}"),
@@ -442,6 +443,7 @@ app_test!(creating_reading_and_listing_villages, |app| {
         json!({
             "id": id, "name": "Thôn Phú Lâm", "status": "active", "ended_on": null,
             "commune_code": TAN_THANH, "commune": "Phường Tân Thạnh", "team_id": null, "team": null,
+            "review_note": null, "merged_into_id": null,
         })
     );
     // The same id as the store's (and the CLI's).
@@ -1034,4 +1036,26 @@ app_test!(answers_have_the_documented_shapes, |app| {
     let p = problem(&app.api("POST", &api("/villages"), Some(json!({}))).await, StatusCode::UNPROCESSABLE_ENTITY);
     as_documented(&doc, "Problem", &p);
     as_documented(&doc, "FieldError", &p["errors"][0]);
+});
+
+app_test!(merging_villages_through_the_api, |app| {
+    let a_team = app.team(TAN_THANH, "Khối phố 5").await;
+    let b_team = app.team(TAN_THANH, "Khối phố 6").await;
+    app.member(a_team, "Phạm Văn Dũng", "0912000201", "member", "other").await;
+    let a = store::teams::get(&app.db, &store::Scope::All, a_team).await.expect("a").village_id;
+    let b = store::teams::get(&app.db, &store::Scope::All, b_team).await.expect("b").village_id;
+    let url = api(&format!("/villages/{a}/merge"));
+    let p = problem(&app.api("POST", &url, Some(json!({}))).await, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(p["errors"][0]["field"], "into_village_id");
+    let p = problem(
+        &app.api("POST", &url, Some(json!({ "into_village_id": 999_999 }))).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    );
+    assert_eq!(p["errors"][0]["field"], "into_village_id");
+    no_content(&app.api("POST", &url, Some(json!({ "into_village_id": b, "merged_on": "2024-06-01" }))).await);
+    let v = ok_json(&app.api("GET", &api(&format!("/villages/{a}")), None).await, StatusCode::OK);
+    assert_eq!((v["status"].as_str(), v["merged_into_id"].as_i64()), (Some("inactive"), Some(b)));
+    let t = ok_json(&app.api("GET", &api(&format!("/teams/{b_team}")), None).await, StatusCode::OK);
+    assert_eq!(t["members"], 1, "the member joined the surviving team");
+    problem(&app.api("POST", &url, Some(json!({ "into_village_id": b }))).await, StatusCode::UNPROCESSABLE_ENTITY);
 });

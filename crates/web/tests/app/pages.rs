@@ -1009,3 +1009,49 @@ app_test!(unit_pages_show_their_history_and_any_day, |app| {
     let never = app.get("/units/77777").await;
     assert_eq!(never.status, StatusCode::NOT_FOUND);
 });
+
+app_test!(merging_a_village_from_its_page, |app| {
+    let a_team = app.team("20335", "Khối phố 7").await;
+    let b_team = app.team("20335", "Khối phố 8").await;
+    app.member(a_team, "Nguyễn Văn Tâm", "0912000101", "leader", "commune_official").await;
+    let a = store::teams::get(&app.db, &store::Scope::All, a_team).await.expect("a").village_id;
+    let b = store::teams::get(&app.db, &store::Scope::All, b_team).await.expect("b").village_id;
+    let page = app.get(&format!("/villages/{a}")).await;
+    assert!(page.body.contains("id=\"village-merge\"") && page.body.contains("Khối phố 8"));
+    // Without the confirmation box: refused, nothing changes.
+    let bid = b.to_string();
+    let r =
+        app.post_form(&format!("/villages/{a}/merge"), &[("into_village_id", &bid), ("merged_on", "01/06/2024")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("ô xác nhận"));
+    assert_eq!(store::villages::get(&app.db, &store::Scope::All, a).await.expect("a").status, "active");
+    let r = app.post_form(&format!("/villages/{a}/merge"), &[("into_village_id", ""), ("confirm", "1")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("Chọn thôn để nhập vào"));
+    let r = app
+        .post_form(
+            &format!("/villages/{a}/merge"),
+            &[("into_village_id", &bid), ("merged_on", "01/06/2024"), ("confirm", "1")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(r.location.as_deref(), Some(format!("/villages/{b}?ok=merged").as_str()));
+    let old = app.get(&format!("/villages/{a}")).await;
+    assert!(old.body.contains("đã nhập vào") && old.body.contains("Khối phố 8"));
+    let team = app.get(&format!("/teams/{b_team}")).await;
+    assert!(team.body.contains("Nguyễn Văn Tâm"), "the member moved to the surviving team");
+});
+
+app_test!(villages_that_share_a_name_after_a_merger_are_flagged, |app| {
+    let v = app.village("20338", "Khối phố 1").await;
+    app.village("20347", "Khối phố 1").await;
+    apply_shipped(&app, 0).await;
+    let page = app.get(&format!("/villages/{v}")).await;
+    assert!(
+        page.body.contains("id=\"review-note\"") && page.body.contains("cần đổi tên hoặc nhập thôn"),
+        "{}",
+        page.body
+    );
+    let list = app.get("/villages?q=khoi%20pho%201").await;
+    assert!(list.body.contains("trùng tên, cần xem lại"));
+});
