@@ -63,6 +63,8 @@ pub async fn apply_files(
     source: &str,
     dry_run: bool,
 ) -> Result<ApplyReport, StoreError> {
+    // Line endings do not matter: a file sent through a browser form comes back with CRLF.
+    let (changes_text, state_text) = (&changes_text.replace("\r\n", "\n"), &state_text.replace("\r\n", "\n"));
     let mapping =
         parse_changes_csv(changes_text).map_err(|e| StoreError::invalid("changes", format!("Tệp chuyển đổi: {e}")))?;
     let state =
@@ -289,6 +291,26 @@ async fn count_villages(db: &Db, communes: &[i64]) -> Result<i64, StoreError> {
     );
     let (n,): (i64,) = on_db!(db, |pool| sqlx::query_as(AssertSqlSafe(sql.as_str())).fetch_one(pool).await)?;
     Ok(n)
+}
+
+/// A change set as applied.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct ChangeSet {
+    pub unit_change_set_id: i64,
+    pub effective_on: String,
+    pub source: String,
+    pub summary: String,
+    pub applied_at: String,
+}
+
+/// Every change set applied, newest effective day first.
+///
+/// # Errors
+/// Database errors.
+pub async fn change_sets(db: &Db) -> Result<Vec<ChangeSet>, StoreError> {
+    let sql = "select unit_change_set_id, effective_on, source, summary, applied_at from unit_change_set \
+               order by effective_on desc, unit_change_set_id desc";
+    Ok(on_db!(db, |pool| sqlx::query_as(sql).fetch_all(pool).await)?)
 }
 
 /// A link between two unit rows, as a unit's history shows it.

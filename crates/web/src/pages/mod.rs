@@ -1,5 +1,6 @@
 //! Server-rendered pages. Every task works without JavaScript.
 
+mod admin;
 mod members;
 mod teams;
 mod units;
@@ -13,7 +14,12 @@ use crate::auth::Viewer;
 use crate::{AppState, Lang};
 
 pub fn router() -> Router<AppState> {
-    Router::new().merge(units::router()).merge(villages::router()).merge(teams::router()).merge(members::router())
+    Router::new()
+        .merge(admin::router())
+        .merge(units::router())
+        .merge(villages::router())
+        .merge(teams::router())
+        .merge(members::router())
 }
 
 /// A numeric id in the path; anything else is a page that does not exist (404 in Vietnamese),
@@ -55,6 +61,8 @@ impl Chrome {
                 }
                 "deactivated" => ("Đã ngừng hoạt động.", "Deactivated."),
                 "left" => ("Thành viên đã rời tổ.", "The member has left the team."),
+                "applied" => ("Đã áp dụng đợt sắp xếp đơn vị hành chính.", "The change set was applied."),
+                "unchanged" => ("Không có gì thay đổi: đợt này đã được áp dụng.", "Nothing changed: already applied."),
                 "merged" => (
                     "Đã nhập thôn; thành viên của tổ thôn cũ đã chuyển sang tổ này.",
                     "Villages merged; the absorbed village's members joined this team.",

@@ -1055,3 +1055,72 @@ app_test!(villages_that_share_a_name_after_a_merger_are_flagged, |app| {
     let list = app.get("/villages?q=khoi%20pho%201").await;
     assert!(list.body.contains("trùng tên, cần xem lại"));
 });
+
+/// A `multipart/form-data` body with text fields and files.
+fn multipart(fields: &[(&str, Option<&str>, &str)]) -> (String, String) {
+    let boundary = "----congdongso-test-boundary";
+    let mut body = String::new();
+    for (name, file, value) in fields {
+        body.push_str(&format!("--{boundary}\r\n"));
+        match file {
+            Some(f) => body.push_str(&format!(
+                "Content-Disposition: form-data; name=\"{name}\"; filename=\"{f}\"\r\nContent-Type: text/csv\r\n\r\n"
+            )),
+            None => body.push_str(&format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n")),
+        }
+        body.push_str(value);
+        body.push_str("\r\n");
+    }
+    body.push_str(&format!("--{boundary}--\r\n"));
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+app_test!(an_admin_previews_then_applies_a_change_set, |app| {
+    let (_, _, changes, state) = store::reorg::SHIPPED[0];
+    let csrf = app.csrf.clone();
+    let upload = |effective: &'static str, changes: &'static str| {
+        multipart(&[
+            ("csrf", None, csrf.as_str()),
+            ("changes", Some("changes-2025-01-01.csv"), changes),
+            ("state", Some("quang-nam-2025-01-01.csv"), state),
+            ("effective", None, effective),
+        ])
+    };
+    let send = |(ct, body): (String, String)| {
+        axum::http::Request::post("/admin/units/preview")
+            .header(axum::http::header::CONTENT_TYPE, ct)
+            .body(axum::body::Body::from(body))
+            .expect("request")
+    };
+    let page = app.get("/admin/units").await;
+    assert!(page.body.contains("id=\"upload-form\""));
+    // A bad day: refused with the reason, nothing applied.
+    let r = app.send(send(upload("hôm nay", changes))).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("không hợp lệ"));
+    // A mapping that does not fit: every problem listed.
+    let r = app.send(send(upload("2025-01-01", "old_code,old_name,new_code,new_name\n99999,Xã Ma,20335,X\n"))).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("99999"));
+    // The preview lists every change and writes nothing.
+    let r = app.send(send(upload("2025-01-01", changes))).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("Sáp nhập: 519 Huyện Nông Sơn → 509 Huyện Quế Sơn"), "{}", r.body);
+    assert!(store::units::by_code(&app.db, "519").await.is_ok(), "a preview applies nothing");
+    // Applying needs the confirmation, then takes the files as the preview carried them (CRLF).
+    let crlf_changes = changes.replace('\n', "\r\n");
+    let crlf_state = state.replace('\n', "\r\n");
+    let fields = [("changes", crlf_changes.as_str()), ("state", crlf_state.as_str()), ("effective", "2025-01-01")];
+    let r = app.post_form("/admin/units/apply", &fields).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("ô xác nhận"));
+    let mut confirmed = fields.to_vec();
+    confirmed.push(("confirm", "1"));
+    let r = app.post_form("/admin/units/apply", &confirmed).await;
+    assert_eq!(r.location.as_deref(), Some("/admin/units?ok=applied"), "{}", r.body);
+    assert!(store::units::by_code(&app.db, "519").await.is_err(), "Nông Sơn has ended");
+    let r = app.post_form("/admin/units/apply", &confirmed).await;
+    assert_eq!(r.location.as_deref(), Some("/admin/units?ok=unchanged"), "applying twice changes nothing");
+    let page = app.get("/admin/units").await;
+    assert!(page.body.contains("01/01/2025") && page.body.contains("tải lên qua trang quản trị"));
+});
