@@ -78,18 +78,42 @@ fn stats(mut v: Vec<Duration>) -> (f64, f64) {
     (ms(v[v.len() / 2]), ms(v[v.len() * 95 / 100]))
 }
 
-/// The demo load on PostgreSQL, in-process on a fresh schema (skipped when no server answers).
-fn postgres_demo_load() {
+/// In-process figures on each backend: loading the demo's registry, then applying the
+/// 01/07/2025 change set (Quảng Nam into Đà Nẵng) to it. PostgreSQL is skipped when absent.
+fn in_process() {
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
     rt.block_on(async {
-        let Some(t) = store::testing::TestDb::new(store::testing::Backend::Postgres).await else {
-            println!("demo load (PostgreSQL): skipped, no server");
-            return;
-        };
-        let started = Instant::now();
-        store::demo::load(&t.db, &|_, _, _| {}).await.expect("demo on PostgreSQL");
-        println!("demo load (PostgreSQL 127.0.0.1, registry rows only): {:.2} s", started.elapsed().as_secs_f64());
-        t.db.close().await;
+        for backend in [store::testing::Backend::Sqlite, store::testing::Backend::Postgres] {
+            let Some(t) = store::testing::TestDb::new(backend).await else {
+                println!("{backend:?}: skipped, no server");
+                continue;
+            };
+            let started = Instant::now();
+            store::demo::load_registry(&t.db, &|_, _, _| {}).await.expect("demo registry");
+            let registry = started.elapsed();
+            let apply = |i: usize| {
+                let (day, source, changes, state) = store::reorg::SHIPPED[i];
+                let db = t.db.clone();
+                async move {
+                    let day = store::parse_iso(day).expect("day");
+                    let started = Instant::now();
+                    let r = store::reorg::apply_files(&db, changes, state, day, source, false).await.expect("apply");
+                    (started.elapsed(), r)
+                }
+            };
+            let (jan, _) = apply(0).await;
+            let (jul, r) = apply(1).await;
+            println!(
+                "{backend:?}: demo registry {:.2} s; apply 2025-01-01 {:.0} ms; apply 2025-07-01 {:.0} ms ({} units ended, {} created, {} villages moved)",
+                registry.as_secs_f64(),
+                jan.as_secs_f64() * 1000.0,
+                jul.as_secs_f64() * 1000.0,
+                r.plan.ended.len(),
+                r.plan.created.len(),
+                r.villages_moved
+            );
+            t.db.close().await;
+        }
     });
 }
 
@@ -105,9 +129,12 @@ fn main() {
     let started = Instant::now();
     let o = bin().arg("--db").arg(&db).arg("demo").output().expect("demo");
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    println!("demo load (SQLite, whole command incl. migration): {:.2} s", started.elapsed().as_secs_f64());
+    println!(
+        "demo load (SQLite, whole command: migration, registry, both 2025 reorganisations): {:.2} s",
+        started.elapsed().as_secs_f64()
+    );
 
-    postgres_demo_load();
+    in_process();
 
     let (mut child, addr, password, cold) = start(&db);
     println!("cold start to first healthy answer (SQLite, demo data): {:.0} ms", cold.as_secs_f64() * 1000.0);

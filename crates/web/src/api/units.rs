@@ -52,13 +52,51 @@ pub(super) async fn show(
     Ok(Json(object_with(&unit, &[("parent", parent.into()), ("children", super::to_value(&children)?)])?))
 }
 
-/// `GET /units/{code}/coverage`: villages with a team, teams, members and team health, for the
-/// unit and each of its children (villages, for a commune).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct CoverageQuery {
+    as_of: String,
+    boundaries: String,
+}
+
+/// `GET /units/{code}/coverage?as_of=&boundaries=`: villages with a team, teams, members and
+/// team health, for the unit and each of its children (villages, for a commune), as of a day
+/// (default today) on that day's units (`then`, the default) or today's (`today`). An ended
+/// code without `as_of` is reported as of its last day.
 pub(super) async fn coverage(
     _: ApiUser,
     State(state): State<AppState>,
     Path(code): Path<String>,
+    ApiQuery(q): ApiQuery<CoverageQuery>,
 ) -> Result<Json<Coverage>, ApiError> {
-    let unit = units::by_code(&state.db, &code).await?;
-    Ok(Json(coverage::of_unit(&state.db, &Scope::All, &unit).await?))
+    let today = store::today();
+    let today_boundaries = match q.boundaries.trim() {
+        "" | "then" => false,
+        "today" => true,
+        other => return Err(bad_request(format!("Tham số boundaries = “{other}” không hợp lệ; cần then hoặc today"))),
+    };
+    let as_of = match q.as_of.trim() {
+        "" => None,
+        d => Some(domain::input::parse_date(d).map_err(bad_request)?),
+    };
+    let (unit, facts_on, boundaries_on) = match as_of {
+        Some(day) => {
+            let on = if today_boundaries { today } else { day };
+            (units::by_code_at(&state.db, &code, on).await?, day, on)
+        }
+        None => match units::by_code(&state.db, &code).await {
+            Ok(u) => (u, today, today),
+            Err(_) => {
+                let last = units::latest_by_code(&state.db, &code).await?;
+                let day = last
+                    .valid_to
+                    .as_deref()
+                    .and_then(store::parse_iso)
+                    .and_then(time::Date::previous_day)
+                    .unwrap_or(today);
+                (last, day, day)
+            }
+        },
+    };
+    Ok(Json(coverage::at(&state.db, &Scope::All, &unit, boundaries_on, facts_on).await?))
 }

@@ -1059,3 +1059,31 @@ app_test!(merging_villages_through_the_api, |app| {
     assert_eq!(t["members"], 1, "the member joined the surviving team");
     problem(&app.api("POST", &url, Some(json!({ "into_village_id": b }))).await, StatusCode::UNPROCESSABLE_ENTITY);
 });
+
+app_test!(coverage_as_of_any_day_through_the_api, |app| {
+    app.team("20338", "Khối phố Xưa").await;
+    let (day, source, changes, state) = store::reorg::SHIPPED[0];
+    store::reorg::apply_files(&app.db, changes, state, store::parse_iso(day).expect("day"), source, false)
+        .await
+        .expect("apply");
+    // On the day before the merger, on that day's units: Phước Hòa with its team.
+    let then = ok_json(&app.api("GET", &api("/units/20338/coverage?as_of=2024-12-31"), None).await, StatusCode::OK);
+    assert_eq!((then["teams"].as_i64(), then["unit"]["name"].as_str()), (Some(1), Some("Phường Phước Hòa")));
+    // Without a day, an ended code reports as of its last day.
+    let last = ok_json(&app.api("GET", &api("/units/20338/coverage"), None).await, StatusCode::OK);
+    assert_eq!(last["teams"], 1);
+    // The same day on today's units: An Xuân holds the team.
+    let today = ok_json(
+        &app.api("GET", &api("/units/20347/coverage?as_of=2024-12-31&boundaries=today"), None).await,
+        StatusCode::OK,
+    );
+    assert_eq!(today["teams"], 1);
+    let before = ok_json(&app.api("GET", &api("/units/20347/coverage?as_of=2024-12-31"), None).await, StatusCode::OK);
+    assert_eq!(before["teams"], 0, "on 31/12/2024 An Xuân did not hold Phước Hòa's villages");
+    problem(
+        &app.api("GET", &api("/units/20338/coverage?as_of=2024-12-31&boundaries=today"), None).await,
+        StatusCode::NOT_FOUND,
+    );
+    problem(&app.api("GET", &api("/units/49/coverage?boundaries=sometimes"), None).await, StatusCode::BAD_REQUEST);
+    problem(&app.api("GET", &api("/units/49/coverage?as_of=31-31-2024"), None).await, StatusCode::BAD_REQUEST);
+});
