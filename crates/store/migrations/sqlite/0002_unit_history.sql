@@ -45,3 +45,6 @@ create index village_commune_name on village (commune_id, search_text);
 alter table village add column review_note text;
 -- A village merged into another (sáp nhập thôn) points at the one that absorbed it.
 alter table village add column merged_into_id integer references village (village_id);
+
+-- Dated reports find a village's team whatever its status.
+create index team_village on team (village_id);
