@@ -117,6 +117,10 @@ enum UnitsCommand {
         changes: std::path::PathBuf,
         #[arg(long)]
         state: std::path::PathBuf,
+        /// For a change set that splits a commune: where each of its villages goes
+        /// (`old_code,village,new_code`).
+        #[arg(long)]
+        villages: Option<std::path::PathBuf>,
         /// The first day of the new units (YYYY-MM-DD).
         #[arg(long)]
         effective: String,
@@ -353,7 +357,7 @@ async fn dispatch(db: &Db, command: Command) -> Result<()> {
         Command::Report(ReportCommand::Coverage { unit, as_of, boundaries, format }) => {
             coverage_report(db, unit.as_deref(), as_of.as_deref(), boundaries, format.format).await
         }
-        Command::Units(UnitsCommand::Apply { changes, state, effective, dry_run, format }) => {
+        Command::Units(UnitsCommand::Apply { changes, state, villages, effective, dry_run, format }) => {
             let read = |p: &std::path::Path| {
                 std::fs::read_to_string(p).with_context(|| format!("không đọc được tệp {}", p.display()))
             };
@@ -364,7 +368,17 @@ async fn dispatch(db: &Db, command: Command) -> Result<()> {
                 changes.file_name().unwrap_or_default().to_string_lossy(),
                 state.file_name().unwrap_or_default().to_string_lossy()
             );
-            let r = store::reorg::apply_files(db, &changes_text, &state_text, day, &source, dry_run).await?;
+            let villages_text = villages.as_deref().map(read).transpose()?;
+            let r = store::reorg::apply_with_villages(
+                db,
+                &changes_text,
+                &state_text,
+                villages_text.as_deref(),
+                day,
+                &source,
+                dry_run,
+            )
+            .await?;
             match format.format {
                 Format::Json => println!("{}", serde_json::to_string_pretty(&r)?),
                 _ => print_apply(&r),

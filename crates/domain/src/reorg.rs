@@ -22,7 +22,8 @@ pub struct MappingRow {
 ///
 /// # Errors
 /// A missing header, a row without four fields, a code that is not digits, or an old code mapped
-/// twice (a split, which needs to say where each village goes and is not read from this format).
+/// twice. An old code on several rows is a split: each of its villages must then be assigned
+/// (see [`parse_villages_csv`]).
 pub fn parse_changes_csv(text: &str) -> Result<Vec<MappingRow>, UnitFileError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut lines = text.lines().enumerate();
@@ -44,10 +45,9 @@ pub fn parse_changes_csv(text: &str) -> Result<Vec<MappingRow>, UnitFileError> {
         if [f[0], f[2]].iter().any(|c| c.is_empty() || !c.bytes().all(|b| b.is_ascii_digit())) {
             return Err(bad("mã đơn vị phải là chữ số"));
         }
-        if !seen.insert(f[0].to_owned()) {
-            return Err(bad(
-                "một đơn vị cũ về hai đơn vị mới (chia tách) cần chỉ rõ từng thôn; tệp này không ghi được",
-            ));
+        // One old code on several rows is a split (chia tách); the same pair twice is a mistake.
+        if !seen.insert((f[0].to_owned(), f[2].to_owned())) {
+            return Err(bad("dòng trùng với một dòng trước"));
         }
         out.push(MappingRow {
             old_code: f[0].to_owned(),
@@ -57,6 +57,93 @@ pub fn parse_changes_csv(text: &str) -> Result<Vec<MappingRow>, UnitFileError> {
         });
     }
     Ok(out)
+}
+
+/// One row of a villages file (`old_code,village,new_code`): where a village of a split commune
+/// goes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VillageRow {
+    pub old_code: String,
+    pub village: String,
+    pub new_code: String,
+}
+
+/// Reads a villages file, which says where each village of a split commune goes.
+///
+/// # Errors
+/// A missing header, a row without three fields, or a code that is not digits.
+pub fn parse_villages_csv(text: &str) -> Result<Vec<VillageRow>, UnitFileError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut lines = text.lines().enumerate();
+    match lines.next() {
+        Some((_, h)) if h.trim() == "old_code,village,new_code" => {}
+        _ => return Err(UnitFileError::MissingHeader),
+    }
+    let mut out = Vec::new();
+    for (i, line) in lines {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let bad = |reason: &str| UnitFileError::BadRow { line: i + 1, reason: reason.to_owned() };
+        let f: Vec<&str> = line.split(',').map(str::trim).collect();
+        if f.len() != 3 {
+            return Err(bad("cần đúng 3 cột old_code,village,new_code"));
+        }
+        if [f[0], f[2]].iter().any(|c| c.is_empty() || !c.bytes().all(|b| b.is_ascii_digit())) {
+            return Err(bad("mã đơn vị phải là chữ số"));
+        }
+        out.push(VillageRow {
+            old_code: f[0].to_owned(),
+            village: crate::text::clean(f[1]),
+            new_code: f[2].to_owned(),
+        });
+    }
+    Ok(out)
+}
+
+/// Assigns each village of each split commune to one of its parts. `villages` gives, per split
+/// commune code, its villages as (id, name); names are matched without diacritics or case.
+///
+/// # Errors
+/// Every village left unassigned, every row naming a village the commune does not have or a
+/// commune that is not among the split's parts, every village assigned twice.
+pub fn assign_villages(
+    splits: &BTreeMap<String, Vec<String>>,
+    villages: &BTreeMap<String, Vec<(i64, String)>>,
+    rows: &[VillageRow],
+) -> Result<BTreeMap<i64, String>, PlanError> {
+    let mut out = BTreeMap::new();
+    let mut problems = Vec::new();
+    for r in rows {
+        let Some(parts) = splits.get(&r.old_code) else {
+            problems.push(format!("xã {} không bị chia tách trong đợt này", r.old_code));
+            continue;
+        };
+        if !parts.contains(&r.new_code) {
+            problems.push(format!(
+                "{}: mã {} không phải là một phần của xã {} sau chia tách",
+                r.village, r.new_code, r.old_code
+            ));
+            continue;
+        }
+        let key = crate::text::fold(&r.village);
+        match villages.get(&r.old_code).and_then(|vs| vs.iter().find(|(_, n)| crate::text::fold(n) == key)) {
+            Some((id, _)) => {
+                if out.insert(*id, r.new_code.clone()).is_some() {
+                    problems.push(format!("{} của xã {} được ghi hai lần", r.village, r.old_code));
+                }
+            }
+            None => problems.push(format!("xã {} không có thôn “{}”", r.old_code, r.village)),
+        }
+    }
+    for (code, vs) in villages {
+        for (id, name) in vs {
+            if !out.contains_key(id) {
+                problems.push(format!("chưa ghi thôn “{name}” của xã {code} về đâu"));
+            }
+        }
+    }
+    if problems.is_empty() { Ok(out) } else { Err(PlanError(problems)) }
 }
 
 /// How a unit relates to the one that succeeds it.
@@ -72,6 +159,8 @@ pub enum LinkKind {
     /// Kết thúc cấp: a level ended (districts on 01/07/2025); the unit's communes attach to the
     /// unit above it.
     EndLevel,
+    /// Chia tách: split into several units, each village going to one of them.
+    Split,
 }
 
 impl LinkKind {
@@ -82,12 +171,15 @@ impl LinkKind {
             LinkKind::Rename => "rename",
             LinkKind::Move => "move",
             LinkKind::EndLevel => "end_level",
+            LinkKind::Split => "split",
         }
     }
 
     #[must_use]
     pub fn from_code(s: &str) -> Option<Self> {
-        [LinkKind::Merge, LinkKind::Rename, LinkKind::Move, LinkKind::EndLevel].into_iter().find(|k| k.code() == s)
+        [LinkKind::Merge, LinkKind::Rename, LinkKind::Move, LinkKind::EndLevel, LinkKind::Split]
+            .into_iter()
+            .find(|k| k.code() == s)
     }
 
     #[must_use]
@@ -97,6 +189,7 @@ impl LinkKind {
             LinkKind::Rename => "Đổi tên",
             LinkKind::Move => "Chuyển đơn vị cấp trên",
             LinkKind::EndLevel => "Kết thúc cấp",
+            LinkKind::Split => "Chia tách",
         }
     }
 }
@@ -121,6 +214,9 @@ pub struct Plan {
     pub links: Vec<PlannedLink>,
     /// Ended commune code → the commune code its villages move to.
     pub village_moves: BTreeMap<String, String>,
+    /// Split commune code → the communes its villages are shared between (each village assigned
+    /// by a villages file).
+    pub splits: BTreeMap<String, Vec<String>>,
     /// Units the change leaves as they are.
     pub kept: usize,
     /// Names of the units of the new state, by code (for describing links to kept units).
@@ -194,7 +290,10 @@ fn ancestors<'a>(code: &'a str, by_code: &HashMap<&'a str, &'a UnitRow>) -> Vec<
 pub fn plan(current: &[UnitRow], state: &[UnitRow], mapping: &[MappingRow]) -> Result<Plan, PlanError> {
     let old: HashMap<&str, &UnitRow> = current.iter().map(|u| (u.code.as_str(), u)).collect();
     let new: HashMap<&str, &UnitRow> = state.iter().map(|u| (u.code.as_str(), u)).collect();
-    let map: HashMap<&str, &str> = mapping.iter().map(|m| (m.old_code.as_str(), m.new_code.as_str())).collect();
+    let mut map: HashMap<&str, Vec<&str>> = HashMap::new();
+    for m in mapping {
+        map.entry(m.old_code.as_str()).or_default().push(m.new_code.as_str());
+    }
 
     let mut problems = Vec::new();
     for m in mapping {
@@ -220,9 +319,11 @@ pub fn plan(current: &[UnitRow], state: &[UnitRow], mapping: &[MappingRow]) -> R
 
     let mut plan = Plan { names: state.iter().map(|u| (u.code.clone(), u.name.clone())).collect(), ..Plan::default() };
     // Rows that continue unchanged: same code, name, level and parent.
+    // A commune that is split ends even when one part keeps its code, name and parent.
     let kept = |code: &str| -> bool {
+        let split = map.get(code).is_some_and(|t| t.len() > 1);
         match (old.get(code), new.get(code)) {
-            (Some(o), Some(n)) => o.name == n.name && o.level == n.level && o.parent_code == n.parent_code,
+            (Some(o), Some(n)) => !split && o.name == n.name && o.level == n.level && o.parent_code == n.parent_code,
             _ => false,
         }
     };
@@ -243,7 +344,15 @@ pub fn plan(current: &[UnitRow], state: &[UnitRow], mapping: &[MappingRow]) -> R
     // Communes: each ended commune to its mapped successor (or its own code's new row).
     let mut links: BTreeSet<PlannedLink> = BTreeSet::new();
     for u in plan.ended.iter().filter(|u| u.level == Level::Commune) {
-        let to = map.get(u.code.as_str()).copied().unwrap_or(u.code.as_str());
+        let targets = map.get(u.code.as_str()).cloned().unwrap_or_else(|| vec![u.code.as_str()]);
+        if targets.len() > 1 {
+            for to in &targets {
+                links.insert(PlannedLink { from: u.code.clone(), to: (*to).to_owned(), kind: LinkKind::Split });
+            }
+            plan.splits.insert(u.code.clone(), targets.iter().map(|t| (*t).to_owned()).collect());
+            continue;
+        }
+        let to = targets[0];
         let kind = if to != u.code {
             LinkKind::Merge
         } else if new.get(to).is_some_and(|n| n.name != u.name) {
@@ -268,15 +377,17 @@ pub fn plan(current: &[UnitRow], state: &[UnitRow], mapping: &[MappingRow]) -> R
             targets.insert((u.code.clone(), kind));
         } else {
             for c in communes {
-                let to = map.get(c.code.as_str()).copied().unwrap_or(c.code.as_str());
-                let up = ancestors(to, &new);
-                match up.iter().find(|a| a.level == u.level) {
-                    Some(a) => targets.insert((a.code.clone(), LinkKind::Merge)),
-                    None => match up.first() {
-                        Some(a) => targets.insert((a.code.clone(), LinkKind::EndLevel)),
-                        None => false,
-                    },
-                };
+                let tos = map.get(c.code.as_str()).cloned().unwrap_or_else(|| vec![c.code.as_str()]);
+                for to in tos {
+                    let up = ancestors(to, &new);
+                    match up.iter().find(|a| a.level == u.level) {
+                        Some(a) => targets.insert((a.code.clone(), LinkKind::Merge)),
+                        None => match up.first() {
+                            Some(a) => targets.insert((a.code.clone(), LinkKind::EndLevel)),
+                            None => false,
+                        },
+                    };
+                }
             }
         }
         for (to, kind) in targets {
@@ -370,8 +481,38 @@ mod tests {
     }
 
     #[test]
-    fn splits_are_refused_in_this_format() {
-        let text = "old_code,old_name,new_code,new_name\n20335,A,20335,A\n20335,A,20341,B\n";
+    fn a_split_links_to_every_part_and_needs_every_village_assigned() {
+        let current = rows(QUANG_NAM_2025);
+        let mut state: Vec<UnitRow> = current.iter().filter(|u| u.code != "20335").cloned().collect();
+        for (code, name) in [("99001", "Phường Tân Thạnh Bắc"), ("99002", "Phường Tân Thạnh Nam")] {
+            state.push(UnitRow {
+                code: code.into(),
+                name: name.into(),
+                level: Level::Commune,
+                parent_code: Some("502".into()),
+            });
+        }
+        let text =
+            "old_code,old_name,new_code,new_name\n20335,Phường Tân Thạnh,99001,Bắc\n20335,Phường Tân Thạnh,99002,Nam\n";
+        let p = plan(&current, &state, &parse_changes_csv(text).expect("map")).expect("plan");
+        assert_eq!(p.ended.iter().map(|u| u.code.as_str()).collect::<Vec<_>>(), vec!["20335"]);
+        assert_eq!(p.splits.get("20335"), Some(&vec!["99001".to_owned(), "99002".to_owned()]));
+        assert_eq!(p.links.iter().filter(|l| l.kind == LinkKind::Split).count(), 2);
+        assert!(p.village_moves.is_empty());
+        let villages: BTreeMap<String, Vec<(i64, String)>> =
+            [("20335".to_owned(), vec![(1, "Khối phố 1".to_owned()), (2, "Khối phố 2".to_owned())])].into();
+        let rows = parse_villages_csv("old_code,village,new_code\n20335,khoi pho 1,99001\n20335,Khối phố 2,99002\n")
+            .expect("rows");
+        let a = assign_villages(&p.splits, &villages, &rows).expect("assigned");
+        assert_eq!(a, [(1, "99001".to_owned()), (2, "99002".to_owned())].into());
+        let half = parse_villages_csv("old_code,village,new_code\n20335,Khối phố 1,99003\n").expect("rows");
+        let e = assign_villages(&p.splits, &villages, &half).expect_err("refused");
+        assert!(e.0.iter().any(|m| m.contains("99003")) && e.0.iter().any(|m| m.contains("Khối phố 2")), "{e}");
+    }
+
+    #[test]
+    fn the_same_mapping_row_twice_is_refused() {
+        let text = "old_code,old_name,new_code,new_name\n20335,A,20335,A\n20335,A,20335,A\n";
         assert!(matches!(parse_changes_csv(text), Err(UnitFileError::BadRow { line: 3, .. })));
     }
 }

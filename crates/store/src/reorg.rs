@@ -63,6 +63,23 @@ pub async fn apply_files(
     source: &str,
     dry_run: bool,
 ) -> Result<ApplyReport, StoreError> {
+    apply_with_villages(db, changes_text, state_text, None, effective, source, dry_run).await
+}
+
+/// As [`apply_files`], with a villages file (`old_code,village,new_code`) saying where each
+/// village of a split commune goes; a change set that splits a commune needs one.
+///
+/// # Errors
+/// As [`apply_files`]; also every village of a split commune left unassigned or misassigned.
+pub async fn apply_with_villages(
+    db: &Db,
+    changes_text: &str,
+    state_text: &str,
+    villages_text: Option<&str>,
+    effective: time::Date,
+    source: &str,
+    dry_run: bool,
+) -> Result<ApplyReport, StoreError> {
     // Line endings do not matter: a file sent through a browser form comes back with CRLF.
     let (changes_text, state_text) = (&changes_text.replace("\r\n", "\n"), &state_text.replace("\r\n", "\n"));
     let mapping =
@@ -70,7 +87,8 @@ pub async fn apply_files(
     let state =
         parse_state_csv(state_text).map_err(|e| StoreError::invalid("state", format!("Tệp trạng thái: {e}")))?;
     let day = iso(effective);
-    let print = fingerprint(changes_text, state_text, &day);
+    let villages_text = villages_text.map(|v| v.replace("\r\n", "\n")).unwrap_or_default();
+    let print = fingerprint(&format!("{changes_text}\n{villages_text}"), state_text, &day);
 
     let applied: Option<(i64,)> =
         on_db!(db, |pool| sqlx::query_as("select unit_change_set_id from unit_change_set where fingerprint = $1")
@@ -129,9 +147,37 @@ pub async fn apply_files(
     let plan = plan(&rows, &state, &mapping).map_err(|e| StoreError::invalid("changes", e.to_string()))?;
     let changes = plan.describe();
     let by_code: HashMap<&str, &CurrentRow> = current.iter().map(|r| (r.code.as_str(), *r)).collect();
-    let moving: Vec<i64> =
-        plan.village_moves.keys().filter_map(|c| by_code.get(c.as_str()).map(|r| r.unit_id)).collect();
+    let moving: Vec<i64> = plan
+        .village_moves
+        .keys()
+        .chain(plan.splits.keys())
+        .filter_map(|c| by_code.get(c.as_str()).map(|r| r.unit_id))
+        .collect();
     let villages_moved = count_villages(db, &moving).await?;
+    // A split commune's villages go where the villages file says, each of them.
+    let mut assigned: std::collections::BTreeMap<i64, String> = std::collections::BTreeMap::new();
+    if !plan.splits.is_empty() {
+        if villages_text.trim().is_empty() {
+            let codes: Vec<&str> = plan.splits.keys().map(String::as_str).collect();
+            return Err(StoreError::invalid(
+                "villages",
+                format!(
+                    "Đợt này chia tách xã {}: cần tệp thôn (old_code,village,new_code) ghi rõ từng thôn về đâu",
+                    codes.join(", ")
+                ),
+            ));
+        }
+        let rows = domain::reorg::parse_villages_csv(&villages_text)
+            .map_err(|e| StoreError::invalid("villages", format!("Tệp thôn: {e}")))?;
+        let mut villages = std::collections::BTreeMap::new();
+        for code in plan.splits.keys() {
+            if let Some(r) = by_code.get(code.as_str()) {
+                villages.insert(code.clone(), open_villages(db, r.unit_id).await?);
+            }
+        }
+        assigned = domain::reorg::assign_villages(&plan.splits, &villages, &rows)
+            .map_err(|e| StoreError::invalid("villages", e.to_string()))?;
+    }
 
     let mut report = ApplyReport {
         effective_on: day.clone(),
@@ -256,6 +302,29 @@ pub async fn apply_files(
                 .execute(&mut *tx)
                 .await?;
         }
+        for (village, code) in &assigned {
+            let Some((to, _)) = after.get(code) else { continue };
+            sqlx::query("update village_placement set valid_to = $2 where village_id = $1 and valid_to is null")
+                .bind(village)
+                .bind(&day)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(
+                "insert into village_placement (village_id, commune_id, valid_from, unit_change_set_id) values ($1, $2, $3, $4)",
+            )
+            .bind(village)
+            .bind(*to)
+            .bind(&day)
+            .bind(set_id)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query("update village set commune_id = $2, updated_at = $3 where village_id = $1")
+                .bind(village)
+                .bind(*to)
+                .bind(&stamp)
+                .execute(&mut *tx)
+                .await?;
+        }
         let flagged = sqlx::query(
             "update village set review_note = $1 where status = 'active' and review_note is null \
              and exists (select 1 from village o where o.commune_id = village.commune_id and o.status = 'active' \
@@ -278,6 +347,13 @@ async fn current_rows(db: &Db, day: &str) -> Result<Vec<CurrentRow>, StoreError>
                from unit u left join unit p on p.unit_id = u.parent_id \
                where u.valid_from <= $1 and (u.valid_to is null or u.valid_to > $1) order by u.path";
     Ok(on_db!(db, |pool| sqlx::query_as(sql).bind(day).fetch_all(pool).await)?)
+}
+
+/// The villages lying in a commune row now, as (id, name).
+async fn open_villages(db: &Db, commune_id: i64) -> Result<Vec<(i64, String)>, StoreError> {
+    let sql = "select v.village_id, v.name from village v join village_placement p on p.village_id = v.village_id \
+               where p.commune_id = $1 and p.valid_to is null order by v.village_id";
+    Ok(on_db!(db, |pool| sqlx::query_as(sql).bind(commune_id).fetch_all(pool).await)?)
 }
 
 async fn count_villages(db: &Db, communes: &[i64]) -> Result<i64, StoreError> {

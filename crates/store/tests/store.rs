@@ -619,6 +619,11 @@ both_databases!(the_2025_reorganisations_keep_every_village_and_team, |db: Db| a
     assert!(kinds("20758", "20758").await.contains(&"rename".to_owned()), "Hiệp Hòa becomes Quế Tân");
     assert_eq!(kinds("502", "48").await, vec!["end_level"]);
     assert_eq!(kinds("49", "48").await, vec!["merge"]);
+    // Created: Đà Nẵng's own communes, new to this registry, begin on 01/07/2025 from nothing.
+    let hai_van = unit(&db, "20194").await;
+    assert_eq!((hai_van.name.as_str(), hai_van.valid_from.as_str()), ("Phường Hải Vân", "2025-07-01"));
+    let (preds, _) = store::reorg::links_of(&db, hai_van.unit_id).await.expect("links");
+    assert!(preds.is_empty());
 
     // Villages followed their commune, and their teams followed them.
     let successors = store::reorg::current_successors(&db, phuoc_hoa.unit_id).await.expect("successors");
@@ -762,4 +767,53 @@ both_databases!(renaming_a_flagged_village_clears_the_flag_of_both, |db: Db| asy
     assert_eq!(count(&db, "select count(*) from village where review_note is not null").await, 2);
     villages::rename(&db, &Scope::All, kept, "Khối phố 1A").await.expect("rename");
     assert_eq!(count(&db, "select count(*) from village where review_note is not null").await, 0);
+});
+
+both_databases!(splitting_a_commune_sends_each_village_where_the_file_says, |db: Db| async move {
+    load_units(&db).await;
+    let north_team = team(&db, TAN_THANH, "Khối phố Bắc").await;
+    village(&db, TAN_THANH, "Khối phố Nam").await;
+    // The 2023 state with Tân Thạnh split in two.
+    let state: String = domain::units::QUANG_NAM_2023
+        .lines()
+        .filter(|l| !l.starts_with("20335,"))
+        .chain(["99001,Phường Tân Thạnh Bắc,commune,502", "99002,Phường Tân Thạnh Nam,commune,502"])
+        .collect::<Vec<_>>()
+        .join("\n");
+    let changes = "old_code,old_name,new_code,new_name\n20335,Phường Tân Thạnh,99001,Phường Tân Thạnh Bắc\n\
+                   20335,Phường Tân Thạnh,99002,Phường Tân Thạnh Nam\n";
+    let day = date!(2025 - 01 - 01);
+    let apply = |villages: Option<&'static str>| {
+        let (db, state) = (db.clone(), state.clone());
+        async move { store::reorg::apply_with_villages(&db, changes, &state, villages, day, "test", false).await }
+    };
+    // Without a villages file, or with a village left out: refused, nothing written.
+    assert!(matches!(apply(None).await, Err(StoreError::Invalid { field: "villages", .. })));
+    let half = apply(Some("old_code,village,new_code\n20335,Khối phố Bắc,99001\n")).await;
+    match half {
+        Err(StoreError::Invalid { message, .. }) => assert!(message.contains("Khối phố Nam"), "{message}"),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    assert_eq!(count(&db, "select count(*) from unit_change_set").await, 0);
+    let files = "old_code,village,new_code\n20335,khoi pho bac,99001\n20335,Khối phố Nam,99002\n";
+    let r = apply(Some(files)).await.expect("split");
+    assert_eq!(r.villages_moved, 2);
+    let north = unit(&db, "99001").await;
+    let t = teams::get(&db, &Scope::All, north_team).await.expect("team");
+    assert_eq!(t.commune_code, "99001", "the team followed its village to the northern part");
+    let kinds = {
+        let sql = "select l.kind from unit_link l join unit s on s.unit_id = l.successor_id where s.code in ('99001', '99002')";
+        let rows: Vec<(String,)> = match &db {
+            Db::Sqlite(p) => sqlx::query_as(sql).fetch_all(p).await.expect("links"),
+            Db::Postgres(p) => sqlx::query_as(sql).fetch_all(p).await.expect("links"),
+        };
+        rows
+    };
+    assert_eq!(kinds.len(), 2);
+    assert!(kinds.iter().all(|(k,)| k == "split"));
+    let before = coverage_on(&db, TAN_THANH, date!(2024 - 12 - 31)).await;
+    assert_eq!((before.villages, before.teams), (2, 1));
+    let after = coverage::at(&db, &Scope::All, &north, day, day).await.expect("after");
+    assert_eq!((after.villages, after.teams), (1, 1));
+    assert!(apply(Some(files)).await.expect("again").already_applied);
 });

@@ -34,6 +34,7 @@ struct Preview {
     report: ApplyReport,
     changes: String,
     state: String,
+    villages: String,
     effective: String,
 }
 
@@ -66,6 +67,7 @@ struct Upload {
     csrf: String,
     changes: String,
     state: String,
+    villages: String,
     effective: String,
 }
 
@@ -80,6 +82,7 @@ async fn read_upload(mut form: Multipart) -> Result<Upload, AppError> {
             "csrf" => u.csrf = text,
             "changes" => u.changes = text,
             "state" => u.state = text,
+            "villages" => u.villages = text,
             "effective" => u.effective = text,
             _ => {}
         }
@@ -92,6 +95,7 @@ async fn run(
     state: &AppState,
     changes: &str,
     units: &str,
+    villages: &str,
     effective: &str,
     dry_run: bool,
 ) -> Result<ApplyReport, AppError> {
@@ -110,16 +114,18 @@ async fn run(
         }
     };
     let Some(day) = day.filter(|_| errors.is_empty()) else { return Err(AppError::Invalid(errors)) };
-    Ok(reorg::apply_files(&state.db, changes, units, day, "tải lên qua trang quản trị", dry_run).await?)
+    let villages = Some(villages).filter(|v| !v.trim().is_empty());
+    Ok(reorg::apply_with_villages(&state.db, changes, units, villages, day, "tải lên qua trang quản trị", dry_run)
+        .await?)
 }
 
 async fn preview(State(state): State<AppState>, v: Viewer, form: Multipart) -> Result<Response, AppError> {
     let u = read_upload(form).await?;
     v.check_csrf(&u.csrf)?;
-    match run(&state, &u.changes, &u.state, &u.effective, true).await {
+    match run(&state, &u.changes, &u.state, &u.villages, &u.effective, true).await {
         Ok(report) => {
             let effective = report.effective_on.clone();
-            let p = Preview { report, changes: u.changes, state: u.state, effective };
+            let p = Preview { report, changes: u.changes, state: u.state, villages: u.villages, effective };
             render(&state, &v, None, Errors::default(), Some(p)).await
         }
         Err(e @ (AppError::Invalid(_) | AppError::Conflict { .. })) => {
@@ -138,6 +144,8 @@ struct ApplyForm {
     #[serde(default)]
     state: String,
     #[serde(default)]
+    villages: String,
+    #[serde(default)]
     effective: String,
     #[serde(default)]
     confirm: Option<String>,
@@ -147,9 +155,9 @@ async fn apply(State(state): State<AppState>, v: Viewer, Form(f): Form<ApplyForm
     v.check_csrf(&f.csrf)?;
     if f.confirm.is_none() {
         let errors = Errors(domain::input::FieldErrors::single("confirm", "Hãy đánh dấu ô xác nhận trước khi áp dụng"));
-        let report = run(&state, &f.changes, &f.state, &f.effective, true).await?;
+        let report = run(&state, &f.changes, &f.state, &f.villages, &f.effective, true).await?;
         let effective = report.effective_on.clone();
-        let p = Preview { report, changes: f.changes, state: f.state, effective };
+        let p = Preview { report, changes: f.changes, state: f.state, villages: f.villages, effective };
         let page = AdminPage {
             c: Chrome::new(&v, None),
             sets: reorg::change_sets(&state.db).await?,
@@ -158,7 +166,7 @@ async fn apply(State(state): State<AppState>, v: Viewer, Form(f): Form<ApplyForm
         };
         return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response());
     }
-    match run(&state, &f.changes, &f.state, &f.effective, false).await {
+    match run(&state, &f.changes, &f.state, &f.villages, &f.effective, false).await {
         Ok(r) if r.already_applied => Ok(done("/admin/units", "unchanged")),
         Ok(_) => Ok(done("/admin/units", "applied")),
         Err(e @ (AppError::Invalid(_) | AppError::Conflict { .. })) => {
