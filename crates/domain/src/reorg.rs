@@ -25,36 +25,45 @@ pub struct MappingRow {
 /// twice. An old code on several rows is a split: each of its villages must then be assigned
 /// (see [`parse_villages_csv`]).
 pub fn parse_changes_csv(text: &str) -> Result<Vec<MappingRow>, UnitFileError> {
+    let mut seen = BTreeSet::new();
+    csv_rows(text, "old_code,old_name,new_code,new_name", &[0, 2])?
+        .into_iter()
+        .map(|(line, f)| {
+            // One old code on several rows is a split (chia tách); the same pair twice is a mistake.
+            if !seen.insert((f[0].to_owned(), f[2].to_owned())) {
+                return Err(UnitFileError::BadRow { line, reason: "dòng trùng với một dòng trước".into() });
+            }
+            Ok(MappingRow {
+                old_code: f[0].to_owned(),
+                old_name: crate::text::clean(f[1]),
+                new_code: f[2].to_owned(),
+                new_name: crate::text::clean(f[3]),
+            })
+        })
+        .collect()
+}
+
+/// The rows of a small comma-separated file with a fixed header: each with its line number and
+/// its trimmed fields, blank lines skipped. The columns in `codes` must be digits.
+fn csv_rows<'a>(text: &'a str, header: &str, codes: &[usize]) -> Result<Vec<(usize, Vec<&'a str>)>, UnitFileError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut lines = text.lines().enumerate();
     match lines.next() {
-        Some((_, h)) if h.trim() == "old_code,old_name,new_code,new_name" => {}
+        Some((_, h)) if h.trim() == header => {}
         _ => return Err(UnitFileError::MissingHeader),
     }
+    let width = header.split(',').count();
     let mut out = Vec::new();
-    let mut seen = BTreeSet::new();
-    for (i, line) in lines {
-        if line.trim().is_empty() {
-            continue;
-        }
-        let bad = |reason: &str| UnitFileError::BadRow { line: i + 1, reason: reason.to_owned() };
+    for (i, line) in lines.filter(|(_, l)| !l.trim().is_empty()) {
+        let bad = |reason: String| UnitFileError::BadRow { line: i + 1, reason };
         let f: Vec<&str> = line.split(',').map(str::trim).collect();
-        if f.len() != 4 {
-            return Err(bad("cần đúng 4 cột old_code,old_name,new_code,new_name"));
+        if f.len() != width {
+            return Err(bad(format!("cần đúng {width} cột {header}")));
         }
-        if [f[0], f[2]].iter().any(|c| c.is_empty() || !c.bytes().all(|b| b.is_ascii_digit())) {
-            return Err(bad("mã đơn vị phải là chữ số"));
+        if codes.iter().any(|&c| f[c].is_empty() || !f[c].bytes().all(|b| b.is_ascii_digit())) {
+            return Err(bad("mã đơn vị phải là chữ số".into()));
         }
-        // One old code on several rows is a split (chia tách); the same pair twice is a mistake.
-        if !seen.insert((f[0].to_owned(), f[2].to_owned())) {
-            return Err(bad("dòng trùng với một dòng trước"));
-        }
-        out.push(MappingRow {
-            old_code: f[0].to_owned(),
-            old_name: crate::text::clean(f[1]),
-            new_code: f[2].to_owned(),
-            new_name: crate::text::clean(f[3]),
-        });
+        out.push((i + 1, f));
     }
     Ok(out)
 }
@@ -73,32 +82,14 @@ pub struct VillageRow {
 /// # Errors
 /// A missing header, a row without three fields, or a code that is not digits.
 pub fn parse_villages_csv(text: &str) -> Result<Vec<VillageRow>, UnitFileError> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut lines = text.lines().enumerate();
-    match lines.next() {
-        Some((_, h)) if h.trim() == "old_code,village,new_code" => {}
-        _ => return Err(UnitFileError::MissingHeader),
-    }
-    let mut out = Vec::new();
-    for (i, line) in lines {
-        if line.trim().is_empty() {
-            continue;
-        }
-        let bad = |reason: &str| UnitFileError::BadRow { line: i + 1, reason: reason.to_owned() };
-        let f: Vec<&str> = line.split(',').map(str::trim).collect();
-        if f.len() != 3 {
-            return Err(bad("cần đúng 3 cột old_code,village,new_code"));
-        }
-        if [f[0], f[2]].iter().any(|c| c.is_empty() || !c.bytes().all(|b| b.is_ascii_digit())) {
-            return Err(bad("mã đơn vị phải là chữ số"));
-        }
-        out.push(VillageRow {
+    Ok(csv_rows(text, "old_code,village,new_code", &[0, 2])?
+        .into_iter()
+        .map(|(_, f)| VillageRow {
             old_code: f[0].to_owned(),
             village: crate::text::clean(f[1]),
             new_code: f[2].to_owned(),
-        });
-    }
-    Ok(out)
+        })
+        .collect())
 }
 
 /// Assigns each village of each split commune to one of its parts. `villages` gives, per split

@@ -248,21 +248,18 @@ pub async fn apply_with_villages(
                 }
             };
             let path = format!("{parent_path}{}/", u.code);
-            let (id,): (i64,) = sqlx::query_as(
-                "insert into unit (code, name, level, parent_id, path, valid_from, valid_to, search_text, sort_key, created_at, updated_at) \
-                 values ($1, $2, $3, $4, $5, $6, null, $7, $8, $9, $9) returning unit_id",
-            )
-            .bind(&u.code)
-            .bind(&u.name)
-            .bind(u.level.code())
-            .bind(parent_id)
-            .bind(&path)
-            .bind(&day)
-            .bind(text::fold(&u.name))
-            .bind(text::sort_key(&u.name))
-            .bind(&stamp)
-            .fetch_one(&mut *tx)
-            .await?;
+            let (id,): (i64,) = sqlx::query_as(crate::units::INSERT_UNIT)
+                .bind(&u.code)
+                .bind(&u.name)
+                .bind(u.level.code())
+                .bind(parent_id)
+                .bind(&path)
+                .bind(&day)
+                .bind(text::fold(&u.name))
+                .bind(text::sort_key(&u.name))
+                .bind(&stamp)
+                .fetch_one(&mut *tx)
+                .await?;
             after.insert(u.code.clone(), (id, path));
         }
         for l in &p.links {

@@ -39,6 +39,11 @@ impl Unit {
     }
 }
 
+/// Inserts one unit row: code, name, level, parent id, path, valid from, search text, sort key,
+/// time stamp; returns its id.
+pub(crate) const INSERT_UNIT: &str = "insert into unit (code, name, level, parent_id, path, valid_from, valid_to, \
+    search_text, sort_key, created_at, updated_at) values ($1, $2, $3, $4, $5, $6, null, $7, $8, $9, $9) returning unit_id";
+
 const COLUMNS: &str = "unit_id, code, name, level, parent_id, path, valid_from, valid_to";
 
 /// Loads a state file's units as current from `valid_from`. Units already current with the same
@@ -72,21 +77,18 @@ pub async fn load_state(db: &Db, rows: &[UnitRow], valid_from: time::Date) -> Re
                 }
             };
             let path = format!("{parent_path}{}/", row.code);
-            let (id,): (i64,) = sqlx::query_as(
-                "insert into unit (code, name, level, parent_id, path, valid_from, valid_to, search_text, sort_key, created_at, updated_at) \
-                 values ($1, $2, $3, $4, $5, $6, null, $7, $8, $9, $9) returning unit_id",
-            )
-            .bind(&row.code)
-            .bind(&row.name)
-            .bind(row.level.code())
-            .bind(parent_id)
-            .bind(&path)
-            .bind(&from)
-            .bind(text::fold(&row.name))
-            .bind(text::sort_key(&row.name))
-            .bind(&stamp)
-            .fetch_one(&mut *tx)
-            .await?;
+            let (id,): (i64,) = sqlx::query_as(INSERT_UNIT)
+                .bind(&row.code)
+                .bind(&row.name)
+                .bind(row.level.code())
+                .bind(parent_id)
+                .bind(&path)
+                .bind(&from)
+                .bind(text::fold(&row.name))
+                .bind(text::sort_key(&row.name))
+                .bind(&stamp)
+                .fetch_one(&mut *tx)
+                .await?;
             known.insert(row.code.clone(), (id, path));
             added += 1;
         }
