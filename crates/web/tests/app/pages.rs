@@ -1003,6 +1003,9 @@ app_test!(unit_pages_show_their_history_and_any_day, |app| {
     assert!(dash.body.contains("Tỉnh Quảng Nam") && dash.body.contains("Huyện Nông Sơn"));
     // Children keep the day in their links.
     assert!(then.body.contains("/units/502?as_of=2024-08-28"));
+    assert!(!then.body.contains("/villages?unit=49"), "lists of today are not offered for a past day");
+    let gone = app.get("/units/20338").await;
+    assert!(!gone.body.contains("/teams?unit=20338"), "nor for an ended unit");
     let bad = app.get("/units/49?as_of=hôm-qua").await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
     assert!(bad.body.contains("không hợp lệ"));
