@@ -84,12 +84,28 @@ enum UserCommand {
         #[command(flatten)]
         format: FormatArg,
     },
-    /// Set a user's password (ends their sessions); prints a generated one unless --password-stdin.
+    /// Set a user's password (ends their sessions, lifts a lockout); prints a generated one unless
+    /// --password-stdin.
     Passwd {
         login: String,
         #[arg(long)]
         password_stdin: bool,
     },
+    /// Make an API token for a user (sent as `Authorization: Bearer …`); prints it once.
+    Token {
+        login: String,
+        /// What the token is for, to recognise it later.
+        #[arg(long, default_value = "dòng lệnh")]
+        name: String,
+    },
+    /// List a user's API tokens (never their secrets).
+    Tokens {
+        login: String,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// Revoke one of a user's API tokens.
+    TokenRevoke { login: String, id: i64 },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -580,6 +596,35 @@ async fn user(db: &Db, c: UserCommand) -> Result<()> {
                 ]);
             }
             print_rows(format.format, &list, &t)
+        }
+        UserCommand::Token { login, name } => {
+            let (id, secret) = users::create_token(db, &login, &name).await?;
+            println!("Mã truy cập số {id} của {login} (chỉ hiện một lần; gửi kèm `Authorization: Bearer …`):");
+            println!("{secret}");
+            Ok(())
+        }
+        UserCommand::Tokens { login, format } => {
+            let (user, _) =
+                users::credentials(db, &login).await?.with_context(|| format!("không có người dùng “{login}”"))?;
+            let list = users::tokens(db, user.user_id).await?;
+            let mut t = Table::new(&["Số", "Tên", "Tạo lúc", "Dùng lần cuối", "Thu hồi lúc"]);
+            for k in &list {
+                t.row(vec![
+                    k.api_token_id.to_string(),
+                    k.name.clone(),
+                    k.created_at.clone(),
+                    k.last_used_at.clone().unwrap_or_default(),
+                    k.revoked_at.clone().unwrap_or_default(),
+                ]);
+            }
+            print_rows(format.format, &list, &t)
+        }
+        UserCommand::TokenRevoke { login, id } => {
+            let (user, _) =
+                users::credentials(db, &login).await?.with_context(|| format!("không có người dùng “{login}”"))?;
+            users::revoke_token(db, user.user_id, id).await?;
+            println!("Đã thu hồi mã truy cập số {id} của {login}.");
+            Ok(())
         }
         UserCommand::Passwd { login, password_stdin } => {
             let (pw, generated) =

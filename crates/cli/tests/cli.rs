@@ -335,3 +335,25 @@ fn serve_demo_prints_a_password_once_and_keeps_data() {
     let c = json(&run(&db, &["report", "coverage", "--format", "json"]));
     assert_eq!(c["teams"], 1218, "the demo was loaded once");
 }
+
+#[test]
+fn api_tokens_from_the_command_line() {
+    let db = temp_db("tokens");
+    assert!(run(&db, &["user", "add", "may.chu"]).status.success());
+    let o = run(&db, &["user", "token", "may.chu", "--name", "Báo cáo đêm"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let secret = stdout(&o).lines().last().unwrap_or_default().trim().to_owned();
+    assert!(secret.starts_with("cds_") && secret.len() == 68, "{secret}");
+    let list = json(&run(&db, &["user", "tokens", "may.chu", "--format", "json"]));
+    assert_eq!(list[0]["name"], "Báo cáo đêm");
+    assert!(list[0]["revoked_at"].is_null());
+    assert!(!stdout(&run(&db, &["user", "tokens", "may.chu", "--format", "json"])).contains(&secret), "never listed");
+    let id = list[0]["api_token_id"].as_i64().expect("id").to_string();
+    assert!(run(&db, &["user", "token-revoke", "may.chu", &id]).status.success());
+    let list = json(&run(&db, &["user", "tokens", "may.chu", "--format", "json"]));
+    assert!(list[0]["revoked_at"].is_string());
+    let again = run(&db, &["user", "token-revoke", "may.chu", &id]);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(stderr(&again).contains("đã bị thu hồi"));
+    assert_eq!(run(&db, &["user", "token", "ai.do"]).status.code(), Some(1));
+}

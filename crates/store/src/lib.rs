@@ -248,6 +248,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0002_unit_history.sql"),
         include_str!("../migrations/postgres/0002_unit_history.sql"),
     ),
+    (
+        3,
+        "accounts",
+        include_str!("../migrations/sqlite/0003_accounts.sql"),
+        include_str!("../migrations/postgres/0003_accounts.sql"),
+    ),
 ];
 
 fn migrator<'a>(list: impl Iterator<Item = (i64, &'a str, &'static str)>) -> Migrator {

@@ -59,15 +59,215 @@ pub fn check_login(login: &str) -> Result<String, StoreError> {
     Ok(l)
 }
 
-/// Checks a new password's length.
+/// Passwords too common to accept, whatever their length: the top of public leaked-password
+/// frequency lists (the long ones; shorter ones fail on length), and Vietnamese favourites.
+const COMMON_PASSWORDS: &[&str] = &[
+    "1234567890",
+    "12345678910",
+    "123456789a",
+    "1234567890a",
+    "0123456789",
+    "9876543210",
+    "1111111111",
+    "0000000000",
+    "1234512345",
+    "1122334455",
+    "1234567891",
+    "12345678900",
+    "123123123123",
+    "qwertyuiop",
+    "qwerty12345",
+    "qwerty123456",
+    "1q2w3e4r5t",
+    "1qaz2wsx3edc",
+    "password12",
+    "password123",
+    "password1234",
+    "passw0rd123",
+    "iloveyou123",
+    "abc1234567",
+    "abcd123456",
+    "a123456789",
+    "abcdefghij",
+    "matkhau123",
+    "matkhau1234",
+    "matkhaumoi",
+    "anhyeuem123",
+    "anhyeuem1234",
+    "emyeuanh123",
+    "vietnam123",
+    "vietnam1234",
+    "congdongso",
+    "congdongso1",
+    "congdongso123",
+    "admin12345",
+    "admin123456",
+    "administrator",
+    "changeme123",
+    "welcome123",
+    "letmein123",
+    "sunshine123",
+    "football123",
+    "princess123",
+    "dragon12345",
+    "monkey12345",
+    "baseball123",
+    "superman123",
+    "trustno1234",
+];
+
+/// Checks a new password: long enough, not one of the commonest, not one character repeated.
 ///
 /// # Errors
-/// `Invalid` when it is too short.
+/// `Invalid` with the reason.
 pub fn check_password(password: &str) -> Result<(), StoreError> {
     if password.chars().count() < MIN_PASSWORD_LEN {
         return Err(StoreError::invalid("password", format!("Mật khẩu cần ít nhất {MIN_PASSWORD_LEN} ký tự")));
     }
+    let lower = password.to_lowercase();
+    let first = lower.chars().next();
+    if COMMON_PASSWORDS.contains(&lower.as_str()) || lower.chars().all(|c| Some(c) == first) {
+        return Err(StoreError::invalid("password", "Mật khẩu này quá phổ biến, dễ bị đoán; hãy chọn mật khẩu khác"));
+    }
     Ok(())
+}
+
+/// Wrong passwords in a row before an account is locked.
+pub const MAX_FAILED_LOGINS: i64 = 5;
+
+/// How long a locked account stays locked.
+pub const LOCKOUT: time::Duration = time::Duration::minutes(15);
+
+/// Whether a lock (RFC 3339 UTC) still holds now.
+#[must_use]
+pub fn is_locked(until: Option<&str>) -> bool {
+    until.is_some_and(|u| u > now().as_str())
+}
+
+/// Counts a wrong password; the fifth in a row locks the account for [`LOCKOUT`].
+///
+/// # Errors
+/// Database errors.
+pub async fn record_failure(db: &Db, user_id: i64) -> Result<(), StoreError> {
+    let until = stamp_after(LOCKOUT);
+    let sql = "update app_user set \
+               locked_until = case when failed_logins + 1 >= $2 then $3 else locked_until end, \
+               failed_logins = case when failed_logins + 1 >= $2 then 0 else failed_logins + 1 end where user_id = $1";
+    on_db!(db, |pool| sqlx::query(sql)
+        .bind(user_id)
+        .bind(MAX_FAILED_LOGINS)
+        .bind(&until)
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// Clears the count of wrong passwords after a good one.
+///
+/// # Errors
+/// Database errors.
+pub async fn record_success(db: &Db, user_id: i64) -> Result<(), StoreError> {
+    let sql = "update app_user set failed_logins = 0, locked_until = null where user_id = $1";
+    on_db!(db, |pool| sqlx::query(sql).bind(user_id).execute(pool).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// Ends every session of a user ("log out everywhere").
+///
+/// # Errors
+/// Database errors.
+pub async fn close_all_sessions(db: &Db, user_id: i64) -> Result<u64, StoreError> {
+    let sql = "delete from user_session where user_id = $1";
+    Ok(on_db!(db, |pool| sqlx::query(sql).bind(user_id).execute(pool).await.map(|r| r.rows_affected()))?)
+}
+
+/// An API token as listed (never its secret).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct ApiToken {
+    pub api_token_id: i64,
+    pub name: String,
+    pub created_at: String,
+    pub last_used_at: Option<String>,
+    pub revoked_at: Option<String>,
+}
+
+/// Makes a new API token for a user; returns its id and the secret, shown once (only its hash is
+/// kept).
+///
+/// # Errors
+/// `NotFound` for an unknown login; `Invalid` for an empty or overlong name.
+pub async fn create_token(db: &Db, login: &str, name: &str) -> Result<(i64, String), StoreError> {
+    let (user, _) = credentials(db, login)
+        .await?
+        .ok_or_else(|| StoreError::not_found(format!("Không có người dùng “{}”", login.trim())))?;
+    let name = domain::text::clean(name);
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(StoreError::invalid("name", "Tên mã truy cập gồm 1–100 ký tự (để nhận ra nó sau này)"));
+    }
+    let secret = format!("cds_{}", random_token());
+    let stamp = now();
+    let id = in_tx!(db, |tx| {
+        let (id,): (i64,) = sqlx::query_as(
+            "insert into api_token (user_id, name, token_hash, created_at) values ($1, $2, $3, $4) returning api_token_id",
+        )
+        .bind(user.user_id)
+        .bind(&name)
+        .bind(token_hash(&secret))
+        .bind(&stamp)
+        .fetch_one(&mut *tx)
+        .await?;
+        Ok::<i64, StoreError>(id)
+    })?;
+    Ok((id, secret))
+}
+
+/// A user's tokens, newest first.
+///
+/// # Errors
+/// Database errors.
+pub async fn tokens(db: &Db, user_id: i64) -> Result<Vec<ApiToken>, StoreError> {
+    let sql = "select api_token_id, name, created_at, last_used_at, revoked_at from api_token where user_id = $1 \
+               order by api_token_id desc";
+    Ok(on_db!(db, |pool| sqlx::query_as(sql).bind(user_id).fetch_all(pool).await)?)
+}
+
+/// Revokes one of a user's tokens.
+///
+/// # Errors
+/// `NotFound` when the user has no such live token.
+pub async fn revoke_token(db: &Db, user_id: i64, token_id: i64) -> Result<(), StoreError> {
+    let stamp = now();
+    let sql = "update api_token set revoked_at = $3 where api_token_id = $1 and user_id = $2 and revoked_at is null";
+    let n = on_db!(db, |pool| sqlx::query(sql)
+        .bind(token_id)
+        .bind(user_id)
+        .bind(&stamp)
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected()))?;
+    if n == 0 {
+        return Err(StoreError::not_found("Không có mã truy cập này, hoặc nó đã bị thu hồi"));
+    }
+    Ok(())
+}
+
+/// The active user behind a live token; using it records when.
+///
+/// # Errors
+/// Database errors.
+pub async fn token_user(db: &Db, secret: &str) -> Result<Option<User>, StoreError> {
+    let hash = token_hash(secret.trim());
+    let sql = "select u.user_id, u.login, u.display_name, u.role, u.status, u.created_at from api_token t \
+               join app_user u on u.user_id = t.user_id \
+               where t.token_hash = $1 and t.revoked_at is null and u.status = 'active'";
+    let user: Option<User> = on_db!(db, |pool| sqlx::query_as(sql).bind(&hash).fetch_optional(pool).await)?;
+    if user.is_some() {
+        let stamp = now();
+        let sql = "update api_token set last_used_at = $2 where token_hash = $1";
+        on_db!(db, |pool| sqlx::query(sql).bind(&hash).bind(&stamp).execute(pool).await.map(|r| r.rows_affected()))?;
+    }
+    Ok(user)
 }
 
 /// Hashes a password with Argon2id. Slow on purpose: call it off the async runtime.
@@ -141,13 +341,26 @@ pub async fn list(db: &Db) -> Result<Vec<User>, StoreError> {
 /// # Errors
 /// Database errors.
 pub async fn credentials(db: &Db, login: &str) -> Result<Option<(User, String)>, StoreError> {
-    let sql =
-        "select user_id, login, display_name, role, status, created_at, password_hash from app_user where login = $1";
-    let row: Option<(i64, String, String, String, String, String, String)> =
-        on_db!(db, |pool| sqlx::query_as(sql).bind(login.trim().to_lowercase()).fetch_optional(pool).await)?;
-    Ok(row.map(|(user_id, login, display_name, role, status, created_at, hash)| {
-        (User { user_id, login, display_name, role, status, created_at }, hash)
-    }))
+    Ok(login_state(db, login).await?.map(|c| (c.user, c.password_hash)))
+}
+
+/// What a login needs to know about an account.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct LoginState {
+    #[sqlx(flatten)]
+    pub user: User,
+    pub password_hash: String,
+    pub locked_until: Option<String>,
+}
+
+/// An account's user, password hash and lock, by login.
+///
+/// # Errors
+/// Database errors.
+pub async fn login_state(db: &Db, login: &str) -> Result<Option<LoginState>, StoreError> {
+    let sql = "select user_id, login, display_name, role, status, created_at, password_hash, locked_until \
+               from app_user where login = $1";
+    Ok(on_db!(db, |pool| sqlx::query_as(sql).bind(login.trim().to_lowercase()).fetch_optional(pool).await)?)
 }
 
 /// Replaces a user's password hash and ends all their sessions.
@@ -158,7 +371,7 @@ pub async fn set_password_hash(db: &Db, login: &str, password_hash: &str) -> Res
     let login = login.trim().to_lowercase();
     let stamp = now();
     in_tx!(db, |tx| {
-        let done = sqlx::query("update app_user set password_hash = $2, updated_at = $3 where login = $1")
+        let done = sqlx::query("update app_user set password_hash = $2, failed_logins = 0, locked_until = null, updated_at = $3 where login = $1")
             .bind(&login)
             .bind(password_hash)
             .bind(&stamp)

@@ -28,7 +28,7 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(|(_, v)| v.to_owned())
 }
 
-fn set_cookie(name: &str, value: &str, max_age: Option<i64>, secure: bool) -> HeaderValue {
+pub(crate) fn set_cookie(name: &str, value: &str, max_age: Option<i64>, secure: bool) -> HeaderValue {
     let mut c = format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax");
     if let Some(age) = max_age {
         c.push_str(&format!("; Max-Age={age}"));
@@ -145,6 +145,17 @@ where
                 return Err(AppError::Unauthorized.into());
             };
             return match check_credentials(&state, login, password).await? {
+                Check::Ok(user) => Ok(ApiUser { user }),
+                Check::Wrong | Check::Locked => Err(AppError::Unauthorized.into()),
+            };
+        }
+        if let Some(bearer) = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+        {
+            return match users::token_user(&state.db, bearer).await.map_err(AppError::from)? {
                 Some(user) => Ok(ApiUser { user }),
                 None => Err(AppError::Unauthorized.into()),
             };
@@ -165,17 +176,38 @@ where
     }
 }
 
-/// Checks a login and password off the async runtime (Argon2 is slow on purpose).
-async fn check_credentials(state: &AppState, login: &str, password: &str) -> Result<Option<users::User>, AppError> {
-    let Some((user, hash)) = users::credentials(&state.db, login).await? else {
-        // Spend the same time as a real check, so that a missing login is not told apart.
-        let pw = password.to_owned();
-        tokio::task::spawn_blocking(move || users::verify_password(dummy_hash(), &pw)).await?;
-        return Ok(None);
-    };
+/// What a login attempt came to.
+enum Check {
+    Ok(users::User),
+    Wrong,
+    /// Too many wrong passwords in a row: the account is locked for a while, whatever is typed.
+    Locked,
+}
+
+/// Checks a login and password off the async runtime (Argon2 is slow on purpose), counting wrong
+/// passwords towards the account's lockout.
+async fn check_credentials(state: &AppState, login: &str, password: &str) -> Result<Check, AppError> {
     let pw = password.to_owned();
+    let Some(account) = users::login_state(&state.db, login).await? else {
+        // Spend the same time as a real check, so that a missing login is not told apart.
+        tokio::task::spawn_blocking(move || users::verify_password(dummy_hash(), &pw)).await?;
+        return Ok(Check::Wrong);
+    };
+    if users::is_locked(account.locked_until.as_deref()) {
+        return Ok(Check::Locked);
+    }
+    let hash = account.password_hash.clone();
     let ok = tokio::task::spawn_blocking(move || users::verify_password(&hash, &pw)).await?;
-    Ok((ok && user.status == "active").then_some(user))
+    if !ok {
+        users::record_failure(&state.db, account.user.user_id).await?;
+        tracing::warn!(login = %account.user.login, "wrong password");
+        return Ok(Check::Wrong);
+    }
+    if account.user.status != "active" {
+        return Ok(Check::Wrong);
+    }
+    users::record_success(&state.db, account.user.user_id).await?;
+    Ok(Check::Ok(account.user))
 }
 
 /// An Argon2id hash of a random password nobody knows, made once.
@@ -227,25 +259,23 @@ struct LoginForm {
 
 async fn login(State(state): State<AppState>, lang: Lang, Form(f): Form<LoginForm>) -> Result<Response, AppError> {
     let next = safe_next(&f.next);
-    match check_credentials(&state, &f.login, &f.password).await? {
-        Some(user) => {
+    let message = match check_credentials(&state, &f.login, &f.password).await? {
+        Check::Ok(user) => {
             let token = users::open_session(&state.db, user.user_id).await?;
             tracing::info!(login = %user.login, "logged in");
             let mut resp = Redirect::to(&next).into_response();
             resp.headers_mut()
                 .append(header::SET_COOKIE, set_cookie(SESSION_COOKIE, &token, None, state.secure_cookies));
-            Ok(resp)
+            return Ok(resp);
         }
-        None => {
-            let page = LoginPage {
-                lang,
-                next,
-                login: f.login,
-                error: Some(lang.t("Sai tên đăng nhập hoặc mật khẩu", "Wrong login or password").to_owned()),
-            };
-            Ok((axum::http::StatusCode::UNAUTHORIZED, Html(page.render()?)).into_response())
-        }
-    }
+        Check::Wrong => lang.t("Sai tên đăng nhập hoặc mật khẩu", "Wrong login or password"),
+        Check::Locked => lang.t(
+            "Tài khoản đang tạm khóa 15 phút vì nhập sai mật khẩu nhiều lần; hãy thử lại sau hoặc nhờ quản trị viên đặt lại mật khẩu",
+            "The account is locked for 15 minutes after too many wrong passwords; try later or ask an administrator",
+        ),
+    };
+    let page = LoginPage { lang, next, login: f.login, error: Some(message.to_owned()) };
+    Ok((axum::http::StatusCode::UNAUTHORIZED, Html(page.render()?)).into_response())
 }
 
 #[derive(Deserialize)]

@@ -1,5 +1,6 @@
 //! Server-rendered pages. Every task works without JavaScript.
 
+mod account;
 mod admin;
 mod members;
 mod teams;
@@ -15,6 +16,7 @@ use crate::{AppState, Lang};
 
 pub fn router() -> Router<AppState> {
     Router::new()
+        .merge(account::router())
         .merge(admin::router())
         .merge(units::router())
         .merge(villages::router())
@@ -61,6 +63,10 @@ impl Chrome {
                 }
                 "deactivated" => ("Đã ngừng hoạt động.", "Deactivated."),
                 "left" => ("Thành viên đã rời tổ.", "The member has left the team."),
+                "password" => {
+                    ("Đã đổi mật khẩu; các phiên khác đã kết thúc.", "Password changed; other sessions ended.")
+                }
+                "revoked" => ("Đã thu hồi mã truy cập.", "Token revoked."),
                 "applied" => ("Đã áp dụng đợt sắp xếp đơn vị hành chính.", "The change set was applied."),
                 "unchanged" => ("Không có gì thay đổi: đợt này đã được áp dụng.", "Nothing changed: already applied."),
                 "merged" => (

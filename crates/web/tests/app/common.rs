@@ -50,10 +50,22 @@ impl TestApp {
         Some(Self { db, router, cookie: None, csrf: String::new(), _t: t })
     }
 
+    /// Another browser on the same database (not logged in).
+    pub async fn new_on(app: &TestApp) -> Self {
+        let router = web::app(web::AppState::new(app.db.clone()));
+        let t = TestDb::new(store::testing::Backend::Sqlite).await.expect("a spare database");
+        Self { db: app.db.clone(), router, cookie: None, csrf: String::new(), _t: t }
+    }
+
     /// Logs in through the login form, keeping the session cookie and the CSRF token.
     pub async fn login(&mut self) {
         let r = self.post_form("/login", &[("login", ADMIN), ("password", ADMIN_PASSWORD), ("next", "/")]).await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "login failed: {}", r.body);
+        self.refresh_csrf().await;
+    }
+
+    /// Reads the session's CSRF token from a page (a new session has a new one).
+    pub async fn refresh_csrf(&mut self) {
         let page = self.get("/members").await;
         let marker = "name=\"csrf\" value=\"";
         let start = page.body.find(marker).expect("csrf in page") + marker.len();

@@ -1127,3 +1127,90 @@ app_test!(an_admin_previews_then_applies_a_change_set, |app| {
     let page = app.get("/admin/units").await;
     assert!(page.body.contains("01/01/2025") && page.body.contains("tải lên qua trang quản trị"));
 });
+
+app_test!(five_wrong_passwords_lock_the_account_for_a_while, |app| {
+    let mut other = crate::common::TestApp::new_on(&app).await;
+    for _ in 0..store::users::MAX_FAILED_LOGINS {
+        let r = other.post_form("/login", &[("login", "admin"), ("password", "sai-mat-khau-roi"), ("next", "/")]).await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+        assert!(r.body.contains("Sai tên đăng nhập hoặc mật khẩu"));
+    }
+    // Now even the right password is refused, and the page says why.
+    let r = other
+        .post_form("/login", &[("login", "admin"), ("password", crate::common::ADMIN_PASSWORD), ("next", "/")])
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert!(r.body.contains("tạm khóa"), "{}", r.body);
+    // An administrator's reset lifts the lock.
+    let hash = store::users::hash_password("mot-mat-khau-moi-dai").expect("hash");
+    store::users::set_password_hash(&app.db, "admin", &hash).await.expect("reset");
+    let r = other.post_form("/login", &[("login", "admin"), ("password", "mot-mat-khau-moi-dai"), ("next", "/")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(app.get("/account").await.status, StatusCode::SEE_OTHER, "a reset ends the sessions opened before it");
+});
+
+app_test!(changing_the_password_and_logging_out_everywhere, |app| {
+    let page = app.get("/account").await;
+    assert!(page.body.contains("id=\"password-form\""));
+    let r = app
+        .post_form(
+            "/account/password",
+            &[("current", "khong-dung-dau"), ("new", "mot-mat-khau-moi-dai"), ("confirm", "mot-mat-khau-moi-dai")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("Mật khẩu hiện tại không đúng"));
+    let current = crate::common::ADMIN_PASSWORD;
+    let r = app
+        .post_form("/account/password", &[("current", current), ("new", "password123"), ("confirm", "password123")])
+        .await;
+    assert!(r.body.contains("quá phổ biến"), "common passwords are refused");
+    let r = app
+        .post_form(
+            "/account/password",
+            &[("current", current), ("new", "mot-mat-khau-moi-dai"), ("confirm", "khac-han")],
+        )
+        .await;
+    assert!(r.body.contains("không khớp"));
+    let mut elsewhere = crate::common::TestApp::new_on(&app).await;
+    elsewhere.login().await;
+    let r = app
+        .post_form(
+            "/account/password",
+            &[("current", current), ("new", "mot-mat-khau-moi-dai"), ("confirm", "mot-mat-khau-moi-dai")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(app.get("/account").await.status, StatusCode::OK, "this browser stays logged in");
+    app.refresh_csrf().await;
+    assert_eq!(elsewhere.get("/account").await.status, StatusCode::SEE_OTHER, "other sessions ended");
+    // Log out everywhere: this session ends too.
+    let r = app.post_form("/account/logout-everywhere", &[]).await;
+    assert_eq!(r.location.as_deref(), Some("/login"));
+    assert_eq!(app.get("/account").await.status, StatusCode::SEE_OTHER);
+});
+
+app_test!(api_tokens_are_shown_once_used_as_bearer_and_revoked, |app| {
+    let r = app.post_form("/account/tokens", &[("name", "")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = app.post_form("/account/tokens", &[("name", "Báo cáo tự động")]).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let start = r.body.find("<code>cds_").expect("the secret is shown") + "<code>".len();
+    let secret = r.body[start..start + 68].to_owned();
+    assert!(!app.get("/account").await.body.contains(&secret), "shown once only");
+    let mut machine = crate::common::TestApp::new_on(&app).await;
+    let call = |secret: &str| {
+        axum::http::Request::get("/api/v1/units/49")
+            .header(axum::http::header::AUTHORIZATION, format!("Bearer {secret}"))
+            .body(axum::body::Body::empty())
+            .expect("request")
+    };
+    assert_eq!(machine.send(call(&secret)).await.status, StatusCode::OK);
+    assert_eq!(machine.send(call("cds_khong-phai-ma-that")).await.status, StatusCode::UNAUTHORIZED);
+    let user = store::users::credentials(&app.db, "admin").await.expect("db").expect("admin").0;
+    let tokens = store::users::tokens(&app.db, user.user_id).await.expect("tokens");
+    assert!(tokens[0].last_used_at.is_some(), "use is recorded");
+    let r = app.post_form(&format!("/account/tokens/{}/revoke", tokens[0].api_token_id), &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(machine.send(call(&secret)).await.status, StatusCode::UNAUTHORIZED, "a revoked token is refused");
+});
