@@ -15,6 +15,45 @@ use crate::{AppError, AppState, Lang};
 
 pub const SESSION_COOKIE: &str = "cds_session";
 
+/// Counts attempts per client address in a sliding window; refuses past the limit.
+#[derive(Debug)]
+pub struct RateLimiter {
+    limit: u32,
+    window: std::time::Duration,
+    seen: std::sync::Mutex<std::collections::HashMap<std::net::IpAddr, (std::time::Instant, u32)>>,
+}
+
+impl RateLimiter {
+    /// Twenty login attempts a minute from one address: enough for people sharing a commune
+    /// office's connection, too few to guess passwords.
+    #[must_use]
+    pub fn for_logins() -> Self {
+        Self { limit: 20, window: std::time::Duration::from_secs(60), seen: std::sync::Mutex::default() }
+    }
+
+    /// Counts an attempt from `ip`; false when it is over the limit.
+    pub fn allow(&self, ip: std::net::IpAddr) -> bool {
+        let now = std::time::Instant::now();
+        let Ok(mut seen) = self.seen.lock() else { return true };
+        if seen.len() > 10_000 {
+            seen.retain(|_, (start, _)| now.duration_since(*start) < self.window);
+        }
+        let entry = seen.entry(ip).or_insert((now, 0));
+        if now.duration_since(entry.0) >= self.window {
+            *entry = (now, 0);
+        }
+        entry.1 += 1;
+        entry.1 <= self.limit
+    }
+}
+
+/// The client's address, when the server knows it (not in tests through the router alone).
+fn client_ip(extensions: &axum::http::Extensions) -> std::net::IpAddr {
+    extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map_or(std::net::IpAddr::from([127, 0, 0, 1]), |c| c.0.ip())
+}
+
 /// Reads one cookie from a request.
 #[must_use]
 pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
@@ -257,8 +296,22 @@ struct LoginForm {
     next: String,
 }
 
-async fn login(State(state): State<AppState>, lang: Lang, Form(f): Form<LoginForm>) -> Result<Response, AppError> {
+async fn login(
+    State(state): State<AppState>,
+    lang: Lang,
+    extensions: axum::http::Extensions,
+    Form(f): Form<LoginForm>,
+) -> Result<Response, AppError> {
     let next = safe_next(&f.next);
+    if !state.login_limiter.allow(client_ip(&extensions)) {
+        tracing::warn!("login rate limit reached");
+        let message = lang.t(
+            "Quá nhiều lần đăng nhập từ địa chỉ này; hãy chờ một phút rồi thử lại",
+            "Too many login attempts from this address; wait a minute and try again",
+        );
+        let page = LoginPage { lang, next, login: f.login, error: Some(message.to_owned()) };
+        return Ok((axum::http::StatusCode::TOO_MANY_REQUESTS, Html(page.render()?)).into_response());
+    }
     let message = match check_credentials(&state, &f.login, &f.password).await? {
         Check::Ok(user) => {
             let token = users::open_session(&state.db, user.user_id).await?;
@@ -310,4 +363,29 @@ async fn set_lang(axum::extract::Path(code): axum::extract::Path<String>, Query(
     let mut resp = Redirect::to(&safe_next(&q.back)).into_response();
     resp.headers_mut().append(header::SET_COOKIE, set_cookie("lang", code, Some(31_536_000), false));
     resp
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_limiter_counts_per_address() {
+        let l = RateLimiter { limit: 3, window: std::time::Duration::from_secs(60), seen: std::sync::Mutex::default() };
+        let a = std::net::IpAddr::from([10, 0, 0, 1]);
+        let b = std::net::IpAddr::from([10, 0, 0, 2]);
+        assert!((0..3).all(|_| l.allow(a)));
+        assert!(!l.allow(a), "the fourth in the window is refused");
+        assert!(l.allow(b), "another address has its own count");
+        let quick = RateLimiter { limit: 1, window: std::time::Duration::ZERO, seen: std::sync::Mutex::default() };
+        assert!(quick.allow(a) && quick.allow(a), "a window that has passed starts again");
+    }
+
+    #[test]
+    fn only_local_paths_are_followed_after_login() {
+        assert_eq!(safe_next("/teams/1"), "/teams/1");
+        assert_eq!(safe_next("//evil.example"), "/");
+        assert_eq!(safe_next("https://evil.example"), "/");
+        assert_eq!(safe_next("/\\evil"), "/");
+    }
 }

@@ -28,12 +28,14 @@ pub struct AppState {
     pub db: Db,
     /// Mark cookies `Secure` (when served over HTTPS behind a proxy).
     pub secure_cookies: bool,
+    /// Login attempts per client address.
+    pub login_limiter: std::sync::Arc<auth::RateLimiter>,
 }
 
 impl AppState {
     #[must_use]
     pub fn new(db: Db) -> Self {
-        Self { db, secure_cookies: false }
+        Self { db, secure_cookies: false, login_limiter: std::sync::Arc::new(auth::RateLimiter::for_logins()) }
     }
 }
 
@@ -79,7 +81,7 @@ pub fn app(state: AppState) -> Router {
 /// # Errors
 /// When the server fails.
 pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> std::io::Result<()> {
-    axum::serve(listener, app(state))
+    axum::serve(listener, app(state).into_make_service_with_connect_info::<std::net::SocketAddr>())
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })

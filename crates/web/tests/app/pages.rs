@@ -1214,3 +1214,19 @@ app_test!(api_tokens_are_shown_once_used_as_bearer_and_revoked, |app| {
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert_eq!(machine.send(call(&secret)).await.status, StatusCode::UNAUTHORIZED, "a revoked token is refused");
 });
+
+app_test!(logins_from_one_address_are_rate_limited, |app| {
+    let mut other = crate::common::TestApp::new_on(&app).await;
+    for i in 0..20 {
+        let login = format!("khong-co-{i}");
+        let r = other.post_form("/login", &[("login", &login), ("password", "sai-mat-khau-roi"), ("next", "/")]).await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "attempt {i}");
+    }
+    let r = other
+        .post_form("/login", &[("login", "admin"), ("password", crate::common::ADMIN_PASSWORD), ("next", "/")])
+        .await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(r.body.contains("Quá nhiều lần đăng nhập"));
+    // The limit is per address: the logged-in app's session still works.
+    assert_eq!(app.get("/").await.status, StatusCode::OK);
+});
