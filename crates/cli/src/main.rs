@@ -552,10 +552,24 @@ async fn members(
 
 /// The scope of `--unit CODE`: the subtree under that unit, or everything.
 async fn unit_scope(db: &Db, unit: Option<&str>) -> Result<Scope> {
-    Ok(match unit {
-        Some(code) => Scope::All.narrow(&units::by_code(db, code).await?.path),
-        None => Scope::All,
-    })
+    let Some(code) = unit else { return Ok(Scope::All) };
+    match units::by_code(db, code).await {
+        Ok(u) => Ok(Scope::All.narrow(&u.path)),
+        Err(e) => match units::latest_by_code(db, code).await {
+            // An ended code: lists are of today's units; say where to look instead.
+            Ok(last) => {
+                let end = last.valid_to.as_deref().map(store::display_date).unwrap_or_default();
+                anyhow::bail!(
+                    "đơn vị {} ({}) không còn từ ngày {end}; danh sách theo đơn vị hiện hành (xem `units list`), \
+                     số liệu ngày cũ xem bằng `report coverage --unit {} --as-of YYYY-MM-DD`",
+                    last.code,
+                    last.name,
+                    last.code
+                )
+            }
+            Err(_) => Err(e.into()),
+        },
+    }
 }
 
 fn read_password_stdin() -> Result<String> {

@@ -104,6 +104,10 @@ fn coverage_across_the_2025_reorganisations() {
     let o = run(demo_db(), &["report", "coverage", "--unit", "49", "--as-of", "2024-08-28", "--boundaries", "today"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("--boundaries then"));
+    // Lists are of today's units; an ended code says so and where to look.
+    let o = run(demo_db(), &["teams", "list", "--unit", "502"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("không còn từ ngày 01/07/2025") && stderr(&o).contains("--as-of"), "{}", stderr(&o));
 }
 
 #[test]

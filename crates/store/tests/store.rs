@@ -579,6 +579,9 @@ both_databases!(the_2025_reorganisations_keep_every_village_and_team, |db: Db| a
     assert_eq!((aug.children.len(), aug.villages, aug.teams), (18, 1240, 1218));
     let dec = coverage_on(&db, "49", date!(2024 - 12 - 31)).await;
     assert_eq!(dec.children.len(), 18);
+    // Both sides of each change day.
+    assert_eq!(coverage_on(&db, "49", date!(2025 - 01 - 01)).await.children.len(), 17, "Nông Sơn ends on 01/01/2025");
+    assert_eq!(coverage_on(&db, "48", date!(2025 - 07 - 01)).await.teams, 1218, "Đà Nẵng holds them from 01/07/2025");
     let mar = coverage_on(&db, "49", date!(2025 - 03 - 01)).await;
     assert_eq!((mar.children.len(), mar.villages, mar.teams), (17, 1240, 1218));
     let jun = coverage_on(&db, "49", date!(2025 - 06 - 30)).await;
