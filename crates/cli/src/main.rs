@@ -290,7 +290,8 @@ async fn dispatch(db: &Db, command: Command) -> Result<()> {
         Command::Demo => {
             let counts = load_demo(db).await?;
             println!(
-                "Đã nạp dữ liệu mẫu: {} đơn vị hành chính, {} thôn, {} tổ, {} thành viên (tên, số điện thoại, CCCD đều tự sinh).",
+                "Đã nạp dữ liệu mẫu: {} đơn vị hành chính, {} thôn, {} tổ, {} thành viên (tên, số điện thoại, CCCD đều tự sinh), \
+                 và áp dụng hai đợt sắp xếp đơn vị hành chính năm 2025 (nay thuộc Thành phố Đà Nẵng).",
                 counts.units, counts.villages, counts.teams, counts.members
             );
             Ok(())
@@ -679,7 +680,7 @@ async fn serve(db: &Db, addr: &str, demo: bool, secure_cookies: bool) -> Result<
         let started = std::time::Instant::now();
         let c = load_demo(db).await?;
         eprintln!(
-            "Đã nạp {} thôn, {} tổ, {} thành viên trong {:.1} giây.",
+            "Đã nạp {} thôn, {} tổ, {} thành viên và hai đợt sắp xếp đơn vị năm 2025 trong {:.1} giây.",
             c.villages,
             c.teams,
             c.members,
