@@ -283,11 +283,12 @@ fn map_unique(e: StoreError) -> StoreError {
     }
 }
 
-/// Adds a new person to a team. One transaction.
+/// Adds a person to a team: a new person, or, when the CCCD and name are those of someone in no
+/// active team (a former member), that person again. Returns the person's id. One transaction.
 ///
 /// # Errors
-/// `NotFound` for a team out of scope; `Conflict` when the CCCD belongs to someone already
-/// (naming their team when they are in one), the team is dissolved or already has a leader.
+/// `NotFound` for a team out of scope; `Conflict` when the CCCD belongs to someone else or to
+/// someone in an active team (naming it), the team is dissolved or already has a leader.
 pub async fn create_member(
     db: &Db,
     scope: &Scope,
@@ -296,6 +297,19 @@ pub async fn create_member(
     m: &MembershipInput,
 ) -> Result<i64, StoreError> {
     check_joining(db, scope, team_id, None, m).await?;
+    // Someone who left their team comes back by their CCCD: the same person joins again, so
+    // that one person keeps one history.
+    if let Some(c) = &person.cccd
+        && let Some((pid, name)) = cccd_holder(db, c.as_str(), None).await?
+        && text::fold(&name) == text::fold(&person.full_name)
+    {
+        let active: Option<ActiveIn> =
+            on_db!(db, |pool| sqlx::query_as(ACTIVE_IN).bind(pid).fetch_optional(pool).await)?;
+        if active.is_none() {
+            join(db, scope, pid, team_id, m).await?;
+            return Ok(pid);
+        }
+    }
     cccd_clash(db, person, None).await?;
     let stamp = now();
     let result: Result<i64, StoreError> = in_tx!(db, |tx| {

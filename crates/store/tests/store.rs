@@ -820,3 +820,37 @@ both_databases!(splitting_a_commune_sends_each_village_where_the_file_says, |db:
     assert_eq!((after.villages, after.teams), (1, 1));
     assert!(apply(Some(files)).await.expect("again").already_applied);
 });
+
+both_databases!(a_former_member_rejoins_by_cccd_and_keeps_one_history, |db: Db| async move {
+    load_units(&db).await;
+    let first = team(&db, TAN_THANH, "Khối phố 11").await;
+    let second = team(&db, OTHER_COMMUNE, "Khối phố 12").await;
+    let hung = person("Nguyễn Văn Hùng", "0912000301", "049085000123");
+    let id = people::create_member(&db, &Scope::All, first, &hung, &joining("member", "other", "01/10/2023"))
+        .await
+        .expect("first");
+    let m = people::of_team(&db, &Scope::All, first, false).await.expect("members")[0].membership_id;
+    people::leave(&db, &Scope::All, m, date!(2024 - 01 - 31)).await.expect("leave");
+    // The same CCCD and name in another team: the same person joins again.
+    let again = people::create_member(&db, &Scope::All, second, &hung, &joining("member", "other", "01/02/2024"))
+        .await
+        .expect("rejoin");
+    assert_eq!(again, id);
+    assert_eq!(people::history(&db, &Scope::All, id).await.expect("history").len(), 2);
+    // While he is in a team, his CCCD in a third team is refused, naming that team.
+    let third = team(&db, TAN_THANH, "Khối phố 14").await;
+    let (field, message) = conflict(
+        people::create_member(&db, &Scope::All, third, &hung, &joining("member", "other", "01/03/2024")).await,
+    );
+    assert_eq!(field, "team_id");
+    assert!(message.contains("Khối phố 12"), "{message}");
+    // Out of any team, the same CCCD under another name is refused.
+    let m = people::of_team(&db, &Scope::All, second, false).await.expect("members")[0].membership_id;
+    people::leave(&db, &Scope::All, m, date!(2024 - 03 - 31)).await.expect("leave");
+    let other = person("Trần Văn Khác", "0912000302", "049085000123");
+    let third = team(&db, TAN_THANH, "Khối phố 13").await;
+    let (field, _) = conflict(
+        people::create_member(&db, &Scope::All, third, &other, &joining("member", "other", "01/02/2024")).await,
+    );
+    assert_eq!(field, "cccd");
+});
