@@ -275,7 +275,8 @@ async fn open(target: &str) -> Result<Db> {
 
 async fn run(cli: Cli) -> Result<()> {
     let db = open(&cli.db).await?;
-    let result = dispatch(&db, cli.command).await;
+    // The command line is the operators' tool: full access, recorded in the audit trail as the CLI.
+    let result = store::audit::acting_as(store::audit::Actor::cli(), dispatch(&db, cli.command)).await;
     db.close().await;
     result
 }

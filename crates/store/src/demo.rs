@@ -183,6 +183,19 @@ async fn insert_plan(
             qb.build().execute(&mut *tx).await?;
             progress("memberships", (i * BATCH + chunk.len()).min(plan.members.len()), plan.members.len());
         }
+        audit!(
+            tx,
+            crate::audit::Event {
+                entity: "demo",
+                entity_id: None,
+                action: "load",
+                unit_path: None,
+                before: None,
+                after: Some(
+                    serde_json::json!({ "villages": plan.villages.len(), "teams": plan.teams.len(), "members": plan.members.len() })
+                )
+            }
+        );
         Ok::<(), StoreError>(())
     })
 }

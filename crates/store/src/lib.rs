@@ -48,6 +48,32 @@ macro_rules! in_tx {
     };
 }
 
+/// Records one audit event inside the transaction `$tx`, for the actor of the current task
+/// (see [`audit`]). `$event` is an [`audit::Event`].
+macro_rules! audit {
+    ($tx:expr, $event:expr) => {{
+        let event: $crate::audit::Event = $event;
+        let actor = $crate::audit::current();
+        sqlx::query(
+            "insert into audit_event (occurred_at, actor, channel, address, entity, entity_id, action, unit_path, \
+             before_json, after_json) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind($crate::now())
+        .bind(&actor.login)
+        .bind(actor.channel)
+        .bind(&actor.address)
+        .bind(event.entity)
+        .bind(event.entity_id)
+        .bind(event.action)
+        .bind(&event.unit_path)
+        .bind(event.before.map(|v| v.to_string()))
+        .bind(event.after.map(|v| v.to_string()))
+        .execute(&mut *$tx)
+        .await?;
+    }};
+}
+
+pub mod audit;
 pub mod coverage;
 pub mod demo;
 mod error;
@@ -253,6 +279,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         "accounts",
         include_str!("../migrations/sqlite/0003_accounts.sql"),
         include_str!("../migrations/postgres/0003_accounts.sql"),
+    ),
+    (
+        4,
+        "audit trail",
+        include_str!("../migrations/sqlite/0004_audit.sql"),
+        include_str!("../migrations/postgres/0004_audit.sql"),
     ),
 ];
 

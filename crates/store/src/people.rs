@@ -296,7 +296,7 @@ pub async fn create_member(
     person: &PersonInput,
     m: &MembershipInput,
 ) -> Result<i64, StoreError> {
-    check_joining(db, scope, team_id, None, m).await?;
+    let team = check_joining(db, scope, team_id, None, m).await?;
     // Someone who left their team comes back by their CCCD: the same person joins again, so
     // that one person keeps one history.
     if let Some(c) = &person.cccd
@@ -341,6 +341,7 @@ pub async fn create_member(
         .bind(&stamp)
         .execute(&mut *tx)
         .await?;
+        audit!(tx, crate::audit::Event::new("person", id, "create").unit(&team.commune_path).after(serde_json::json!({ "full_name": person.full_name, "gender": person.gender.code(), "phone": person.phone.as_str(), "cccd": person.cccd.as_ref().map(|c| c.as_str().to_owned()), "email": person.email, "team_id": team_id, "role": m.role.code(), "position": m.position.code(), "joined_on": iso(m.joined_on) })));
         Ok::<i64, StoreError>(id)
     });
     result.map_err(map_unique)
@@ -358,7 +359,7 @@ pub async fn join(
     m: &MembershipInput,
 ) -> Result<i64, StoreError> {
     get(db, scope, person_id).await?;
-    check_joining(db, scope, team_id, Some(person_id), m).await?;
+    let team = check_joining(db, scope, team_id, Some(person_id), m).await?;
     let stamp = now();
     let result: Result<i64, StoreError> = in_tx!(db, |tx| {
         let (id,): (i64,) = sqlx::query_as(
@@ -373,6 +374,7 @@ pub async fn join(
         .bind(&stamp)
         .fetch_one(&mut *tx)
         .await?;
+        audit!(tx, crate::audit::Event::new("membership", id, "create").unit(&team.commune_path).after(serde_json::json!({ "person_id": person_id, "team_id": team_id, "role": m.role.code(), "position": m.position.code(), "joined_on": iso(m.joined_on) })));
         Ok::<i64, StoreError>(id)
     });
     result.map_err(map_unique)
@@ -383,7 +385,7 @@ pub async fn join(
 /// # Errors
 /// `NotFound` out of scope; `Conflict` when the CCCD belongs to someone else.
 pub async fn update_person(db: &Db, scope: &Scope, person_id: i64, person: &PersonInput) -> Result<(), StoreError> {
-    get(db, scope, person_id).await?;
+    let before = get(db, scope, person_id).await?;
     cccd_clash(db, person, Some(person_id)).await?;
     let stamp = now();
     let result: Result<(), StoreError> = in_tx!(db, |tx| {
@@ -404,6 +406,7 @@ pub async fn update_person(db: &Db, scope: &Scope, person_id: i64, person: &Pers
         .bind(&stamp)
         .execute(&mut *tx)
         .await?;
+        audit!(tx, crate::audit::Event::new("person", person_id, "update").before(serde_json::to_value(&before).unwrap_or_default()).after(serde_json::json!({ "full_name": person.full_name, "gender": person.gender.code(), "phone": person.phone.as_str(), "cccd": person.cccd.as_ref().map(|c| c.as_str().to_owned()), "email": person.email })));
         Ok::<(), StoreError>(())
     });
     result.map_err(map_unique)
@@ -453,6 +456,13 @@ pub async fn update_membership(
             .bind(&stamp)
             .execute(&mut *tx)
             .await?;
+        audit!(
+            tx,
+            crate::audit::Event::new("membership", membership_id, "update")
+                .unit(&team.commune_path)
+                .before(serde_json::json!({ "role": m.role, "position": m.position }))
+                .after(serde_json::json!({ "role": role.code(), "position": position.code() }))
+        );
         Ok::<(), StoreError>(())
     })
 }
@@ -464,6 +474,7 @@ pub async fn update_membership(
 /// the person joined.
 pub async fn leave(db: &Db, scope: &Scope, membership_id: i64, on: time::Date) -> Result<(), StoreError> {
     let m = membership(db, scope, membership_id).await?;
+    let team = teams::get(db, scope, m.team_id).await?;
     if m.left_on.is_some() {
         return Err(StoreError::conflict("left_on", format!("{} đã rời tổ", m.full_name)));
     }
@@ -479,6 +490,13 @@ pub async fn leave(db: &Db, scope: &Scope, membership_id: i64, on: time::Date) -
             .bind(&stamp)
             .execute(&mut *tx)
             .await?;
+        audit!(
+            tx,
+            crate::audit::Event::new("membership", membership_id, "leave")
+                .unit(&team.commune_path)
+                .before(serde_json::json!({ "left_on": null }))
+                .after(serde_json::json!({ "left_on": day }))
+        );
         Ok::<(), StoreError>(())
     })
 }

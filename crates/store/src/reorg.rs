@@ -331,6 +331,17 @@ pub async fn apply_with_villages(
         .execute(&mut *tx)
         .await?
         .rows_affected();
+        audit!(
+            tx,
+            crate::audit::Event {
+                entity: "unit_change_set",
+                entity_id: Some(set_id),
+                action: "apply",
+                unit_path: None,
+                before: None,
+                after: Some(serde_json::json!({ "effective_on": day, "source": source, "summary": summary }))
+            }
+        );
         Ok::<(i64, u64), StoreError>((set_id, flagged))
     })?;
     report.change_set_id = Some(set_id);

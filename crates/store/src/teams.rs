@@ -180,6 +180,7 @@ pub async fn create(db: &Db, scope: &Scope, village_id: i64, input: &TeamInput) 
         .bind(&stamp)
         .fetch_one(&mut *tx)
         .await?;
+        audit!(tx, crate::audit::Event::new("team", id, "create").unit(&village.commune_path).after(serde_json::json!({ "name": name, "village_id": village_id, "established_on": iso(input.established_on), "zalo_url": input.zalo_url })));
         Ok::<i64, StoreError>(id)
     });
     result.map_err(|e| if e.is_unique_violation() { second_team(&village.name, "một tổ khác") } else { e })
@@ -222,6 +223,7 @@ pub async fn update(db: &Db, scope: &Scope, id: i64, input: &TeamInput) -> Resul
         .bind(&stamp)
         .execute(&mut *tx)
         .await?;
+        audit!(tx, crate::audit::Event::new("team", id, "update").unit(&team.commune_path).before(serde_json::json!({ "name": team.name, "established_on": team.established_on, "zalo_url": team.zalo_url })).after(serde_json::json!({ "name": name, "established_on": established, "zalo_url": input.zalo_url })));
         Ok::<(), StoreError>(())
     })
 }
@@ -266,6 +268,13 @@ pub async fn dissolve(db: &Db, scope: &Scope, id: i64, on: time::Date) -> Result
             .bind(&stamp)
             .execute(&mut *tx)
             .await?;
+        audit!(
+            tx,
+            crate::audit::Event::new("team", id, "dissolve")
+                .unit(&team.commune_path)
+                .before(serde_json::json!({ "status": "active" }))
+                .after(serde_json::json!({ "status": "dissolved", "dissolved_on": day }))
+        );
         Ok::<(), StoreError>(())
     })
 }

@@ -92,6 +92,17 @@ pub async fn load_state(db: &Db, rows: &[UnitRow], valid_from: time::Date) -> Re
             known.insert(row.code.clone(), (id, path));
             added += 1;
         }
+        audit!(
+            tx,
+            crate::audit::Event {
+                entity: "unit",
+                entity_id: None,
+                action: "load_state",
+                unit_path: None,
+                before: None,
+                after: Some(serde_json::json!({ "added": added, "valid_from": from }))
+            }
+        );
         Ok::<usize, StoreError>(added)
     })
 }

@@ -217,6 +217,11 @@ pub async fn create_token(db: &Db, login: &str, name: &str) -> Result<(i64, Stri
         .bind(&stamp)
         .fetch_one(&mut *tx)
         .await?;
+        audit!(
+            tx,
+            crate::audit::Event::new("api_token", id, "create")
+                .after(serde_json::json!({ "user": user.login, "name": name }))
+        );
         Ok::<i64, StoreError>(id)
     })?;
     Ok((id, secret))
@@ -238,18 +243,25 @@ pub async fn tokens(db: &Db, user_id: i64) -> Result<Vec<ApiToken>, StoreError> 
 /// `NotFound` when the user has no such live token.
 pub async fn revoke_token(db: &Db, user_id: i64, token_id: i64) -> Result<(), StoreError> {
     let stamp = now();
-    let sql = "update api_token set revoked_at = $3 where api_token_id = $1 and user_id = $2 and revoked_at is null";
-    let n = on_db!(db, |pool| sqlx::query(sql)
+    in_tx!(db, |tx| {
+        let n = sqlx::query(
+            "update api_token set revoked_at = $3 where api_token_id = $1 and user_id = $2 and revoked_at is null",
+        )
         .bind(token_id)
         .bind(user_id)
         .bind(&stamp)
-        .execute(pool)
-        .await
-        .map(|r| r.rows_affected()))?;
-    if n == 0 {
-        return Err(StoreError::not_found("Không có mã truy cập này, hoặc nó đã bị thu hồi"));
-    }
-    Ok(())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if n == 0 {
+            return Err(StoreError::not_found("Không có mã truy cập này, hoặc nó đã bị thu hồi"));
+        }
+        audit!(
+            tx,
+            crate::audit::Event::new("api_token", token_id, "revoke").after(serde_json::json!({ "revoked_at": stamp }))
+        );
+        Ok::<(), StoreError>(())
+    })
 }
 
 /// The active user behind a live token; using it records when.
@@ -316,6 +328,11 @@ pub async fn add(db: &Db, login: &str, display_name: &str, password_hash: &str) 
         .bind(&stamp)
         .fetch_one(&mut *tx)
         .await?;
+        audit!(
+            tx,
+            crate::audit::Event::new("user", id, "create")
+                .after(serde_json::json!({ "login": login, "display_name": display }))
+        );
         Ok::<i64, StoreError>(id)
     });
     r.map_err(|e| {
@@ -385,6 +402,17 @@ pub async fn set_password_hash(db: &Db, login: &str, password_hash: &str) -> Res
             .bind(&login)
             .execute(&mut *tx)
             .await?;
+        audit!(
+            tx,
+            crate::audit::Event {
+                entity: "user",
+                entity_id: None,
+                action: "set_password",
+                unit_path: None,
+                before: None,
+                after: Some(serde_json::json!({ "login": login }))
+            }
+        );
         Ok::<(), StoreError>(())
     })
 }

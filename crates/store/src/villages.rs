@@ -158,6 +158,12 @@ pub async fn create(db: &Db, commune: &Unit, name: &str) -> Result<i64, StoreErr
             .bind(&commune.valid_from)
             .execute(&mut *tx)
             .await?;
+        audit!(
+            tx,
+            crate::audit::Event::new("village", id, "create")
+                .unit(&commune.path)
+                .after(serde_json::json!({ "name": name, "commune_code": commune.code }))
+        );
         Ok::<i64, StoreError>(id)
     });
     result.map_err(|e| if e.is_unique_violation() { duplicate_name(&name, &commune.name) } else { e })
@@ -198,6 +204,13 @@ pub async fn rename(db: &Db, scope: &Scope, id: i64, name: &str) -> Result<(), S
         let (commune,): (i64,) =
             sqlx::query_as("select commune_id from village where village_id = $1").bind(id).fetch_one(&mut *tx).await?;
         sqlx::query(CLEAR_RESOLVED_NOTES).bind(commune).execute(&mut *tx).await?;
+        audit!(
+            tx,
+            crate::audit::Event::new("village", id, "rename")
+                .unit(&village.commune_path)
+                .before(serde_json::json!({ "name": village.name }))
+                .after(serde_json::json!({ "name": name }))
+        );
         Ok::<(), StoreError>(())
     });
     result.map_err(|e| if e.is_unique_violation() { duplicate_name(&name, &village.commune) } else { e })
@@ -232,6 +245,13 @@ pub async fn deactivate(db: &Db, scope: &Scope, id: i64, on: time::Date) -> Resu
             .bind(iso(on))
             .execute(&mut *tx)
             .await?;
+        audit!(
+            tx,
+            crate::audit::Event::new("village", id, "deactivate")
+                .unit(&village.commune_path)
+                .before(serde_json::json!({ "status": "active" }))
+                .after(serde_json::json!({ "status": "inactive", "ended_on": iso(on) }))
+        );
         Ok::<(), StoreError>(())
     })
 }
@@ -358,6 +378,7 @@ pub async fn merge(db: &Db, scope: &Scope, from: i64, into: i64, on: time::Date)
             .fetch_one(&mut *tx)
             .await?;
         sqlx::query(CLEAR_RESOLVED_NOTES).bind(commune).execute(&mut *tx).await?;
+        audit!(tx, crate::audit::Event::new("village", from, "merge").unit(&a.commune_path).before(serde_json::json!({ "status": "active" })).after(serde_json::json!({ "status": "inactive", "merged_into": into, "merged_on": day, "members_moved": report.members_moved })));
         Ok::<MergeReport, StoreError>(report)
     })
 }

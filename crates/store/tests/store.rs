@@ -854,3 +854,53 @@ both_databases!(a_former_member_rejoins_by_cccd_and_keeps_one_history, |db: Db| 
     );
     assert_eq!(field, "cccd");
 });
+
+// --- The audit trail (issue C, point 7) ---
+
+async fn audit_rows(db: &Db) -> Vec<store::audit::Recorded> {
+    store::audit::list(db, &store::audit::Filter::default(), PageRequest::all()).await.expect("audit").items
+}
+
+both_databases!(every_write_is_in_the_audit_trail_in_its_own_transaction, |db: Db| async move {
+    load_units(&db).await;
+    let before = audit_rows(&db).await.len();
+    assert_eq!(before, 1, "loading units is one event");
+    let actor = store::audit::Actor { login: "canbo".into(), channel: "web", address: Some("10.1.2.3".into()) };
+    let v = store::audit::acting_as(actor, village(&db, TAN_THANH, "Thôn Mới")).await;
+    let rows = audit_rows(&db).await;
+    let e = &rows[0];
+    assert_eq!((e.actor.as_str(), e.channel.as_str(), e.address.as_deref()), ("canbo", "web", Some("10.1.2.3")));
+    assert_eq!((e.entity.as_str(), e.entity_id, e.action.as_str()), ("village", Some(v), "create"));
+    assert!(e.after_json.as_deref().is_some_and(|a| a.contains("Thôn Mới")));
+    assert!(e.unit_path.as_deref().is_some_and(|p| p.ends_with("20335/")));
+    // A rename keeps the value before and after.
+    villages::rename(&db, &Scope::All, v, "Thôn Mới Hơn").await.expect("rename");
+    let e = &audit_rows(&db).await[0];
+    assert_eq!(e.actor, "system", "a write outside any actor is the system's");
+    assert!(e.before_json.as_deref().is_some_and(|b| b.contains("Thôn Mới\"")));
+    assert!(e.after_json.as_deref().is_some_and(|a| a.contains("Thôn Mới Hơn")));
+    // A refused write leaves no trace.
+    let n = audit_rows(&db).await.len();
+    assert!(villages::create(&db, &unit(&db, TAN_THANH).await, "thon moi hon").await.is_err());
+    assert_eq!(audit_rows(&db).await.len(), n);
+    // The trail is append-only: the database itself refuses to change or delete it.
+    for sql in ["update audit_event set actor = 'ai do'", "delete from audit_event"] {
+        let r = match &db {
+            Db::Sqlite(p) => sqlx::query(sql).execute(p).await.map(|_| ()),
+            Db::Postgres(p) => sqlx::query(sql).execute(p).await.map(|_| ()),
+        };
+        assert!(r.is_err(), "{sql} was allowed");
+    }
+    assert_eq!(audit_rows(&db).await.len(), n);
+    // Filters: by actor, entity and unit.
+    let f = store::audit::Filter { actor: Some("canbo".into()), ..Default::default() };
+    assert_eq!(store::audit::list(&db, &f, PageRequest::all()).await.expect("f").total, 1);
+    let f = store::audit::Filter {
+        unit_path: Some("49/502/".into()),
+        entity: Some("village".into()),
+        ..Default::default()
+    };
+    assert_eq!(store::audit::list(&db, &f, PageRequest::all()).await.expect("f").total, 2);
+    let f = store::audit::Filter { unit_path: Some("49/503/".into()), ..Default::default() };
+    assert_eq!(store::audit::list(&db, &f, PageRequest::all()).await.expect("f").total, 0);
+});

@@ -148,6 +148,7 @@ where
             Ok(None) => return Err(ToLogin(path).into_response()),
             Err(e) => return Err(AppError::from(e).into_response()),
         };
+        store::audit::identify(&session.user.login, "web");
         let lang = Lang::from_request_parts(parts, &state).await.unwrap_or_default();
         let demo = matches!(state.db.setting("demo").await, Ok(Some(_)));
         Ok(Viewer { session, lang, demo, path })
@@ -184,7 +185,10 @@ where
                 return Err(AppError::Unauthorized.into());
             };
             return match check_credentials(&state, login, password).await? {
-                Check::Ok(user) => Ok(ApiUser { user }),
+                Check::Ok(user) => {
+                    store::audit::identify(&user.login, "api");
+                    Ok(ApiUser { user })
+                }
                 Check::Wrong | Check::Locked => Err(AppError::Unauthorized.into()),
             };
         }
@@ -195,7 +199,10 @@ where
             .and_then(|v| v.strip_prefix("Bearer "))
         {
             return match users::token_user(&state.db, bearer).await.map_err(AppError::from)? {
-                Some(user) => Ok(ApiUser { user }),
+                Some(user) => {
+                    store::audit::identify(&user.login, "api");
+                    Ok(ApiUser { user })
+                }
                 None => Err(AppError::Unauthorized.into()),
             };
         }
@@ -211,6 +218,7 @@ where
                 return Err(AppError::Forbidden("Thiếu hoặc sai mã chống giả mạo (X-CSRF-Token)".into()).into());
             }
         }
+        store::audit::identify(&session.user.login, "api");
         Ok(ApiUser { user: session.user })
     }
 }

@@ -49,6 +49,7 @@ pub fn app(state: AppState) -> Router {
         .merge(pages::router())
         .nest("/api/v1", api::router())
         .merge(assets::router())
+        .layer(axum::middleware::from_fn(with_actor))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
         .layer(SetResponseHeaderLayer::if_not_present(
@@ -74,6 +75,14 @@ pub fn app(state: AppState) -> Router {
                 .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
         )
         .with_state(state)
+}
+
+/// Runs each request as an actor of the audit trail: its address now, its user once
+/// authenticated (the `Viewer` and `ApiUser` extractors name it).
+async fn with_actor(req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    let address =
+        req.extensions().get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip().to_string());
+    store::audit::acting_as(store::audit::Actor::request(address), next.run(req)).await
 }
 
 /// Serves the application on a bound listener until Ctrl-C.
