@@ -361,3 +361,26 @@ fn api_tokens_from_the_command_line() {
     assert!(stderr(&again).contains("đã bị thu hồi"));
     assert_eq!(run(&db, &["user", "token", "ai.do"]).status.code(), Some(1));
 }
+
+#[test]
+fn the_command_line_writes_as_the_cli() {
+    let db = temp_db("audit");
+    assert!(run(&db, &["user", "add", "nguoi.ghi"]).status.success());
+    // The trail has no command of its own yet: read it with the store.
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let rows = rt.block_on(async {
+        let d = store::Db::connect(&db.to_string_lossy()).await.expect("open");
+        let rows = store::audit::list(&d, &store::audit::Filter::default(), store::PageRequest::all())
+            .await
+            .expect("audit")
+            .items;
+        d.close().await;
+        rows
+    });
+    let e = &rows[0];
+    assert_eq!(
+        (e.actor.as_str(), e.channel.as_str(), e.entity.as_str(), e.action.as_str()),
+        ("cli", "cli", "user", "create")
+    );
+    assert!(e.after_json.as_deref().is_some_and(|a| a.contains("nguoi.ghi")));
+}

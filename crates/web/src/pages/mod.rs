@@ -2,6 +2,7 @@
 
 mod account;
 mod admin;
+mod audit;
 mod members;
 mod teams;
 mod units;
@@ -18,6 +19,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .merge(account::router())
         .merge(admin::router())
+        .merge(audit::router())
         .merge(units::router())
         .merge(villages::router())
         .merge(teams::router())

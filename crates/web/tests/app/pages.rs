@@ -1230,3 +1230,33 @@ app_test!(logins_from_one_address_are_rate_limited, |app| {
     // The limit is per address: the logged-in app's session still works.
     assert_eq!(app.get("/").await.status, StatusCode::OK);
 });
+
+app_test!(the_audit_trail_names_who_wrote_through_which_door, |app| {
+    // Through a page: the logged-in user, on the web.
+    let r = app.post_form("/villages", &[("commune_code", "20335"), ("name", "Thôn Nhật Ký")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    // Through the API: the same user, on the API.
+    let r = app
+        .api("POST", "/api/v1/villages", Some(serde_json::json!({ "commune_code": "20341", "name": "Thôn API" })))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    let rows = store::audit::list(&app.db, &store::audit::Filter::default(), store::PageRequest::all())
+        .await
+        .expect("audit")
+        .items;
+    let api = &rows[0];
+    let web = &rows[1];
+    assert_eq!((api.actor.as_str(), api.channel.as_str(), api.action.as_str()), ("admin", "api", "create"));
+    assert_eq!((web.actor.as_str(), web.channel.as_str(), web.entity.as_str()), ("admin", "web", "village"));
+    assert!(web.after_json.as_deref().is_some_and(|a| a.contains("Thôn Nhật Ký")));
+    // The page filters by unit and exports what it shows.
+    let page = app.get("/admin/audit?unit=20335").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Thôn Nhật Ký") && !page.body.contains("Thôn API"), "{}", page.body);
+    let csv = app.get("/admin/audit.csv?entity=village").await;
+    assert!(csv.content_type.starts_with("text/csv"));
+    assert!(csv.body.starts_with('\u{feff}'));
+    assert!(csv.body.contains("Thôn Nhật Ký") && csv.body.contains("Thôn API"));
+    let bad = app.get("/admin/audit?from=hôm-qua").await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+});

@@ -1,0 +1,129 @@
+//! The audit trail for administrators: filter by user, entity, unit and days; export as CSV.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::http::header;
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use serde::Deserialize;
+use store::PageRequest;
+use store::audit::{self, Filter, Recorded};
+
+use super::{Chrome, Pager};
+use crate::auth::Viewer;
+use crate::{AppError, AppState};
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/admin/audit", get(page)).route("/admin/audit.csv", get(export))
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+struct AuditQuery {
+    actor: String,
+    entity: String,
+    unit: String,
+    from: String,
+    to: String,
+    page: Option<i64>,
+}
+
+impl AuditQuery {
+    /// The filter, with a unit code turned into its path and days checked.
+    async fn filter(&self, state: &AppState) -> Result<Filter, AppError> {
+        let day = |s: &str| -> Result<Option<String>, AppError> {
+            match s.trim() {
+                "" => Ok(None),
+                d => domain::input::parse_date(d).map(|d| Some(store::iso(d))).map_err(AppError::BadRequest),
+            }
+        };
+        let unit_path = match self.unit.trim() {
+            "" => None,
+            code => Some(store::units::latest_by_code(&state.db, code).await?.path),
+        };
+        let text = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
+        Ok(Filter {
+            actor: text(&self.actor),
+            entity: text(&self.entity),
+            unit_path,
+            from: day(&self.from)?,
+            to: day(&self.to)?,
+        })
+    }
+}
+
+#[derive(Template)]
+#[template(path = "audit.html")]
+struct AuditPage {
+    c: Chrome,
+    q: AuditQuery,
+    rows: Vec<Recorded>,
+    pager: Pager,
+    export: String,
+}
+
+impl AuditPage {
+    fn same(&self, chosen: &str, option: &str) -> bool {
+        chosen == option
+    }
+
+    fn stamp(&self, s: &str) -> String {
+        s.replace('T', " ").trim_end_matches('Z').to_owned()
+    }
+}
+
+fn params(q: &AuditQuery) -> Vec<(&'static str, String)> {
+    vec![
+        ("actor", q.actor.clone()),
+        ("entity", q.entity.clone()),
+        ("unit", q.unit.clone()),
+        ("from", q.from.clone()),
+        ("to", q.to.clone()),
+    ]
+}
+
+async fn page(State(state): State<AppState>, v: Viewer, Query(q): Query<AuditQuery>) -> Result<Html<String>, AppError> {
+    let filter = q.filter(&state).await?;
+    let page = audit::list(&state.db, &filter, PageRequest::new(q.page.unwrap_or(1), 50)).await?;
+    let kept = params(&q);
+    let refs: Vec<(&str, &str)> = kept.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let pager = Pager::new(&page, "/admin/audit", &refs);
+    let export = format!("/admin/audit.csv?{}", serde_urlencoded::to_string(&refs).unwrap_or_default());
+    Ok(Html(AuditPage { c: Chrome::new(&v, None), q, rows: page.items, pager, export }.render()?))
+}
+
+/// Every matching event as CSV (UTF-8 with a BOM, for Excel).
+async fn export(State(state): State<AppState>, _v: Viewer, Query(q): Query<AuditQuery>) -> Result<Response, AppError> {
+    let filter = q.filter(&state).await?;
+    let rows = audit::list(&state.db, &filter, PageRequest::all()).await?.items;
+    let cell = |s: &str| {
+        if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_owned() }
+    };
+    let mut out =
+        String::from("\u{feff}thời điểm (UTC),người dùng,kênh,địa chỉ,đối tượng,mã,thao tác,đơn vị,trước,sau\r\n");
+    for r in &rows {
+        let fields = [
+            r.occurred_at.clone(),
+            r.actor.clone(),
+            r.channel.clone(),
+            r.address.clone().unwrap_or_default(),
+            r.entity.clone(),
+            r.entity_id.map(|i| i.to_string()).unwrap_or_default(),
+            r.action.clone(),
+            r.unit_path.clone().unwrap_or_default(),
+            r.before_json.clone().unwrap_or_default(),
+            r.after_json.clone().unwrap_or_default(),
+        ];
+        out.push_str(&fields.iter().map(|f| cell(f)).collect::<Vec<_>>().join(","));
+        out.push_str("\r\n");
+    }
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (header::CONTENT_DISPOSITION, "attachment; filename=\"nhat-ky-thao-tac.csv\""),
+        ],
+        out,
+    )
+        .into_response())
+}
