@@ -904,3 +904,30 @@ both_databases!(every_write_is_in_the_audit_trail_in_its_own_transaction, |db: D
     let f = store::audit::Filter { unit_path: Some("49/503/".into()), ..Default::default() };
     assert_eq!(store::audit::list(&db, &f, PageRequest::all()).await.expect("f").total, 0);
 });
+
+both_databases!(sessions_expire_when_idle_and_can_all_be_ended, |db: Db| async move {
+    let hash = store::users::hash_password("mot-mat-khau-dai-hon").expect("hash");
+    let id = store::users::add(&db, "nguoi.dung", "Người dùng", &hash).await.expect("user");
+    let a = store::users::open_session(&db, id).await.expect("session a");
+    let b = store::users::open_session(&db, id).await.expect("session b");
+    assert!(store::users::session(&db, &a).await.expect("a").is_some());
+    // Idle past its expiry: gone.
+    let sql = "update user_session set expires_at = '2000-01-01T00:00:00Z' where user_id = $1";
+    match &db {
+        Db::Sqlite(p) => sqlx::query(sql).bind(id).execute(p).await.map(|_| ()),
+        Db::Postgres(p) => sqlx::query(sql).bind(id).execute(p).await.map(|_| ()),
+    }
+    .expect("age the sessions");
+    assert!(store::users::session(&db, &a).await.expect("a").is_none());
+    assert!(store::users::session(&db, &b).await.expect("b").is_none());
+    // Log out everywhere ends every live session.
+    let c = store::users::open_session(&db, id).await.expect("session c");
+    let d = store::users::open_session(&db, id).await.expect("session d");
+    assert!(store::users::close_all_sessions(&db, id).await.expect("close") >= 2);
+    assert!(store::users::session(&db, &c).await.expect("c").is_none());
+    assert!(store::users::session(&db, &d).await.expect("d").is_none());
+    // Common and one-character passwords are refused whatever their length.
+    assert!(store::users::check_password("Password123").is_err());
+    assert!(store::users::check_password("aaaaaaaaaaaa").is_err());
+    assert!(store::users::check_password("mot cau dai de nho").is_ok());
+});
