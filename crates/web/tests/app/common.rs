@@ -33,7 +33,8 @@ pub struct TestApp {
     router: Router,
     cookie: Option<String>,
     pub csrf: String,
-    _t: TestDb,
+    /// The database this app owns (dropped with it); `None` for a second browser on another's.
+    _t: Option<TestDb>,
 }
 
 impl TestApp {
@@ -47,14 +48,13 @@ impl TestApp {
         let hash = users::hash_password(ADMIN_PASSWORD).expect("hash");
         users::add(&db, ADMIN, "Quản trị thử", &hash).await.expect("admin");
         let router = web::app(web::AppState::new(db.clone()));
-        Some(Self { db, router, cookie: None, csrf: String::new(), _t: t })
+        Some(Self { db, router, cookie: None, csrf: String::new(), _t: Some(t) })
     }
 
     /// Another browser on the same database (not logged in).
     pub async fn new_on(app: &TestApp) -> Self {
         let router = web::app(web::AppState::new(app.db.clone()));
-        let t = TestDb::new(store::testing::Backend::Sqlite).await.expect("a spare database");
-        Self { db: app.db.clone(), router, cookie: None, csrf: String::new(), _t: t }
+        Self { db: app.db.clone(), router, cookie: None, csrf: String::new(), _t: None }
     }
 
     /// Logs in through the login form, keeping the session cookie and the CSRF token.
