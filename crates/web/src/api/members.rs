@@ -66,6 +66,19 @@ pub(super) struct PersonBody {
     email: String,
 }
 
+impl PersonBody {
+    pub(super) fn into_draft(self) -> PersonDraft {
+        PersonDraft {
+            full_name: self.full_name,
+            gender: self.gender,
+            birth: self.birth,
+            phone: self.phone,
+            cccd: self.cccd,
+            email: self.email,
+        }
+    }
+}
+
 /// `PUT /members/{id}`: replaces a person's details (an absent CCCD or e-mail is removed).
 pub(super) async fn update(
     user: ApiUser,
@@ -73,15 +86,7 @@ pub(super) async fn update(
     ApiId(id): ApiId,
     ApiJson(b): ApiJson<PersonBody>,
 ) -> Result<StatusCode, ApiError> {
-    let draft = PersonDraft {
-        full_name: b.full_name,
-        gender: b.gender,
-        birth: b.birth,
-        phone: b.phone,
-        cccd: b.cccd,
-        email: b.email,
-    };
-    let person = draft.parse(store::today())?;
+    let person = b.into_draft().parse(store::today())?;
     people::update_person(&state.db, &Scope::All, id, &person).await?;
     log_change(&user, "person edited", id);
     Ok(StatusCode::NO_CONTENT)

@@ -6,7 +6,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use domain::HealthIssue;
-use domain::input::{FieldErrors, MembershipDraft, PersonDraft, TeamDraft};
+use domain::input::{FieldErrors, MembershipDraft, TeamDraft};
 use serde::Deserialize;
 use serde_json::Value;
 use store::people::{self, Membership};
@@ -179,18 +179,8 @@ pub(super) async fn members(
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub(super) struct NewMember {
-    #[serde(deserialize_with = "text")]
-    full_name: String,
-    #[serde(deserialize_with = "text")]
-    gender: String,
-    #[serde(deserialize_with = "text")]
-    birth: String,
-    #[serde(deserialize_with = "text")]
-    phone: String,
-    #[serde(deserialize_with = "text")]
-    cccd: String,
-    #[serde(deserialize_with = "text")]
-    email: String,
+    #[serde(flatten)]
+    person: super::members::PersonBody,
     #[serde(deserialize_with = "text")]
     role: String,
     #[serde(deserialize_with = "text")]
@@ -207,14 +197,7 @@ pub(super) async fn add_member(
     ApiJson(b): ApiJson<NewMember>,
 ) -> Result<Response, ApiError> {
     let today = store::today();
-    let person = PersonDraft {
-        full_name: b.full_name,
-        gender: b.gender,
-        birth: b.birth,
-        phone: b.phone,
-        cccd: b.cccd,
-        email: b.email,
-    };
+    let person = b.person.into_draft();
     let membership = MembershipDraft { role: b.role, position: b.position, joined_on: b.joined_on };
     let mut errors = FieldErrors::default();
     let p = collect(&mut errors, person.parse(today));
