@@ -69,9 +69,12 @@ struct FormatArg {
 
 #[derive(Subcommand)]
 enum UserCommand {
-    /// Add a user; prints a generated password unless --password-stdin is given.
+    /// Add a user with their first grant; prints a generated password unless --password-stdin is
+    /// given.
     Add {
         login: String,
+        #[command(flatten)]
+        grant: GrantArgs,
         /// Display name.
         #[arg(long, default_value = "")]
         name: String,
@@ -79,6 +82,26 @@ enum UserCommand {
         #[arg(long)]
         password_stdin: bool,
     },
+    /// Grant a user a role on a unit (or a team, for a team leader).
+    Grant {
+        login: String,
+        #[command(flatten)]
+        grant: GrantArgs,
+    },
+    /// Take a grant away.
+    Revoke {
+        login: String,
+        #[command(flatten)]
+        grant: GrantArgs,
+    },
+    /// List grants: one user's, or everyone's (those a reorganisation passed on first).
+    Grants {
+        login: Option<String>,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// Confirm a grant a reorganisation passed to a successor unit.
+    Confirm { id: i64 },
     /// List users.
     List {
         #[command(flatten)]
@@ -106,6 +129,55 @@ enum UserCommand {
     },
     /// Revoke one of a user's API tokens.
     TokenRevoke { login: String, id: i64 },
+}
+
+/// A role and what it is held on.
+#[derive(Args, Clone)]
+struct GrantArgs {
+    /// province-admin, province-officer, finance-approver, commune-officer, team-leader or viewer.
+    #[arg(long, value_enum)]
+    role: RoleArg,
+    /// The unit's code (everything under it is covered); without it (and without --team), the
+    /// whole country.
+    #[arg(long, conflicts_with = "team")]
+    unit: Option<String>,
+    /// The team's number, for a team leader.
+    #[arg(long)]
+    team: Option<i64>,
+}
+
+impl GrantArgs {
+    async fn resolve(&self, db: &Db) -> Result<store::access::NewGrant> {
+        let target = match (&self.unit, self.team) {
+            (Some(code), _) => store::access::Target::Unit(code.clone()),
+            (None, Some(team)) => store::access::Target::Team(team),
+            (None, None) => store::access::Target::Everything,
+        };
+        Ok(store::access::resolve(db, self.role.role(), &target).await?)
+    }
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum RoleArg {
+    ProvinceAdmin,
+    ProvinceOfficer,
+    FinanceApprover,
+    CommuneOfficer,
+    TeamLeader,
+    Viewer,
+}
+
+impl RoleArg {
+    fn role(self) -> domain::UserRole {
+        match self {
+            RoleArg::ProvinceAdmin => domain::UserRole::ProvinceAdmin,
+            RoleArg::ProvinceOfficer => domain::UserRole::ProvinceOfficer,
+            RoleArg::FinanceApprover => domain::UserRole::FinanceApprover,
+            RoleArg::CommuneOfficer => domain::UserRole::CommuneOfficer,
+            RoleArg::TeamLeader => domain::UserRole::TeamLeader,
+            RoleArg::Viewer => domain::UserRole::Viewer,
+        }
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -536,8 +608,17 @@ async fn members(
     format: Format,
 ) -> Result<()> {
     let scope = unit_scope(db, unit).await?;
-    let filter = people::MemberFilter { search, include_former };
+    let filter = people::MemberFilter { search: search.clone(), include_former, numbers_for: None };
     let page = people::list(db, &scope, &filter, PageRequest::all()).await?;
+    // Phone numbers leave the system here: the output is logged with its rows.
+    let ids: Vec<i64> = page.items.iter().map(|m| m.id).collect();
+    let event = store::audit::Event {
+        entity: "export",
+        action: "members_cli",
+        after: Some(serde_json::json!({ "unit": unit, "search": search, "rows": ids, "count": ids.len() })),
+        ..store::audit::Event::default()
+    };
+    store::audit::record(db, event).await?;
     let mut t = Table::new(&["ID", "Họ và tên", "Số điện thoại", "Tổ", "Thôn", "Xã"]);
     for m in &page.items {
         t.row(vec![
@@ -588,25 +669,66 @@ async fn hash(password: String) -> Result<String> {
 
 async fn user(db: &Db, c: UserCommand) -> Result<()> {
     match c {
-        UserCommand::Add { login, name, password_stdin } => {
+        UserCommand::Add { login, grant, name, password_stdin } => {
+            let g = grant.resolve(db).await?;
             let (pw, generated) =
                 if password_stdin { (read_password_stdin()?, false) } else { (users::generate_password(), true) };
-            users::add(db, &login, &name, &hash(pw.clone()).await?).await?;
+            users::add(db, &login, &name, &hash(pw.clone()).await?, std::slice::from_ref(&g)).await?;
             if generated {
-                println!("Đã tạo người dùng {login}. Mật khẩu (chỉ hiện một lần): {pw}");
+                println!("Đã tạo người dùng {login} ({}). Mật khẩu (chỉ hiện một lần): {pw}", g.label);
             } else {
-                println!("Đã tạo người dùng {login}.");
+                println!("Đã tạo người dùng {login} ({}).", g.label);
             }
+            Ok(())
+        }
+        UserCommand::Grant { login, grant } => {
+            let g = grant.resolve(db).await?;
+            store::access::grant(db, &login, &g).await?;
+            println!("Đã cấp cho {login}: {}.", g.label);
+            Ok(())
+        }
+        UserCommand::Revoke { login, grant } => {
+            let g = grant.resolve(db).await?;
+            store::access::revoke_matching(db, &login, &g).await?;
+            println!("Đã thu hồi của {login}: {}.", g.label);
+            Ok(())
+        }
+        UserCommand::Grants { login, format } => {
+            let list = match login {
+                Some(l) => store::access::of_user(db, users::by_login(db, &l).await?.user_id).await?,
+                None => store::access::within(db, &Scope::All).await?,
+            };
+            let mut t = Table::new(&["Số", "Người dùng", "Vai trò", "Phạm vi", "Trạng thái", "Chuyển từ"]);
+            for g in &list {
+                t.row(vec![
+                    g.grant_id.to_string(),
+                    g.login.clone(),
+                    g.role().map_or(g.role.clone(), |r| r.label().to_owned()),
+                    g.target(),
+                    if g.status == "pending" { "chờ xác nhận".to_owned() } else { "hiệu lực".to_owned() },
+                    g.passed_from.clone().unwrap_or_default(),
+                ]);
+            }
+            print_rows(format.format, &list, &t)
+        }
+        UserCommand::Confirm { id } => {
+            store::access::confirm(db, id).await?;
+            println!("Đã xác nhận quyền số {id}.");
             Ok(())
         }
         UserCommand::List { format } => {
             let list = users::list(db).await?;
-            let mut t = Table::new(&["Tên đăng nhập", "Họ tên", "Vai trò", "Trạng thái", "Tạo lúc"]);
+            let mut t = Table::new(&["Tên đăng nhập", "Họ tên", "Quyền", "Trạng thái", "Tạo lúc"]);
             for u in &list {
+                let grants: Vec<String> = store::access::of_user(db, u.user_id)
+                    .await?
+                    .iter()
+                    .map(|g| format!("{} — {}", g.role().map_or(g.role.as_str(), |r| r.label()), g.target()))
+                    .collect();
                 t.row(vec![
                     u.login.clone(),
                     u.display_name.clone(),
-                    u.role.clone(),
+                    grants.join("; "),
                     u.status.clone(),
                     u.created_at.clone(),
                 ]);
@@ -690,7 +812,8 @@ async fn serve(db: &Db, addr: &str, demo: bool, secure_cookies: bool) -> Result<
     }
     if users::count(db).await? == 0 {
         let pw = users::generate_password();
-        users::add(db, "admin", "Quản trị viên", &hash(pw.clone()).await?).await?;
+        let everything = store::access::NewGrant::everywhere(domain::UserRole::ProvinceAdmin);
+        users::add(db, "admin", "Quản trị viên", &hash(pw.clone()).await?, &[everything]).await?;
         println!("Chưa có người dùng nào: đã tạo tài khoản quản trị.");
         println!("  Tên đăng nhập: admin");
         println!("  Mật khẩu:      {pw}");

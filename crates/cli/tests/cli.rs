@@ -249,12 +249,12 @@ fn errors_are_one_line_and_non_zero() {
 #[test]
 fn users_get_generated_or_given_passwords() {
     let db = temp_db("users");
-    let o = run(&db, &["user", "add", "canbo.xa", "--name", "Cán bộ xã"]);
+    let o = run(&db, &["user", "add", "canbo.xa", "--role", "viewer", "--name", "Cán bộ xã"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let out = stdout(&o);
     let pw = out.rsplit(": ").next().unwrap_or_default().trim();
     assert_eq!(pw.len(), 16, "{out}");
-    let o = run(&db, &["user", "add", "canbo.xa"]);
+    let o = run(&db, &["user", "add", "canbo.xa", "--role", "viewer"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("đã có"));
     let mut child = bin()
@@ -329,7 +329,7 @@ fn serve_demo_prints_a_password_once_and_keeps_data() {
     assert!(login.starts_with("HTTP/1.1 303"), "{login}");
     drop(server);
     // A change, then a second run: no new password, the change is kept, no second demo.
-    let o = run(&db, &["user", "add", "thu.nghiem"]);
+    let o = run(&db, &["user", "add", "thu.nghiem", "--role", "viewer"]);
     assert!(o.status.success());
     let (server, _addr, printed) = start_serve(&db, true);
     drop(server);
@@ -343,7 +343,7 @@ fn serve_demo_prints_a_password_once_and_keeps_data() {
 #[test]
 fn api_tokens_from_the_command_line() {
     let db = temp_db("tokens");
-    assert!(run(&db, &["user", "add", "may.chu"]).status.success());
+    assert!(run(&db, &["user", "add", "may.chu", "--role", "viewer"]).status.success());
     let o = run(&db, &["user", "token", "may.chu", "--name", "Báo cáo đêm"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let secret = stdout(&o).lines().last().unwrap_or_default().trim().to_owned();
@@ -365,22 +365,24 @@ fn api_tokens_from_the_command_line() {
 #[test]
 fn the_command_line_writes_as_the_cli() {
     let db = temp_db("audit");
-    assert!(run(&db, &["user", "add", "nguoi.ghi"]).status.success());
+    assert!(run(&db, &["user", "add", "nguoi.ghi", "--role", "viewer"]).status.success());
     // The trail has no command of its own yet: read it with the store.
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
     let rows = rt.block_on(async {
         let d = store::Db::connect(&db.to_string_lossy()).await.expect("open");
-        let rows = store::audit::list(&d, &store::audit::Filter::default(), store::PageRequest::all())
-            .await
-            .expect("audit")
-            .items;
+        let all = store::audit::Filter { scope: store::Scope::All, ..store::audit::Filter::default() };
+        let rows = store::audit::list(&d, &all, store::PageRequest::all()).await.expect("audit").items;
         d.close().await;
         rows
     });
-    let e = &rows[0];
+    // Newest first: the grant, then the user it was made with, both by the CLI.
+    let e = &rows[1];
     assert_eq!(
         (e.actor.as_str(), e.channel.as_str(), e.entity.as_str(), e.action.as_str()),
         ("cli", "cli", "user", "create")
     );
     assert!(e.after_json.as_deref().is_some_and(|a| a.contains("nguoi.ghi")));
+    let g = &rows[0];
+    assert_eq!((g.actor.as_str(), g.entity.as_str(), g.action.as_str()), ("cli", "grant", "create"));
+    assert!(g.after_json.as_deref().is_some_and(|a| a.contains("Người xem — toàn quốc")), "{:?}", g.after_json);
 }

@@ -1,6 +1,7 @@
 //! Pure rules of congdongso. No I/O, no async, no database types.
 #![forbid(unsafe_code)]
 
+pub mod access;
 pub mod cccd;
 pub mod demo;
 pub mod input;
@@ -10,6 +11,7 @@ pub mod team;
 pub mod text;
 pub mod units;
 
+pub use access::UserRole;
 pub use cccd::{Cccd, CccdError};
 pub use phone::{PhoneError, PhoneVn};
 pub use team::{Gender, HealthIssue, Position, Role, TeamHealth};

@@ -103,6 +103,17 @@ impl Event {
     }
 }
 
+/// Records an event that changes nothing else: a reveal of personal data, an export.
+///
+/// # Errors
+/// Database errors.
+pub async fn record(db: &Db, event: Event) -> Result<(), StoreError> {
+    in_tx!(db, |tx| {
+        audit!(tx, event);
+        Ok::<(), StoreError>(())
+    })
+}
+
 /// One recorded event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct Recorded {
@@ -129,6 +140,9 @@ pub struct Filter {
     /// Inclusive bounds on the day, `yyyy-mm-dd`.
     pub from: Option<String>,
     pub to: Option<String>,
+    /// The reader's reach: events on units inside it (and, for a reader of everything, events on
+    /// no unit: users, grants, change sets).
+    pub scope: crate::Scope,
 }
 
 /// Events, newest first.
@@ -141,8 +155,11 @@ pub async fn list(db: &Db, filter: &Filter, page: PageRequest) -> Result<Page<Re
         (opt(&filter.actor), opt(&filter.entity), opt(&filter.unit_path), opt(&filter.from), opt(&filter.to));
     let unit = crate::contains_pattern(&unit).strip_prefix('%').map(str::to_owned).unwrap_or_default();
     let to_end = if to.is_empty() { String::new() } else { format!("{to}T23:59:59Z") };
-    let where_ = "where ($1 = '' or actor = $1) and ($2 = '' or entity = $2) and ($3 = '' or unit_path like $3 escape '\\') \
-                  and ($4 = '' or occurred_at >= $4) and ($5 = '' or occurred_at <= $5)";
+    let (cond, values) = filter.scope.condition("unit_path", 6);
+    let where_ = format!(
+        "where ($1 = '' or actor = $1) and ($2 = '' or entity = $2) and ($3 = '' or unit_path like $3 escape '\\') \
+         and ($4 = '' or occurred_at >= $4) and ($5 = '' or occurred_at <= $5) and {cond}"
+    );
     let count_sql = format!("select count(*) from audit_event {where_}");
     let sql = format!(
         "select audit_event_id, occurred_at, actor, channel, address, entity, entity_id, action, unit_path, before_json, \
@@ -151,22 +168,20 @@ pub async fn list(db: &Db, filter: &Filter, page: PageRequest) -> Result<Page<Re
         page.offset()
     );
     let (total, items) = on_db!(db, |pool| {
-        let (total,): (i64,) = sqlx::query_as(AssertSqlSafe(count_sql.as_str()))
+        let q = sqlx::query_as(AssertSqlSafe(count_sql.as_str()))
             .bind(&actor)
             .bind(&entity)
             .bind(&unit)
             .bind(&from)
-            .bind(&to_end)
-            .fetch_one(pool)
-            .await?;
-        let items = sqlx::query_as(AssertSqlSafe(sql.as_str()))
+            .bind(&to_end);
+        let (total,): (i64,) = values.iter().fold(q, |q, v| q.bind(v)).fetch_one(pool).await?;
+        let q = sqlx::query_as(AssertSqlSafe(sql.as_str()))
             .bind(&actor)
             .bind(&entity)
             .bind(&unit)
             .bind(&from)
-            .bind(&to_end)
-            .fetch_all(pool)
-            .await?;
+            .bind(&to_end);
+        let items = values.iter().fold(q, |q, v| q.bind(v)).fetch_all(pool).await?;
         Ok::<_, sqlx::Error>((total, items))
     })?;
     Ok(Page { items, total, page: page.page, per_page: page.per_page })

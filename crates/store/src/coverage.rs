@@ -109,8 +109,9 @@ pub async fn at(
     boundaries_on: time::Date,
     facts_on: time::Date,
 ) -> Result<Coverage, StoreError> {
-    let scope = scope.narrow(&unit.path);
-    let (cond, values) = scope.condition("c.path", 3);
+    // The unit is matched on the day's boundaries; the reader's scope on today's, since a
+    // village's records belong to whoever governs it now.
+    let (cond, values) = scope.condition("cur.path", 4);
     let sql = format!(
         "select v.village_id, v.name, c.path as commune_path, t.team_id, \
          coalesce(s.members, 0) as members, coalesce(s.officials, 0) as officials, coalesce(s.leaders, 0) as leaders \
@@ -118,6 +119,7 @@ pub async fn at(
          join village_placement pb on pb.village_id = v.village_id and pb.valid_from <= $1 \
               and (pb.valid_to is null or pb.valid_to > $1) \
          join unit c on c.unit_id = pb.commune_id \
+         join unit cur on cur.unit_id = v.commune_id \
          left join team t on t.village_id = v.village_id and t.established_on <= $2 \
               and (t.dissolved_on is null or t.dissolved_on > $2) \
          left join (select team_id, count(*) as members, \
@@ -125,13 +127,13 @@ pub async fn at(
               cast(sum(case when role = 'leader' then 1 else 0 end) as bigint) as leaders \
               from membership where joined_on <= $2 and (left_on is null or left_on > $2) group by team_id) s \
               on s.team_id = t.team_id \
-         where {cond} and exists (select 1 from village_placement pf where pf.village_id = v.village_id \
+         where c.path like $3 and {cond} and exists (select 1 from village_placement pf where pf.village_id = v.village_id \
               and pf.valid_from <= $2 and (pf.valid_to is null or pf.valid_to > $2)) \
          order by c.path, v.sort_key, v.village_id"
     );
     let (b, f) = (iso(boundaries_on), iso(facts_on));
     let rows: Vec<VillageRow> = on_db!(db, |pool| {
-        let mut q = sqlx::query_as(AssertSqlSafe(sql.as_str())).bind(&b).bind(&f);
+        let mut q = sqlx::query_as(AssertSqlSafe(sql.as_str())).bind(&b).bind(&f).bind(format!("{}%", unit.path));
         for v in &values {
             q = q.bind(v);
         }
@@ -160,7 +162,12 @@ pub async fn at(
     } else {
         for child in units::children_at(db, unit, boundaries_on).await? {
             let mut c = Coverage { unit: Some(UnitRef::from(&child)), ..Coverage::default() };
-            for r in rows.iter().filter(|r| r.commune_path.starts_with(&child.path)) {
+            let under: Vec<&VillageRow> = rows.iter().filter(|r| r.commune_path.starts_with(&child.path)).collect();
+            // A reader who sees part of the unit is shown the children they have something in.
+            if under.is_empty() && !scope.covers(&child.path) {
+                continue;
+            }
+            for r in under {
                 c.add(r);
             }
             total.children.push(c);

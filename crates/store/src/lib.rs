@@ -73,6 +73,7 @@ macro_rules! audit {
     }};
 }
 
+pub mod access;
 pub mod audit;
 pub mod coverage;
 pub mod demo;
@@ -285,6 +286,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         "audit trail",
         include_str!("../migrations/sqlite/0004_audit.sql"),
         include_str!("../migrations/postgres/0004_audit.sql"),
+    ),
+    (
+        5,
+        "grants",
+        include_str!("../migrations/sqlite/0005_grants.sql"),
+        include_str!("../migrations/postgres/0005_grants.sql"),
     ),
 ];
 

@@ -28,9 +28,17 @@ pub struct Member {
     pub village: Option<String>,
     pub commune_code: Option<String>,
     pub commune: Option<String>,
+    #[serde(skip)]
+    pub commune_path: Option<String>,
 }
 
 impl Member {
+    /// Hides most of the phone number and CCCD (`0912 *** 678`).
+    pub fn mask(&mut self) {
+        self.phone = domain::access::mask_phone(&self.phone);
+        self.cccd = self.cccd.as_deref().map(domain::access::mask_cccd);
+    }
+
     #[must_use]
     pub fn role(&self) -> Option<Role> {
         self.role.as_deref().and_then(Role::from_code)
@@ -44,7 +52,7 @@ impl Member {
 
 const SELECT: &str = "select p.person_id as id, p.full_name, p.gender, p.birth_date, p.birth_year, p.phone, p.cccd, p.email, \
     m.membership_id, m.role, m.position, m.joined_on, t.team_id, t.name as team, v.village_id, v.name as village, \
-    c.code as commune_code, c.name as commune \
+    c.code as commune_code, c.name as commune, c.path as commune_path \
     from person p \
     left join membership m on m.person_id = p.person_id and m.left_on is null \
     left join team t on t.team_id = m.team_id \
@@ -58,6 +66,10 @@ pub struct MemberFilter {
     pub search: Option<String>,
     /// Include people who are in no active team now.
     pub include_former: bool,
+    /// Whose phone numbers and CCCDs a search by digits may look in: everyone in scope when
+    /// `None`; otherwise only people whose data this access sees whole (a masked number must not
+    /// be found by typing it).
+    pub numbers_for: Option<crate::access::Access>,
 }
 
 /// People in scope, in Vietnamese name order (given name, then full name). People in no
@@ -87,8 +99,12 @@ pub async fn list(
     let active = if filter.include_former { "" } else { "yes" };
     // The "active only" flag is bound after the scope's values.
     let active_at = 3 + values.len();
+    let (personal, personal_values) = match &filter.numbers_for {
+        None => ("1 = 1".to_owned(), Vec::new()),
+        Some(access) => access.personal_condition("c.path", "t.team_id", active_at + 1),
+    };
     let where_ = format!(
-        "where {cond} and ($1 = '' or p.search_text like $1 escape '\\' or ($2 <> '' and (p.phone like $2 escape '\\' or p.cccd like $2 escape '\\'))) \
+        "where {cond} and ($1 = '' or p.search_text like $1 escape '\\' or ($2 <> '' and {personal} and (p.phone like $2 escape '\\' or p.cccd like $2 escape '\\'))) \
          and (${active_at} = '' or m.membership_id is not null)"
     );
     let count_sql = format!(
@@ -103,12 +119,20 @@ pub async fn list(
         for v in &values {
             q = q.bind(v);
         }
-        let (total,) = q.bind(active).fetch_one(pool).await?;
+        q = q.bind(active);
+        for v in &personal_values {
+            q = q.bind(v);
+        }
+        let (total,) = q.fetch_one(pool).await?;
         let mut q = sqlx::query_as::<_, Member>(AssertSqlSafe(sql.as_str())).bind(&search).bind(&number);
         for v in &values {
             q = q.bind(v);
         }
-        Ok::<_, sqlx::Error>((total, q.bind(active).fetch_all(pool).await?))
+        q = q.bind(active);
+        for v in &personal_values {
+            q = q.bind(v);
+        }
+        Ok::<_, sqlx::Error>((total, q.fetch_all(pool).await?))
     })?;
     Ok(Page { items, total, page: page.page, per_page: page.per_page })
 }
@@ -149,6 +173,12 @@ pub struct Membership {
 }
 
 impl Membership {
+    /// Hides most of the phone number and CCCD (`0912 *** 678`).
+    pub fn mask(&mut self) {
+        self.phone = domain::access::mask_phone(&self.phone);
+        self.cccd = self.cccd.as_deref().map(domain::access::mask_cccd);
+    }
+
     #[must_use]
     pub fn role(&self) -> Option<Role> {
         Role::from_code(&self.role)
@@ -413,7 +443,10 @@ pub async fn update_person(db: &Db, scope: &Scope, person_id: i64, person: &Pers
 }
 
 /// The membership with this id, if its team is in scope.
-async fn membership(db: &Db, scope: &Scope, membership_id: i64) -> Result<Membership, StoreError> {
+///
+/// # Errors
+/// `NotFound` when it does not exist or its team is out of scope.
+pub async fn membership(db: &Db, scope: &Scope, membership_id: i64) -> Result<Membership, StoreError> {
     let sql = format!("{MEMBERSHIP_SELECT} where m.membership_id = $1");
     let m: Option<Membership> =
         on_db!(db, |pool| sqlx::query_as(AssertSqlSafe(sql.as_str())).bind(membership_id).fetch_optional(pool).await)?;

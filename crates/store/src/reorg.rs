@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use domain::reorg::{Plan, parse_changes_csv, plan};
+use domain::reorg::{LinkKind, Plan, parse_changes_csv, plan};
 use domain::text;
 use domain::units::{Level, UnitRow, parse_state_csv};
 use serde::Serialize;
@@ -28,6 +28,9 @@ pub struct ApplyReport {
     /// Villages whose name now clashes with another village of their commune, flagged for a
     /// person to rename or merge.
     pub villages_flagged: i64,
+    /// Grants on ended units passed to their successors, pending an administrator's
+    /// confirmation.
+    pub grants_passed: i64,
     pub change_set_id: Option<i64>,
 }
 
@@ -109,6 +112,7 @@ pub async fn apply_with_villages(
             changes: Vec::new(),
             villages_moved: 0,
             villages_flagged: 0,
+            grants_passed: 0,
             change_set_id: Some(id),
         });
     }
@@ -187,6 +191,7 @@ pub async fn apply_with_villages(
         changes,
         villages_moved,
         villages_flagged: 0,
+        grants_passed: 0,
         change_set_id: None,
     };
     if dry_run || report.already_applied {
@@ -206,7 +211,8 @@ pub async fn apply_with_villages(
         domain::input::format_date(effective)
     );
     let p = &report.plan;
-    let (set_id, flagged) = in_tx!(db, |tx| {
+    let passing = grant_successors(p, &current);
+    let (set_id, flagged, passed) = in_tx!(db, |tx| {
         let (set_id,): (i64,) = sqlx::query_as(
             "insert into unit_change_set (effective_on, source, fingerprint, summary, applied_at) \
              values ($1, $2, $3, $4, $5) returning unit_change_set_id",
@@ -331,6 +337,49 @@ pub async fn apply_with_villages(
         .execute(&mut *tx)
         .await?
         .rows_affected();
+        // Grants on ended units pass to the successors, for an administrator to confirm.
+        let mut passed = 0i64;
+        for (old_id, from_label, targets) in passing.iter().filter(|(_, _, t)| !t.is_empty()) {
+            let held: Vec<(i64, i64, String)> =
+                sqlx::query_as("select user_grant_id, user_id, role from user_grant where unit_id = $1")
+                    .bind(old_id)
+                    .fetch_all(&mut *tx)
+                    .await?;
+            for (grant_id, user_id, role) in held {
+                let mut to_codes = Vec::new();
+                for code in targets {
+                    let Some((to, path)) = after.get(code) else { continue };
+                    let new_id: Option<(i64,)> = sqlx::query_as(
+                        "insert into user_grant (user_id, role, unit_id, status, passed_from, created_at) \
+                         values ($1, $2, $3, 'pending', $4, $5) on conflict do nothing returning user_grant_id",
+                    )
+                    .bind(user_id)
+                    .bind(&role)
+                    .bind(*to)
+                    .bind(from_label)
+                    .bind(&stamp)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    if let Some((new_id,)) = new_id {
+                        audit!(
+                            tx,
+                            crate::audit::Event::new("grant", new_id, "pass")
+                                .unit(path)
+                                .after(serde_json::json!({ "user_id": user_id, "role": role, "unit": code, "passed_from": from_label, "status": "pending" }))
+                        );
+                    }
+                    to_codes.push(code.clone());
+                }
+                sqlx::query("delete from user_grant where user_grant_id = $1").bind(grant_id).execute(&mut *tx).await?;
+                audit!(
+                    tx,
+                    crate::audit::Event::new("grant", grant_id, "end")
+                        .before(serde_json::json!({ "user_id": user_id, "role": role, "unit": from_label }))
+                        .after(serde_json::json!({ "passed_to": to_codes }))
+                );
+                passed += 1;
+            }
+        }
         audit!(
             tx,
             crate::audit::Event {
@@ -342,11 +391,35 @@ pub async fn apply_with_villages(
                 after: Some(serde_json::json!({ "effective_on": day, "source": source, "summary": summary }))
             }
         );
-        Ok::<(i64, u64), StoreError>((set_id, flagged))
+        Ok::<(i64, u64, i64), StoreError>((set_id, flagged, passed))
     })?;
+    report.grants_passed = passed;
     report.change_set_id = Some(set_id);
     report.villages_flagged = i64::try_from(flagged).unwrap_or(i64::MAX);
     Ok(report)
+}
+
+/// For each unit the plan ends: its id, its label, and the codes its grants pass to. A merged,
+/// renamed or moved unit passes to what it became; a district ended with its level passes to the
+/// communes its own communes became (never to the whole province, which would widen the grant).
+fn grant_successors(p: &Plan, current: &[&CurrentRow]) -> Vec<(i64, String, Vec<String>)> {
+    let targets_of = |code: &str| -> Vec<String> {
+        p.links.iter().filter(|l| l.from == code && l.kind != LinkKind::EndLevel).map(|l| l.to.clone()).collect()
+    };
+    let mut out = Vec::new();
+    for ended in &p.ended {
+        let Some(row) = current.iter().find(|r| r.code == ended.code) else { continue };
+        let mut targets = targets_of(&row.code);
+        if targets.is_empty() {
+            for below in current.iter().filter(|r| r.path.starts_with(&row.path) && r.code != row.code) {
+                targets.extend(targets_of(&below.code));
+            }
+        }
+        targets.sort();
+        targets.dedup();
+        out.push((row.unit_id, format!("{} {}", row.code, row.name), targets));
+    }
+    out
 }
 
 /// Every unit row valid on `day`, with its parent's code.

@@ -8,6 +8,13 @@ pub enum Scope {
     Paths(Vec<String>),
 }
 
+/// By default a scope sees nothing: reach is always given, never assumed.
+impl Default for Scope {
+    fn default() -> Self {
+        Scope::Paths(Vec::new())
+    }
+}
+
 impl Scope {
     /// A SQL condition on `column` (a unit path) with placeholders from `$first` on, and the
     /// values to bind. `All` gives `1 = 1`; an empty list gives `1 = 0` (sees nothing).
@@ -20,6 +27,30 @@ impl Scope {
                 let parts: Vec<String> = (0..paths.len()).map(|i| format!("{column} like ${}", first + i)).collect();
                 let values = paths.iter().map(|p| format!("{p}%")).collect();
                 (format!("({})", parts.join(" or ")), values)
+            }
+        }
+    }
+
+    /// Whether a unit path (or anything under it) lies inside the scope.
+    #[must_use]
+    pub fn covers(&self, path: &str) -> bool {
+        match self {
+            Scope::All => true,
+            Scope::Paths(paths) => paths.iter().any(|p| path.starts_with(p.as_str())),
+        }
+    }
+
+    /// The scope that sees what either sees, each subtree once.
+    #[must_use]
+    pub fn union(&self, other: &Scope) -> Scope {
+        match (self, other) {
+            (Scope::All, _) | (_, Scope::All) => Scope::All,
+            (Scope::Paths(a), Scope::Paths(b)) => {
+                let mut all: Vec<String> = a.iter().chain(b).cloned().collect();
+                all.sort();
+                all.dedup();
+                let kept = all.iter().filter(|p| !all.iter().any(|q| q != *p && p.starts_with(q.as_str()))).cloned();
+                Scope::Paths(kept.collect())
             }
         }
     }
@@ -64,5 +95,15 @@ mod tests {
         assert_eq!(district.narrow("49/502/20335/"), Scope::Paths(vec!["49/502/20335/".into()]));
         assert_eq!(district.narrow("49/"), district);
         assert_eq!(district.narrow("49/503/"), Scope::Paths(vec![]));
+    }
+
+    #[test]
+    fn unions_keep_each_subtree_once() {
+        let a = Scope::Paths(vec!["49/502/".into()]);
+        let b = Scope::Paths(vec!["49/".into(), "48/".into()]);
+        assert_eq!(a.union(&b), Scope::Paths(vec!["48/".into(), "49/".into()]));
+        assert_eq!(a.union(&Scope::All), Scope::All);
+        assert!(a.covers("49/502/20335/") && !a.covers("49/503/") && !a.covers("49/"));
+        assert_eq!(Scope::Paths(vec![]).union(&a), a);
     }
 }

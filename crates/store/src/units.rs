@@ -204,6 +204,31 @@ pub async fn ancestors(db: &Db, unit: &Unit) -> Result<Vec<Unit>, StoreError> {
     Ok(out)
 }
 
+/// Whether a reader with `scope` may open this unit (current or ended): it lies inside the
+/// scope, or some village that ever lay in it is in the scope today.
+///
+/// # Errors
+/// Database errors.
+pub async fn visible(db: &Db, scope: &Scope, unit: &Unit) -> Result<bool, StoreError> {
+    if scope.covers(&unit.path) {
+        return Ok(true);
+    }
+    let (cond, values) = scope.condition("cur.path", 2);
+    let sql = format!(
+        "select count(*) from (select 1 from village_placement p join unit u on u.unit_id = p.commune_id \
+         join village v on v.village_id = p.village_id join unit cur on cur.unit_id = v.commune_id \
+         where u.path like $1 and {cond} limit 1) x"
+    );
+    let (n,): (i64,) = on_db!(db, |pool| {
+        let mut q = sqlx::query_as(AssertSqlSafe(sql.as_str())).bind(format!("{}%", unit.path));
+        for v in &values {
+            q = q.bind(v);
+        }
+        q.fetch_one(pool).await
+    })?;
+    Ok(n > 0)
+}
+
 /// Current units inside the scope, optionally of one level and matching a search (diacritics
 /// and case ignored), in official code order.
 ///

@@ -308,11 +308,17 @@ pub async fn count(db: &Db) -> Result<i64, StoreError> {
     Ok(n)
 }
 
-/// Adds a user with an already hashed password.
+/// Adds a user with an already hashed password and their first grants, in one transaction.
 ///
 /// # Errors
 /// `Invalid` login; `Conflict` when the login is taken.
-pub async fn add(db: &Db, login: &str, display_name: &str, password_hash: &str) -> Result<i64, StoreError> {
+pub async fn add(
+    db: &Db,
+    login: &str,
+    display_name: &str,
+    password_hash: &str,
+    grants: &[crate::access::NewGrant],
+) -> Result<i64, StoreError> {
     let login = check_login(login)?;
     let display = domain::text::clean(display_name);
     let display = if display.is_empty() { login.clone() } else { display };
@@ -328,11 +334,28 @@ pub async fn add(db: &Db, login: &str, display_name: &str, password_hash: &str) 
         .bind(&stamp)
         .fetch_one(&mut *tx)
         .await?;
+        let labels: Vec<&str> = grants.iter().map(|g| g.label.as_str()).collect();
         audit!(
             tx,
             crate::audit::Event::new("user", id, "create")
-                .after(serde_json::json!({ "login": login, "display_name": display }))
+                .after(serde_json::json!({ "login": login, "display_name": display, "grants": labels }))
         );
+        for g in grants {
+            let (grant_id,): (i64,) = sqlx::query_as(crate::access::INSERT_GRANT)
+                .bind(id)
+                .bind(g.role.code())
+                .bind(g.unit_id)
+                .bind(g.team_id)
+                .bind("active")
+                .bind(None::<String>)
+                .bind(&stamp)
+                .fetch_one(&mut *tx)
+                .await?;
+            let mut event = crate::audit::Event::new("grant", grant_id, "create")
+                .after(serde_json::json!({ "login": login, "grant": g.label }));
+            event.unit_path = g.path.clone();
+            audit!(tx, event);
+        }
         Ok::<i64, StoreError>(id)
     });
     r.map_err(|e| {
@@ -342,6 +365,17 @@ pub async fn add(db: &Db, login: &str, display_name: &str, password_hash: &str) 
             e
         }
     })
+}
+
+/// A user by login.
+///
+/// # Errors
+/// `NotFound` when there is none.
+pub async fn by_login(db: &Db, login: &str) -> Result<User, StoreError> {
+    credentials(db, login)
+        .await?
+        .map(|(u, _)| u)
+        .ok_or_else(|| StoreError::not_found(format!("Không có người dùng “{}”", login.trim())))
 }
 
 /// Every user, by login.

@@ -103,7 +103,7 @@ const RAW_MEMBERSHIP: &str = "insert into membership (person_id, team_id, role, 
      values ($1, $2, 'member', 'other', '2023-10-01', '2024-01-01T00:00:00Z', '2024-01-01T00:00:00Z')";
 
 fn all_people() -> MemberFilter {
-    MemberFilter { search: None, include_former: true }
+    MemberFilter { search: None, include_former: true, numbers_for: None }
 }
 
 async fn names(db: &Db, filter: &MemberFilter) -> Vec<String> {
@@ -356,7 +356,7 @@ both_databases!(search_ignores_diacritics_and_case, |db: Db| async move {
     add(&db, t, "Nguyễn Văn Hùng", "0912345678", "member", "other").await;
     add(&db, t, "Nguyễn Văn Hưng", "0987654321", "member", "other").await;
     add(&db, t, "Trần Thị Hồng", "0905111222", "member", "other").await;
-    let search = |q: &str| MemberFilter { search: Some(q.into()), include_former: false };
+    let search = |q: &str| MemberFilter { search: Some(q.into()), include_former: false, numbers_for: None };
 
     for q in ["nguyen van hung", "NGUYEN VAN HUNG", "Nguyễn Văn Hùng", "  nguyen   van hung "] {
         assert_eq!(names(&db, &search(q)).await, ["Nguyễn Văn Hùng", "Nguyễn Văn Hưng"], "search {q:?}");
@@ -858,7 +858,14 @@ both_databases!(a_former_member_rejoins_by_cccd_and_keeps_one_history, |db: Db| 
 // --- The audit trail (issue C, point 7) ---
 
 async fn audit_rows(db: &Db) -> Vec<store::audit::Recorded> {
-    store::audit::list(db, &store::audit::Filter::default(), PageRequest::all()).await.expect("audit").items
+    store::audit::list(
+        db,
+        &store::audit::Filter { scope: Scope::All, ..store::audit::Filter::default() },
+        PageRequest::all(),
+    )
+    .await
+    .expect("audit")
+    .items
 }
 
 both_databases!(every_write_is_in_the_audit_trail_in_its_own_transaction, |db: Db| async move {
@@ -893,21 +900,22 @@ both_databases!(every_write_is_in_the_audit_trail_in_its_own_transaction, |db: D
     }
     assert_eq!(audit_rows(&db).await.len(), n);
     // Filters: by actor, entity and unit.
-    let f = store::audit::Filter { actor: Some("canbo".into()), ..Default::default() };
+    let f = store::audit::Filter { actor: Some("canbo".into()), scope: Scope::All, ..Default::default() };
     assert_eq!(store::audit::list(&db, &f, PageRequest::all()).await.expect("f").total, 1);
     let f = store::audit::Filter {
         unit_path: Some("49/502/".into()),
         entity: Some("village".into()),
+        scope: Scope::All,
         ..Default::default()
     };
     assert_eq!(store::audit::list(&db, &f, PageRequest::all()).await.expect("f").total, 2);
-    let f = store::audit::Filter { unit_path: Some("49/503/".into()), ..Default::default() };
+    let f = store::audit::Filter { unit_path: Some("49/503/".into()), scope: Scope::All, ..Default::default() };
     assert_eq!(store::audit::list(&db, &f, PageRequest::all()).await.expect("f").total, 0);
 });
 
 both_databases!(sessions_expire_when_idle_and_can_all_be_ended, |db: Db| async move {
     let hash = store::users::hash_password("mot-mat-khau-dai-hon").expect("hash");
-    let id = store::users::add(&db, "nguoi.dung", "Người dùng", &hash).await.expect("user");
+    let id = store::users::add(&db, "nguoi.dung", "Người dùng", &hash, &[]).await.expect("user");
     let a = store::users::open_session(&db, id).await.expect("session a");
     let b = store::users::open_session(&db, id).await.expect("session b");
     assert!(store::users::session(&db, &a).await.expect("a").is_some());

@@ -9,6 +9,7 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use base64::Engine;
 use serde::Deserialize;
+use store::access::Access;
 use store::users::{self, Session};
 
 use crate::{AppError, AppState, Lang};
@@ -86,6 +87,66 @@ pub struct Viewer {
     pub lang: Lang,
     pub demo: bool,
     pub path: String,
+    /// What the user's grants allow.
+    pub access: Access,
+}
+
+/// The refusal of a change to something the user may read but not change.
+pub fn not_allowed() -> AppError {
+    AppError::Forbidden("Bạn không có quyền thay đổi mục này".into())
+}
+
+/// Refuses unless the user changes the registry at `path`.
+///
+/// # Errors
+/// `Forbidden`.
+pub fn may_write(access: &Access, path: &str) -> Result<(), AppError> {
+    if access.writes(path) { Ok(()) } else { Err(not_allowed()) }
+}
+
+/// Refuses unless the user changes this team (in their write scope, or they lead it).
+///
+/// # Errors
+/// `Forbidden`.
+pub fn may_write_team(access: &Access, team: &store::teams::Team) -> Result<(), AppError> {
+    if access.writes_team(team.id, &team.commune_path) { Ok(()) } else { Err(not_allowed()) }
+}
+
+/// Refuses unless the user administers something (users, unit changes, audit trail).
+///
+/// # Errors
+/// `Forbidden`.
+pub fn may_administer(access: &Access) -> Result<(), AppError> {
+    if access.is_admin() {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden("Chỉ quản trị viên được dùng chức năng này".into()))
+    }
+}
+
+/// Refuses unless the user changes this person (404 when they cannot even read them comes first,
+/// from the read).
+///
+/// # Errors
+/// `Forbidden`.
+pub fn may_write_person(access: &Access, p: &store::people::Member) -> Result<(), AppError> {
+    if access.writes_person(p.team_id, p.commune_path.as_deref()) { Ok(()) } else { Err(not_allowed()) }
+}
+
+/// Masks the phone and CCCD of every person whose data the user does not see whole.
+pub fn mask_members(access: &Access, rows: &mut [store::people::Member]) {
+    for m in rows.iter_mut() {
+        if !access.sees_personal(m.team_id, m.commune_path.as_deref()) {
+            m.mask();
+        }
+    }
+}
+
+/// Masks a team's member list unless the user sees that team's data whole.
+pub fn mask_memberships(access: &Access, team: &store::teams::Team, rows: &mut [store::people::Membership]) {
+    if !access.sees_personal(Some(team.id), Some(&team.commune_path)) {
+        rows.iter_mut().for_each(store::people::Membership::mask);
+    }
 }
 
 impl Viewer {
@@ -151,7 +212,11 @@ where
         store::audit::identify(&session.user.login, "web");
         let lang = Lang::from_request_parts(parts, &state).await.unwrap_or_default();
         let demo = matches!(state.db.setting("demo").await, Ok(Some(_)));
-        Ok(Viewer { session, lang, demo, path })
+        let access = match store::access::access_of(&state.db, session.user.user_id).await {
+            Ok(a) => a,
+            Err(e) => return Err(AppError::from(e).into_response()),
+        };
+        Ok(Viewer { session, lang, demo, path, access })
     }
 }
 
@@ -160,6 +225,15 @@ where
 #[derive(Debug, Clone)]
 pub struct ApiUser {
     pub user: users::User,
+    /// What the user's grants allow.
+    pub access: Access,
+}
+
+impl ApiUser {
+    async fn of(state: &AppState, user: users::User) -> Result<Self, crate::error::ApiError> {
+        let access = store::access::access_of(&state.db, user.user_id).await.map_err(AppError::from)?;
+        Ok(ApiUser { user, access })
+    }
 }
 
 impl<S> FromRequestParts<S> for ApiUser
@@ -187,7 +261,7 @@ where
             return match check_credentials(&state, login, password).await? {
                 Check::Ok(user) => {
                     store::audit::identify(&user.login, "api");
-                    Ok(ApiUser { user })
+                    ApiUser::of(&state, user).await
                 }
                 Check::Wrong | Check::Locked => Err(AppError::Unauthorized.into()),
             };
@@ -201,7 +275,7 @@ where
             return match users::token_user(&state.db, bearer).await.map_err(AppError::from)? {
                 Some(user) => {
                     store::audit::identify(&user.login, "api");
-                    Ok(ApiUser { user })
+                    ApiUser::of(&state, user).await
                 }
                 None => Err(AppError::Unauthorized.into()),
             };
@@ -219,7 +293,7 @@ where
             }
         }
         store::audit::identify(&session.user.login, "api");
-        Ok(ApiUser { user: session.user })
+        ApiUser::of(&state, session.user).await
     }
 }
 

@@ -7,14 +7,14 @@ use axum::http::StatusCode;
 use domain::input::{MembershipDraft, PersonDraft};
 use serde::Deserialize;
 use serde_json::Value;
+use store::Page;
 use store::people::{self, Member, MemberFilter};
-use store::{Page, Scope};
 
 use super::{
     ApiId, ApiJson, ApiQuery, end_date, flag, log_change, object_with, page_request, scope_for, text, to_value,
 };
 use crate::AppState;
-use crate::auth::ApiUser;
+use crate::auth::{ApiUser, mask_members, may_write_person, may_write_team};
 use crate::error::ApiError;
 
 #[derive(Debug, Default, Deserialize)]
@@ -30,22 +30,52 @@ pub(super) struct ListQuery {
 /// `GET /members`: people in Vietnamese name order (given name first), searched by name
 /// (diacritics ignored), phone or CCCD.
 pub(super) async fn list(
-    _: ApiUser,
+    user: ApiUser,
     State(state): State<AppState>,
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Json<Page<Member>>, ApiError> {
-    let filter = MemberFilter { search: Some(q.q), include_former: flag("include_former", &q.include_former)? };
+    let filter = MemberFilter {
+        search: Some(q.q),
+        include_former: flag("include_former", &q.include_former)?,
+        numbers_for: Some(user.access.clone()),
+    };
     let page = page_request(&q.page, &q.per_page)?;
-    let scope = scope_for(&state.db, &q.unit).await?;
-    Ok(Json(people::list(&state.db, &scope, &filter, page).await?))
+    let scope = scope_for(&state.db, &user, &q.unit).await?;
+    let mut found = people::list(&state.db, &scope, &filter, page).await?;
+    mask_members(&user.access, &mut found.items);
+    Ok(Json(found))
 }
 
 /// `GET /members/{id}`: a person (by person id), their current team, and every membership they
 /// have had (`history`, newest first).
-pub(super) async fn show(_: ApiUser, State(state): State<AppState>, ApiId(id): ApiId) -> Result<Json<Value>, ApiError> {
-    let person = people::get(&state.db, &Scope::All, id).await?;
-    let history = people::history(&state.db, &Scope::All, id).await?;
-    Ok(Json(object_with(&person, &[("history", to_value(&history)?)])?))
+pub(super) async fn show(
+    user: ApiUser,
+    State(state): State<AppState>,
+    ApiId(id): ApiId,
+) -> Result<Json<Value>, ApiError> {
+    let mut person = people::get(&state.db, &user.access.read, id).await?;
+    let mut history = people::history(&state.db, &user.access.read, id).await?;
+    let masked = !user.access.sees_personal(person.team_id, person.commune_path.as_deref());
+    if masked {
+        person.mask();
+        history.iter_mut().for_each(people::Membership::mask);
+    }
+    Ok(Json(object_with(&person, &[("history", to_value(&history)?), ("masked", Value::Bool(masked))])?))
+}
+
+/// `POST /members/{id}/reveal`: the person's whole phone number and CCCD, for a caller who sees
+/// them masked; every reveal is written to the audit trail.
+pub(super) async fn reveal(
+    user: ApiUser,
+    State(state): State<AppState>,
+    ApiId(id): ApiId,
+) -> Result<Json<Value>, ApiError> {
+    let person = people::get(&state.db, &user.access.read, id).await?;
+    let mut event = store::audit::Event::new("person", id, "reveal")
+        .after(serde_json::json!({ "fields": ["phone", "cccd"], "full_name": person.full_name }));
+    event.unit_path = person.commune_path.clone();
+    store::audit::record(&state.db, event).await?;
+    Ok(Json(serde_json::json!({ "id": person.id, "phone": person.phone, "cccd": person.cccd })))
 }
 
 /// A person as sent, every field text as in the forms.
@@ -87,7 +117,8 @@ pub(super) async fn update(
     ApiJson(b): ApiJson<PersonBody>,
 ) -> Result<StatusCode, ApiError> {
     let person = b.into_draft().parse(store::today())?;
-    people::update_person(&state.db, &Scope::All, id, &person).await?;
+    may_write_person(&user.access, &people::get(&state.db, &user.access.read, id).await?)?;
+    people::update_person(&state.db, &user.access.read, id, &person).await?;
     log_change(&user, "person edited", id);
     Ok(StatusCode::NO_CONTENT)
 }
@@ -109,7 +140,8 @@ pub(super) async fn update_membership(
     ApiJson(b): ApiJson<RoleBody>,
 ) -> Result<StatusCode, ApiError> {
     let m = MembershipDraft { role: b.role, position: b.position, joined_on: String::new() }.parse(store::today())?;
-    people::update_membership(&state.db, &Scope::All, id, m.role, m.position).await?;
+    membership_writable(&state, &user, id).await?;
+    people::update_membership(&state.db, &user.access.read, id, m.role, m.position).await?;
     log_change(&user, "membership changed", id);
     Ok(StatusCode::NO_CONTENT)
 }
@@ -130,7 +162,14 @@ pub(super) async fn leave(
     ApiJson(b): ApiJson<Leave>,
 ) -> Result<StatusCode, ApiError> {
     let day = end_date(&b.left_on, "left_on")?;
-    people::leave(&state.db, &Scope::All, id, day).await?;
+    membership_writable(&state, &user, id).await?;
+    people::leave(&state.db, &user.access.read, id, day).await?;
     log_change(&user, "member left", id);
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// A membership whose team the caller may read (404 otherwise) and change (403 otherwise).
+async fn membership_writable(state: &AppState, user: &ApiUser, id: i64) -> Result<(), ApiError> {
+    let m = people::membership(&state.db, &user.access.read, id).await?;
+    Ok(may_write_team(&user.access, &store::teams::get(&state.db, &user.access.read, m.team_id).await?)?)
 }

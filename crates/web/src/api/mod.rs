@@ -86,6 +86,7 @@ fn routes() -> Vec<Route> {
         route(Method::POST, "/teams/{id}/members", teams::add_member),
         route(Method::GET, "/members", members::list),
         route(Method::GET, "/members/{id}", members::show),
+        route(Method::POST, "/members/{id}/reveal", members::reveal),
         route(Method::PUT, "/members/{id}", members::update),
         route(Method::PUT, "/memberships/{id}", members::update_membership),
         route(Method::POST, "/memberships/{id}/leave", members::leave),
@@ -261,12 +262,10 @@ fn flag(name: &str, value: &str) -> Result<bool, ApiError> {
     }
 }
 
-/// The units a list reads: everything, or the subtree of `unit` (its code) when given.
-async fn scope_for(db: &Db, unit: &str) -> Result<Scope, ApiError> {
-    Ok(match unit.trim() {
-        "" => Scope::All,
-        code => Scope::All.narrow(&store::units::by_code(db, code).await?.path),
-    })
+/// The units a list reads: the caller's scope, narrowed to the subtree of `unit` (its code)
+/// when given; a unit outside the scope narrows to nothing.
+async fn scope_for(db: &Db, user: &ApiUser, unit: &str) -> Result<Scope, ApiError> {
+    Ok(crate::pages::scope_of(db, &user.access.read, unit).await?)
 }
 
 /// The day a thing ends (a village deactivated, a team dissolved, a member leaving): today when

@@ -9,15 +9,15 @@ use domain::HealthIssue;
 use domain::input::{FieldErrors, MembershipDraft, TeamDraft};
 use serde::Deserialize;
 use serde_json::Value;
+use store::Page;
 use store::people::{self, Membership};
 use store::teams::{self, TeamFilter};
-use store::{Page, Scope};
 
 use super::{
     ApiId, ApiJson, ApiQuery, bad_request, collect, created, end_date, flag, log_change, page_request, scope_for, text,
     to_value,
 };
-use crate::auth::ApiUser;
+use crate::auth::{ApiUser, mask_memberships, may_write, may_write_team};
 use crate::error::ApiError;
 use crate::{AppError, AppState};
 
@@ -51,7 +51,7 @@ fn parse_issue(code: &str) -> Result<Option<HealthIssue>, ApiError> {
 /// `GET /teams`: teams by commune, then in Vietnamese order of their village's name; each with
 /// its health issues.
 pub(super) async fn list(
-    _: ApiUser,
+    user: ApiUser,
     State(state): State<AppState>,
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Json<Page<Value>>, ApiError> {
@@ -61,16 +61,21 @@ pub(super) async fn list(
         issue: parse_issue(&q.issue)?,
     };
     let page = page_request(&q.page, &q.per_page)?;
-    let scope = scope_for(&state.db, &q.unit).await?;
+    let scope = scope_for(&state.db, &user, &q.unit).await?;
     let found = teams::list(&state.db, &scope, &filter, page).await?;
     let items = found.items.iter().map(teams::Team::to_json).collect();
     Ok(Json(Page { items, total: found.total, page: found.page, per_page: found.per_page }))
 }
 
 /// `GET /teams/{id}`: the team, its health, and its active members (`member_list`).
-pub(super) async fn show(_: ApiUser, State(state): State<AppState>, ApiId(id): ApiId) -> Result<Json<Value>, ApiError> {
-    let team = teams::get(&state.db, &Scope::All, id).await?;
-    let members = people::of_team(&state.db, &Scope::All, id, false).await?;
+pub(super) async fn show(
+    user: ApiUser,
+    State(state): State<AppState>,
+    ApiId(id): ApiId,
+) -> Result<Json<Value>, ApiError> {
+    let team = teams::get(&state.db, &user.access.read, id).await?;
+    let mut members = people::of_team(&state.db, &user.access.read, id, false).await?;
+    mask_memberships(&user.access, &team, &mut members);
     let mut v = team.to_json();
     v["member_list"] = to_value(&members)?;
     Ok(Json(v))
@@ -113,11 +118,15 @@ pub(super) async fn create(
     let (Some(village_id), Some(input)) = (b.village_id, input) else {
         return Err(AppError::Invalid(errors).into());
     };
-    let id = teams::create(&state.db, &Scope::All, village_id, &input).await.map_err(|e| match AppError::from(e) {
-        // The village is named in the body, not in the path: a refused field.
-        AppError::NotFound(m) => AppError::Invalid(FieldErrors::single("village_id", m)),
-        other => other,
+    let village = store::villages::get(&state.db, &user.access.read, village_id).await.map_err(|e| {
+        match AppError::from(e) {
+            // The village is named in the body, not in the path: a refused field.
+            AppError::NotFound(m) => AppError::Invalid(FieldErrors::single("village_id", m)),
+            other => other,
+        }
     })?;
+    may_write(&user.access, &village.commune_path)?;
+    let id = teams::create(&state.db, &user.access.write, village_id, &input).await?;
     log_change(&user, "team founded", id);
     Ok(created("/teams", id))
 }
@@ -131,7 +140,8 @@ pub(super) async fn update(
     ApiJson(b): ApiJson<TeamBody>,
 ) -> Result<StatusCode, ApiError> {
     let input = b.draft().parse(store::today())?;
-    teams::update(&state.db, &Scope::All, id, &input).await?;
+    may_write_team(&user.access, &teams::get(&state.db, &user.access.read, id).await?)?;
+    teams::update(&state.db, &user.access.read, id, &input).await?;
     log_change(&user, "team edited", id);
     Ok(StatusCode::NO_CONTENT)
 }
@@ -152,7 +162,8 @@ pub(super) async fn dissolve(
     ApiJson(b): ApiJson<Dissolve>,
 ) -> Result<StatusCode, ApiError> {
     let day = end_date(&b.dissolved_on, "dissolved_on")?;
-    teams::dissolve(&state.db, &Scope::All, id, day).await?;
+    may_write(&user.access, &teams::get(&state.db, &user.access.read, id).await?.commune_path)?;
+    teams::dissolve(&state.db, &user.access.write, id, day).await?;
     log_change(&user, "team dissolved", id);
     Ok(StatusCode::NO_CONTENT)
 }
@@ -166,13 +177,16 @@ pub(super) struct MembersQuery {
 /// `GET /teams/{id}/members`: leader, deputies, then members in Vietnamese name order; former
 /// members after them when asked.
 pub(super) async fn members(
-    _: ApiUser,
+    user: ApiUser,
     State(state): State<AppState>,
     ApiId(id): ApiId,
     ApiQuery(q): ApiQuery<MembersQuery>,
 ) -> Result<Json<Vec<Membership>>, ApiError> {
     let include_former = flag("include_former", &q.include_former)?;
-    Ok(Json(people::of_team(&state.db, &Scope::All, id, include_former).await?))
+    let team = teams::get(&state.db, &user.access.read, id).await?;
+    let mut members = people::of_team(&state.db, &user.access.read, id, include_former).await?;
+    mask_memberships(&user.access, &team, &mut members);
+    Ok(Json(members))
 }
 
 /// A new member as sent: the person, and their role and position in the team.
@@ -205,7 +219,8 @@ pub(super) async fn add_member(
     let (Some(p), Some(m)) = (p, m) else {
         return Err(AppError::Invalid(errors).into());
     };
-    let person_id = people::create_member(&state.db, &Scope::All, id, &p, &m).await?;
+    may_write_team(&user.access, &teams::get(&state.db, &user.access.read, id).await?)?;
+    let person_id = people::create_member(&state.db, &user.access.read, id, &p, &m).await?;
     log_change(&user, "member added", person_id);
     Ok(created("/members", person_id))
 }

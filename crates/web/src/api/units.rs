@@ -5,7 +5,6 @@ use axum::extract::{Path, State};
 use domain::units::Level;
 use serde::Deserialize;
 use serde_json::Value;
-use store::Scope;
 use store::coverage::{self, Coverage};
 use store::units::{self, Unit};
 
@@ -25,7 +24,7 @@ pub(super) struct ListQuery {
 /// `GET /units`: current units, in official order, optionally of one level, under one unit, or
 /// matching a search (diacritics ignored).
 pub(super) async fn list(
-    _: ApiUser,
+    user: ApiUser,
     State(state): State<AppState>,
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Json<Vec<Unit>>, ApiError> {
@@ -35,18 +34,24 @@ pub(super) async fn list(
             bad_request(format!("Tham số level = “{code}” không hợp lệ; cần province, district hoặc commune"))
         })?),
     };
-    let scope = scope_for(&state.db, &q.unit).await?;
+    let scope = scope_for(&state.db, &user, &q.unit).await?;
     Ok(Json(units::list(&state.db, &scope, level, Some(q.search.as_str())).await?))
 }
 
 /// `GET /units/{code}`: one current unit, its parent's code and its children.
 pub(super) async fn show(
-    _: ApiUser,
+    user: ApiUser,
     State(state): State<AppState>,
     Path(code): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let unit = units::by_code(&state.db, &code).await?;
-    let children = units::children(&state.db, &unit).await?;
+    visible(&state, &user, &unit, &code).await?;
+    let mut children = Vec::new();
+    for child in units::children(&state.db, &unit).await? {
+        if units::visible(&state.db, &user.access.read, &child).await? {
+            children.push(child);
+        }
+    }
     let codes = unit.path_codes();
     let parent = codes.len().checked_sub(2).and_then(|i| codes.get(i)).map(|c| (*c).to_owned());
     Ok(Json(object_with(&unit, &[("parent", parent.into()), ("children", super::to_value(&children)?)])?))
@@ -64,7 +69,7 @@ pub(super) struct CoverageQuery {
 /// (default today) on that day's units (`then`, the default) or today's (`today`). An ended
 /// code without `as_of` is reported as of its last day.
 pub(super) async fn coverage(
-    _: ApiUser,
+    user: ApiUser,
     State(state): State<AppState>,
     Path(code): Path<String>,
     ApiQuery(q): ApiQuery<CoverageQuery>,
@@ -98,5 +103,15 @@ pub(super) async fn coverage(
             }
         },
     };
-    Ok(Json(coverage::at(&state.db, &Scope::All, &unit, boundaries_on, facts_on).await?))
+    visible(&state, &user, &unit, &code).await?;
+    Ok(Json(coverage::at(&state.db, &user.access.read, &unit, boundaries_on, facts_on).await?))
+}
+
+/// A unit outside the caller's scope answers 404, as one that does not exist.
+async fn visible(state: &AppState, user: &ApiUser, unit: &Unit, code: &str) -> Result<(), ApiError> {
+    if units::visible(&state.db, &user.access.read, unit).await? {
+        Ok(())
+    } else {
+        Err(crate::AppError::NotFound(format!("Không có đơn vị hành chính mã {}", code.trim())).into())
+    }
 }

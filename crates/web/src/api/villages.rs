@@ -8,12 +8,12 @@ use domain::input::{FieldErrors, parse_village_name};
 use serde::Deserialize;
 use store::units;
 use store::villages::{self, Village, VillageFilter};
-use store::{Page, Scope, StoreError};
+use store::{Page, StoreError};
 
 use super::{
     ApiId, ApiJson, ApiQuery, collect, created, end_date, field_as, flag, log_change, page_request, scope_for, text,
 };
-use crate::auth::ApiUser;
+use crate::auth::{ApiUser, may_write};
 use crate::error::ApiError;
 use crate::{AppError, AppState};
 
@@ -30,7 +30,7 @@ pub(super) struct ListQuery {
 
 /// `GET /villages`: villages in Vietnamese name order within each commune.
 pub(super) async fn list(
-    _: ApiUser,
+    user: ApiUser,
     State(state): State<AppState>,
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Json<Page<Village>>, ApiError> {
@@ -40,7 +40,7 @@ pub(super) async fn list(
         without_team: flag("without_team", &q.without_team)?,
     };
     let page = page_request(&q.page, &q.per_page)?;
-    let scope = scope_for(&state.db, &q.unit).await?;
+    let scope = scope_for(&state.db, &user, &q.unit).await?;
     Ok(Json(villages::list(&state.db, &scope, &filter, page).await?))
 }
 
@@ -66,6 +66,11 @@ pub(super) async fn create(
             None
         }
         code => match units::by_code(&state.db, code).await {
+            // Outside the caller's scope, a code is as unknown as one that does not exist.
+            Ok(u) if !user.access.read.covers(&u.path) => {
+                errors.push("commune_code", format!("Không có đơn vị hành chính mã {code}"));
+                None
+            }
             Ok(u) if u.level == "commune" => Some(u),
             Ok(u) => {
                 errors.push("commune_code", format!("{} không phải là đơn vị cấp xã hiện hành", u.name));
@@ -81,6 +86,7 @@ pub(super) async fn create(
     let name = collect(&mut errors, parse_village_name(&b.name));
     match (commune, name) {
         (Some(commune), Some(name)) if errors.is_empty() => {
+            may_write(&user.access, &commune.path)?;
             let id = villages::create(&state.db, &commune, &name)
                 .await
                 .map_err(|e| field_as(AppError::from(e), "commune", "commune_code"))?;
@@ -93,11 +99,11 @@ pub(super) async fn create(
 
 /// `GET /villages/{id}`.
 pub(super) async fn show(
-    _: ApiUser,
+    user: ApiUser,
     State(state): State<AppState>,
     ApiId(id): ApiId,
 ) -> Result<Json<Village>, ApiError> {
-    Ok(Json(villages::get(&state.db, &Scope::All, id).await?))
+    Ok(Json(villages::get(&state.db, &user.access.read, id).await?))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -115,7 +121,8 @@ pub(super) async fn rename(
     ApiJson(b): ApiJson<Rename>,
 ) -> Result<StatusCode, ApiError> {
     let name = parse_village_name(&b.name)?;
-    villages::rename(&state.db, &Scope::All, id, &name).await?;
+    writable(&state, &user, id).await?;
+    villages::rename(&state.db, &user.access.write, id, &name).await?;
     log_change(&user, "village renamed", id);
     Ok(StatusCode::NO_CONTENT)
 }
@@ -135,7 +142,8 @@ pub(super) async fn deactivate(
     ApiJson(b): ApiJson<Deactivate>,
 ) -> Result<StatusCode, ApiError> {
     let day = end_date(&b.ended_on, "ended_on")?;
-    villages::deactivate(&state.db, &Scope::All, id, day).await?;
+    writable(&state, &user, id).await?;
+    villages::deactivate(&state.db, &user.access.write, id, day).await?;
     log_change(&user, "village deactivated", id);
     Ok(StatusCode::NO_CONTENT)
 }
@@ -161,10 +169,18 @@ pub(super) async fn merge(
         return Err(AppError::Invalid(FieldErrors::single("into_village_id", "Chọn thôn để nhập vào")).into());
     };
     // The absorbing village is named in the body: unknown, it is a refused field.
-    villages::get(&state.db, &Scope::All, into)
+    villages::get(&state.db, &user.access.read, into)
         .await
         .map_err(|e| AppError::Invalid(FieldErrors::single("into_village_id", e.to_string())))?;
-    villages::merge(&state.db, &Scope::All, id, into, day).await?;
+    writable(&state, &user, id).await?;
+    villages::merge(&state.db, &user.access.write, id, into, day).await?;
     log_change(&user, "village merged", id);
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// A village the caller may read (404 otherwise) and change (403 otherwise).
+async fn writable(state: &AppState, user: &ApiUser, id: i64) -> Result<Village, ApiError> {
+    let village = villages::get(&state.db, &user.access.read, id).await?;
+    may_write(&user.access, &village.commune_path)?;
+    Ok(village)
 }

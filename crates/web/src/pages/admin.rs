@@ -57,7 +57,17 @@ async fn render(
     Ok((status, Html(page.render()?)).into_response())
 }
 
+/// Unit changes reach across provinces: only an administrator of everything makes them.
+fn national(v: &Viewer) -> Result<(), AppError> {
+    if v.access.admin == store::Scope::All {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden("Chỉ quản trị viên toàn hệ thống được sắp xếp đơn vị hành chính".into()))
+    }
+}
+
 async fn page(State(state): State<AppState>, v: Viewer, Query(q): Query<ListQuery>) -> Result<Response, AppError> {
+    national(&v)?;
     render(&state, &v, q.ok.as_deref(), Errors::default(), None).await
 }
 
@@ -120,6 +130,7 @@ async fn run(
 }
 
 async fn preview(State(state): State<AppState>, v: Viewer, form: Multipart) -> Result<Response, AppError> {
+    national(&v)?;
     let u = read_upload(form).await?;
     v.check_csrf(&u.csrf)?;
     match run(&state, &u.changes, &u.state, &u.villages, &u.effective, true).await {
@@ -152,6 +163,7 @@ struct ApplyForm {
 }
 
 async fn apply(State(state): State<AppState>, v: Viewer, Form(f): Form<ApplyForm>) -> Result<Response, AppError> {
+    national(&v)?;
     v.check_csrf(&f.csrf)?;
     if f.confirm.is_none() {
         let errors = Errors(domain::input::FieldErrors::single("confirm", "Hãy đánh dấu ô xác nhận trước khi áp dụng"));

@@ -11,7 +11,7 @@ use store::PageRequest;
 use store::audit::{self, Filter, Recorded};
 
 use super::{Chrome, Pager};
-use crate::auth::Viewer;
+use crate::auth::{Viewer, may_administer};
 use crate::{AppError, AppState};
 
 pub fn router() -> Router<AppState> {
@@ -31,7 +31,8 @@ struct AuditQuery {
 
 impl AuditQuery {
     /// The filter, with a unit code turned into its path and days checked.
-    async fn filter(&self, state: &AppState) -> Result<Filter, AppError> {
+    async fn filter(&self, state: &AppState, v: &Viewer) -> Result<Filter, AppError> {
+        may_administer(&v.access)?;
         let day = |s: &str| -> Result<Option<String>, AppError> {
             match s.trim() {
                 "" => Ok(None),
@@ -49,6 +50,7 @@ impl AuditQuery {
             unit_path,
             from: day(&self.from)?,
             to: day(&self.to)?,
+            scope: v.access.admin.clone(),
         })
     }
 }
@@ -84,7 +86,7 @@ fn params(q: &AuditQuery) -> Vec<(&'static str, String)> {
 }
 
 async fn page(State(state): State<AppState>, v: Viewer, Query(q): Query<AuditQuery>) -> Result<Html<String>, AppError> {
-    let filter = q.filter(&state).await?;
+    let filter = q.filter(&state, &v).await?;
     let page = audit::list(&state.db, &filter, PageRequest::new(q.page.unwrap_or(1), 50)).await?;
     let kept = params(&q);
     let refs: Vec<(&str, &str)> = kept.iter().map(|(k, v)| (*k, v.as_str())).collect();
@@ -94,30 +96,40 @@ async fn page(State(state): State<AppState>, v: Viewer, Query(q): Query<AuditQue
 }
 
 /// Every matching event as CSV (UTF-8 with a BOM, for Excel).
-async fn export(State(state): State<AppState>, _v: Viewer, Query(q): Query<AuditQuery>) -> Result<Response, AppError> {
-    let filter = q.filter(&state).await?;
+async fn export(State(state): State<AppState>, v: Viewer, Query(q): Query<AuditQuery>) -> Result<Response, AppError> {
+    let filter = q.filter(&state, &v).await?;
     let rows = audit::list(&state.db, &filter, PageRequest::all()).await?.items;
-    let cell = |s: &str| {
-        if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_owned() }
+    // The trail holds values before and after, personal data among them: the export is logged.
+    let ids: Vec<i64> = rows.iter().map(|r| r.audit_event_id).collect();
+    let event = audit::Event {
+        entity: "export",
+        action: "audit_csv",
+        after: Some(
+            serde_json::json!({ "filter": params(&q).into_iter().collect::<std::collections::BTreeMap<_, _>>(), "rows": ids, "count": ids.len() }),
+        ),
+        ..audit::Event::default()
     };
-    let mut out =
-        String::from("\u{feff}thời điểm (UTC),người dùng,kênh,địa chỉ,đối tượng,mã,thao tác,đơn vị,trước,sau\r\n");
-    for r in &rows {
-        let fields = [
-            r.occurred_at.clone(),
-            r.actor.clone(),
-            r.channel.clone(),
-            r.address.clone().unwrap_or_default(),
-            r.entity.clone(),
-            r.entity_id.map(|i| i.to_string()).unwrap_or_default(),
-            r.action.clone(),
-            r.unit_path.clone().unwrap_or_default(),
-            r.before_json.clone().unwrap_or_default(),
-            r.after_json.clone().unwrap_or_default(),
-        ];
-        out.push_str(&fields.iter().map(|f| cell(f)).collect::<Vec<_>>().join(","));
-        out.push_str("\r\n");
-    }
+    audit::record(&state.db, event).await?;
+    let header =
+        ["thời điểm (UTC)", "người dùng", "kênh", "địa chỉ", "đối tượng", "mã", "thao tác", "đơn vị", "trước", "sau"];
+    let lines: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            vec![
+                r.occurred_at.clone(),
+                r.actor.clone(),
+                r.channel.clone(),
+                r.address.clone().unwrap_or_default(),
+                r.entity.clone(),
+                r.entity_id.map(|i| i.to_string()).unwrap_or_default(),
+                r.action.clone(),
+                r.unit_path.clone().unwrap_or_default(),
+                r.before_json.clone().unwrap_or_default(),
+                r.after_json.clone().unwrap_or_default(),
+            ]
+        })
+        .collect();
+    let out = super::csv_document(&header, &lines);
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8"),

@@ -9,20 +9,22 @@ use axum::{Form, Router};
 use domain::input::{MembershipDraft, PersonDraft};
 use domain::{Gender, Position, Role};
 use serde::Deserialize;
+use store::PageRequest;
+use store::access::Access;
 use store::people::{self, Member, MemberFilter, Membership};
-use store::units;
-use store::{PageRequest, Scope};
 
 use super::teams::MemberForm;
 use super::villages::end_date;
 use super::{Chrome, Errors, Id, ListQuery, Pager, done, vn_date};
-use crate::auth::Viewer;
+use crate::auth::{Viewer, mask_members};
 use crate::{AppError, AppState};
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/members", get(list))
+        .route("/members.csv", get(export))
         .route("/people/{id}", get(show).post(update))
+        .route("/people/{id}/reveal", post(reveal))
         .route("/people/{id}/edit", get(edit))
         .route("/memberships/{id}", post(update_membership))
         .route("/memberships/{id}/leave", post(leave))
@@ -37,6 +39,8 @@ struct ListPage {
     all: bool,
     rows: Vec<Member>,
     pager: Pager,
+    /// The CSV export of the same list.
+    export: String,
 }
 
 impl ListPage {
@@ -54,16 +58,99 @@ impl ListPage {
 }
 
 async fn list(State(state): State<AppState>, v: Viewer, Query(q): Query<ListQuery>) -> Result<Html<String>, AppError> {
-    let scope = match q.unit.trim() {
-        "" => Scope::All,
-        code => Scope::All.narrow(&units::by_code(&state.db, code).await?.path),
-    };
+    let scope = super::list_scope(&state, &v, &q.unit).await?;
     let all = q.all.is_some();
-    let filter = MemberFilter { search: Some(q.q.clone()), include_former: all };
-    let page = people::list(&state.db, &scope, &filter, PageRequest::new(q.page.unwrap_or(1), 50)).await?;
+    let filter = MemberFilter { search: Some(q.q.clone()), include_former: all, numbers_for: Some(v.access.clone()) };
+    let mut page = people::list(&state.db, &scope, &filter, PageRequest::new(q.page.unwrap_or(1), 50)).await?;
+    mask_members(&v.access, &mut page.items);
     let pager = Pager::new(&page, "/members", &[("q", &q.q), ("unit", &q.unit), ("all", if all { "1" } else { "" })]);
     let c = Chrome::new(&v, q.ok.as_deref());
-    Ok(Html(ListPage { c, q: q.q, unit: q.unit, all, rows: page.items, pager }.render()?))
+    let export = format!(
+        "/members.csv?{}",
+        serde_urlencoded::to_string([
+            ("q", q.q.as_str()),
+            ("unit", q.unit.as_str()),
+            ("all", if all { "1" } else { "" })
+        ])
+        .unwrap_or_default()
+    );
+    Ok(Html(ListPage { c, q: q.q, unit: q.unit, all, rows: page.items, pager, export }.render()?))
+}
+
+/// `GET /members.csv`: the list as filtered, every page of it, masked as on screen. Personal
+/// data leaves the system here, so the export is logged with its rows.
+async fn export(State(state): State<AppState>, v: Viewer, Query(q): Query<ListQuery>) -> Result<Response, AppError> {
+    let scope = super::list_scope(&state, &v, &q.unit).await?;
+    let all = q.all.is_some();
+    let filter = MemberFilter { search: Some(q.q.clone()), include_former: all, numbers_for: Some(v.access.clone()) };
+    let mut rows = people::list(&state.db, &scope, &filter, PageRequest::all()).await?.items;
+    let whole: Vec<bool> = rows.iter().map(|m| v.access.sees_personal(m.team_id, m.commune_path.as_deref())).collect();
+    mask_members(&v.access, &mut rows);
+    let body = members_csv(&rows);
+    let ids: Vec<i64> = rows.iter().map(|m| m.id).collect();
+    let event = store::audit::Event {
+        entity: "export",
+        entity_id: None,
+        action: "members_csv",
+        unit_path: None,
+        before: None,
+        after: Some(serde_json::json!({
+            "filter": { "q": q.q, "unit": q.unit, "all": all },
+            "rows": ids,
+            "count": ids.len(),
+            "whole": whole.iter().filter(|w| **w).count(),
+        })),
+    };
+    store::audit::record(&state.db, event).await?;
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (axum::http::header::CONTENT_DISPOSITION, "attachment; filename=\"thanh-vien.csv\""),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+/// The members as CSV, one row each.
+fn members_csv(rows: &[Member]) -> String {
+    let header = [
+        "Họ và tên",
+        "Giới tính",
+        "Ngày/năm sinh",
+        "Điện thoại",
+        "CCCD",
+        "Tổ",
+        "Thôn",
+        "Xã",
+        "Vai trò",
+        "Chức danh",
+        "Vào tổ",
+    ];
+    let lines: Vec<Vec<String>> = rows
+        .iter()
+        .map(|m| {
+            let birth = match (&m.birth_date, m.birth_year) {
+                (Some(d), _) => vn_date(d),
+                (None, Some(y)) => y.to_string(),
+                _ => String::new(),
+            };
+            vec![
+                m.full_name.clone(),
+                Gender::from_code(&m.gender).map_or("", |g| g.label()).to_owned(),
+                birth,
+                m.phone.clone(),
+                m.cccd.clone().unwrap_or_default(),
+                m.team.clone().unwrap_or_default(),
+                m.village.clone().unwrap_or_default(),
+                m.commune.clone().unwrap_or_default(),
+                m.role().map_or("", |r| r.label()).to_owned(),
+                m.position().map_or("", |p| p.label()).to_owned(),
+                m.joined_on.as_deref().map(vn_date).unwrap_or_default(),
+            ]
+        })
+        .collect();
+    super::csv_document(&header, &lines)
 }
 
 #[derive(Template)]
@@ -73,6 +160,10 @@ struct PersonPage {
     person: Member,
     history: Vec<Membership>,
     errors: Errors,
+    /// Whether the phone and CCCD show masked (a reveal button then shows).
+    masked: bool,
+    /// Whether the reader may edit the person and their membership.
+    can_edit: bool,
 }
 
 impl PersonPage {
@@ -128,11 +219,18 @@ async fn render_person(
     id: i64,
     ok: Option<&str>,
     errors: Errors,
+    revealed: bool,
 ) -> Result<Response, AppError> {
-    let person = people::get(&state.db, &Scope::All, id).await?;
-    let history = people::history(&state.db, &Scope::All, id).await?;
+    let mut person = people::get(&state.db, &v.access.read, id).await?;
+    let mut history = people::history(&state.db, &v.access.read, id).await?;
+    let masked = !revealed && !v.access.sees_personal(person.team_id, person.commune_path.as_deref());
+    if masked {
+        person.mask();
+        history.iter_mut().for_each(Membership::mask);
+    }
+    let can_edit = person_writable(&v.access, &person);
     let status = if errors.any() { axum::http::StatusCode::UNPROCESSABLE_ENTITY } else { axum::http::StatusCode::OK };
-    let page = PersonPage { c: Chrome::new(v, ok), person, history, errors };
+    let page = PersonPage { c: Chrome::new(v, ok), person, history, errors, masked, can_edit };
     Ok((status, Html(page.render()?)).into_response())
 }
 
@@ -142,7 +240,39 @@ async fn show(
     Id(id): Id,
     Query(q): Query<ListQuery>,
 ) -> Result<Response, AppError> {
-    render_person(&state, &v, id, q.ok.as_deref(), Errors::default()).await
+    render_person(&state, &v, id, q.ok.as_deref(), Errors::default(), false).await
+}
+
+fn person_writable(access: &Access, p: &Member) -> bool {
+    access.writes_person(p.team_id, p.commune_path.as_deref())
+}
+
+/// A person the reader may read (404 otherwise) and change (403 otherwise).
+async fn writable(state: &AppState, v: &Viewer, id: i64) -> Result<Member, AppError> {
+    let p = people::get(&state.db, &v.access.read, id).await?;
+    if person_writable(&v.access, &p) { Ok(p) } else { Err(crate::auth::not_allowed()) }
+}
+
+#[derive(Deserialize)]
+struct CsrfOnly {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// `POST /people/{id}/reveal`: shows the phone and CCCD whole, once, and logs who saw them.
+async fn reveal(
+    State(state): State<AppState>,
+    v: Viewer,
+    Id(id): Id,
+    Form(f): Form<CsrfOnly>,
+) -> Result<Response, AppError> {
+    v.check_csrf(&f.csrf)?;
+    let person = people::get(&state.db, &v.access.read, id).await?;
+    let mut event = store::audit::Event::new("person", id, "reveal")
+        .after(serde_json::json!({ "fields": ["phone", "cccd"], "full_name": person.full_name }));
+    event.unit_path = person.commune_path.clone();
+    store::audit::record(&state.db, event).await?;
+    render_person(&state, &v, id, None, Errors::default(), true).await
 }
 
 fn draft_of(p: &Member) -> PersonDraft {
@@ -175,7 +305,7 @@ fn edit_form(v: &Viewer, id: i64, person: PersonDraft, errors: Errors) -> Member
 }
 
 async fn edit(State(state): State<AppState>, v: Viewer, Id(id): Id) -> Result<Html<String>, AppError> {
-    let p = people::get(&state.db, &Scope::All, id).await?;
+    let p = writable(&state, &v, id).await?;
     Ok(Html(edit_form(&v, id, draft_of(&p), Errors::default()).render()?))
 }
 
@@ -194,8 +324,9 @@ async fn update(
     Form(f): Form<PersonForm>,
 ) -> Result<Response, AppError> {
     v.check_csrf(&f.csrf)?;
+    writable(&state, &v, id).await?;
     let result = match f.person.parse(store::today()) {
-        Ok(p) => people::update_person(&state.db, &Scope::All, id, &p).await.map_err(AppError::from),
+        Ok(p) => people::update_person(&state.db, &v.access.read, id, &p).await.map_err(AppError::from),
         Err(e) => Err(AppError::Invalid(e)),
     };
     match result {
@@ -227,17 +358,18 @@ async fn update_membership(
     Form(f): Form<RoleForm>,
 ) -> Result<Response, AppError> {
     v.check_csrf(&f.csrf)?;
+    membership_writable(&state, &v, id).await?;
     let draft = MembershipDraft { role: f.role, position: f.position, joined_on: String::new() };
     let result = match draft.parse(store::today()) {
         Ok(m) => {
-            people::update_membership(&state.db, &Scope::All, id, m.role, m.position).await.map_err(AppError::from)
+            people::update_membership(&state.db, &v.access.read, id, m.role, m.position).await.map_err(AppError::from)
         }
         Err(e) => Err(AppError::Invalid(e)),
     };
     match result {
         Ok(()) => Ok(done(&format!("/people/{}", f.person_id), "saved")),
         Err(e @ (AppError::Invalid(_) | AppError::Conflict { .. })) => {
-            render_person(&state, &v, f.person_id, None, Errors(e.field_errors())).await
+            render_person(&state, &v, f.person_id, None, Errors(e.field_errors()), false).await
         }
         Err(e) => Err(e),
     }
@@ -262,15 +394,22 @@ async fn leave(
     Form(f): Form<LeaveForm>,
 ) -> Result<Response, AppError> {
     v.check_csrf(&f.csrf)?;
+    membership_writable(&state, &v, id).await?;
     let result = match end_date(&f.left_on, f.confirm.as_deref(), "left_on") {
-        Ok(day) => people::leave(&state.db, &Scope::All, id, day).await.map_err(AppError::from),
+        Ok(day) => people::leave(&state.db, &v.access.read, id, day).await.map_err(AppError::from),
         Err(e) => Err(e),
     };
     match result {
         Ok(()) => Ok(done(&format!("/people/{}", f.person_id), "left")),
         Err(e @ (AppError::Invalid(_) | AppError::Conflict { .. })) => {
-            render_person(&state, &v, f.person_id, None, Errors(e.field_errors())).await
+            render_person(&state, &v, f.person_id, None, Errors(e.field_errors()), false).await
         }
         Err(e) => Err(e),
     }
+}
+
+/// A membership whose team the reader may read (404 otherwise) and change (403 otherwise).
+async fn membership_writable(state: &AppState, v: &Viewer, id: i64) -> Result<(), AppError> {
+    let m = people::membership(&state.db, &v.access.read, id).await?;
+    crate::auth::may_write_team(&v.access, &store::teams::get(&state.db, &v.access.read, m.team_id).await?)
 }

@@ -41,6 +41,48 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Id {
     }
 }
 
+/// The reader's scope, narrowed to one unit when a list asks (`?unit=CODE`).
+pub(crate) async fn list_scope(state: &AppState, v: &Viewer, unit: &str) -> Result<store::Scope, crate::AppError> {
+    scope_of(&state.db, &v.access.read, unit).await
+}
+
+/// A scope narrowed to the current unit with this code. A unit the reader may not see answers
+/// 404 exactly as one that does not exist.
+pub(crate) async fn scope_of(
+    db: &store::Db,
+    scope: &store::Scope,
+    unit: &str,
+) -> Result<store::Scope, crate::AppError> {
+    match unit.trim() {
+        "" => Ok(scope.clone()),
+        code => {
+            let u = store::units::by_code(db, code).await?;
+            if !store::units::visible(db, scope, &u).await? {
+                return Err(crate::AppError::NotFound(format!("Không có đơn vị hành chính mã {code}")));
+            }
+            Ok(scope.narrow(&u.path))
+        }
+    }
+}
+
+/// A CSV document for spreadsheets: UTF-8 with a byte-order mark, CRLF lines, quoted cells where
+/// needed, and cells that a spreadsheet would run as a formula (`=`, `+`, `-`, `@`) prefixed with
+/// an apostrophe.
+pub(crate) fn csv_document(header: &[&str], rows: &[Vec<String>]) -> String {
+    let cell = |s: &str| {
+        let s = if s.starts_with(['=', '+', '-', '@']) { format!("'{s}") } else { s.to_owned() };
+        if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s }
+    };
+    let mut out = String::from("\u{feff}");
+    out.push_str(&header.iter().map(|h| cell(h)).collect::<Vec<_>>().join(","));
+    out.push_str("\r\n");
+    for r in rows {
+        out.push_str(&r.iter().map(|f| cell(f)).collect::<Vec<_>>().join(","));
+        out.push_str("\r\n");
+    }
+    out
+}
+
 /// What every page shows around its content.
 #[derive(Debug, Clone)]
 pub struct Chrome {
@@ -48,6 +90,8 @@ pub struct Chrome {
     pub user: String,
     pub csrf: String,
     pub demo: bool,
+    /// Whether the administration links show.
+    pub admin: bool,
     /// The current path, URL-encoded, for the language switch to come back to.
     pub back: String,
     pub notice: Option<String>,
@@ -82,7 +126,8 @@ impl Chrome {
         let path = v.path.split('?').next().unwrap_or("/");
         let back =
             serde_urlencoded::to_string([("", path)]).map(|x| x.trim_start_matches('=').to_owned()).unwrap_or_default();
-        Self { lang, user: v.user_name().to_owned(), csrf: v.csrf().to_owned(), demo: v.demo, back, notice }
+        let admin = v.access.is_admin();
+        Self { lang, user: v.user_name().to_owned(), csrf: v.csrf().to_owned(), demo: v.demo, admin, back, notice }
     }
 }
 

@@ -9,14 +9,14 @@ use axum::{Form, Router};
 use domain::input::{MembershipDraft, PersonDraft, TeamDraft};
 use domain::{Gender, HealthIssue, Position, Role};
 use serde::Deserialize;
+use store::PageRequest;
 use store::people::{self, Membership};
 use store::teams::{self, Team, TeamFilter};
 use store::units::{self, Unit};
-use store::{PageRequest, Scope};
 
 use super::villages::{VillageFormsArg, end_date, render_village};
 use super::{Chrome, Errors, Id, ListQuery, Pager, done, vn_date};
-use crate::auth::Viewer;
+use crate::auth::{Viewer, may_write, may_write_team};
 use crate::{AppError, AppState};
 
 pub fn router() -> Router<AppState> {
@@ -53,10 +53,7 @@ fn parse_issue(code: &str) -> Option<HealthIssue> {
 }
 
 async fn list(State(state): State<AppState>, v: Viewer, Query(q): Query<ListQuery>) -> Result<Html<String>, AppError> {
-    let scope = match q.unit.trim() {
-        "" => Scope::All,
-        code => Scope::All.narrow(&units::by_code(&state.db, code).await?.path),
-    };
+    let scope = super::list_scope(&state, &v, &q.unit).await?;
     let all = q.all.is_some();
     let filter = TeamFilter { search: Some(q.q.clone()), include_dissolved: all, issue: parse_issue(&q.issue) };
     let page = teams::list(&state.db, &scope, &filter, PageRequest::new(q.page.unwrap_or(1), 50)).await?;
@@ -79,6 +76,12 @@ struct TeamPage {
     form: TeamDraft,
     errors: Errors,
     end_errors: Errors,
+    /// Whether the reader may edit the team and add members (its leader may).
+    can_edit: bool,
+    /// Whether the reader may dissolve it (registry writers only).
+    can_dissolve: bool,
+    /// Whether phones and CCCDs show masked.
+    masked: bool,
 }
 
 impl TeamPage {
@@ -120,8 +123,14 @@ async fn render_team(
     errors: Errors,
     end_errors: Errors,
 ) -> Result<Response, AppError> {
-    let team = teams::get(&state.db, &Scope::All, id).await?;
-    let members = people::of_team(&state.db, &Scope::All, id, true).await?;
+    let team = teams::get(&state.db, &v.access.read, id).await?;
+    let mut members = people::of_team(&state.db, &v.access.read, id, true).await?;
+    let masked = !v.access.sees_personal(Some(team.id), Some(&team.commune_path));
+    if masked {
+        members.iter_mut().for_each(Membership::mask);
+    }
+    let can_edit = v.access.writes_team(team.id, &team.commune_path);
+    let can_dissolve = v.access.writes(&team.commune_path);
     let commune = units::by_code(&state.db, &team.commune_code).await?;
     let mut trail = units::ancestors(&state.db, &commune).await?;
     trail.push(commune);
@@ -131,7 +140,18 @@ async fn render_team(
         axum::http::StatusCode::OK
     };
     let form = form.unwrap_or_else(|| draft_of(&team));
-    let page = TeamPage { c: Chrome::new(v, ok), team, trail, members, form, errors, end_errors };
+    let page = TeamPage {
+        c: Chrome::new(v, ok),
+        team,
+        trail,
+        members,
+        form,
+        errors,
+        end_errors,
+        can_edit,
+        can_dissolve,
+        masked,
+    };
     Ok((status, Html(page.render()?)).into_response())
 }
 
@@ -157,7 +177,11 @@ struct TeamForm {
 async fn create(State(state): State<AppState>, v: Viewer, Form(f): Form<TeamForm>) -> Result<Response, AppError> {
     v.check_csrf(&f.csrf)?;
     let result = match f.draft.parse(store::today()) {
-        Ok(input) => teams::create(&state.db, &Scope::All, f.village_id, &input).await.map_err(AppError::from),
+        Ok(input) => {
+            let village = store::villages::get(&state.db, &v.access.read, f.village_id).await?;
+            may_write(&v.access, &village.commune_path)?;
+            teams::create(&state.db, &v.access.write, f.village_id, &input).await.map_err(AppError::from)
+        }
         Err(e) => Err(AppError::Invalid(e)),
     };
     match result {
@@ -177,8 +201,9 @@ async fn update(
     Form(f): Form<TeamForm>,
 ) -> Result<Response, AppError> {
     v.check_csrf(&f.csrf)?;
+    may_write_team(&v.access, &teams::get(&state.db, &v.access.read, id).await?)?;
     let result = match f.draft.parse(store::today()) {
-        Ok(input) => teams::update(&state.db, &Scope::All, id, &input).await.map_err(AppError::from),
+        Ok(input) => teams::update(&state.db, &v.access.read, id, &input).await.map_err(AppError::from),
         Err(e) => Err(AppError::Invalid(e)),
     };
     match result {
@@ -207,8 +232,9 @@ async fn dissolve(
     Form(f): Form<DissolveForm>,
 ) -> Result<Response, AppError> {
     v.check_csrf(&f.csrf)?;
+    may_write(&v.access, &teams::get(&state.db, &v.access.read, id).await?.commune_path)?;
     let result = match end_date(&f.dissolved_on, f.confirm.as_deref(), "dissolved_on") {
-        Ok(day) => teams::dissolve(&state.db, &Scope::All, id, day).await.map_err(AppError::from),
+        Ok(day) => teams::dissolve(&state.db, &v.access.write, id, day).await.map_err(AppError::from),
         Err(e) => Err(e),
     };
     match result {
@@ -259,7 +285,8 @@ impl MemberForm {
 }
 
 async fn new_member(State(state): State<AppState>, v: Viewer, Id(id): Id) -> Result<Html<String>, AppError> {
-    let team = teams::get(&state.db, &Scope::All, id).await?;
+    let team = teams::get(&state.db, &v.access.read, id).await?;
+    may_write_team(&v.access, &team)?;
     let c = Chrome::new(&v, None);
     let title = format!("{} — {}", c.lang.t("Thêm thành viên", "Add a member"), team.name);
     let form = MemberForm {
@@ -295,10 +322,11 @@ async fn add_member(
     Form(f): Form<AddMemberForm>,
 ) -> Result<Response, AppError> {
     v.check_csrf(&f.csrf)?;
+    may_write_team(&v.access, &teams::get(&state.db, &v.access.read, id).await?)?;
     let today = store::today();
     let membership = MembershipDraft { role: f.role, position: f.position, joined_on: f.joined_on };
     let result = match (f.person.parse(today), membership.parse(today)) {
-        (Ok(p), Ok(m)) => people::create_member(&state.db, &Scope::All, id, &p, &m).await.map_err(AppError::from),
+        (Ok(p), Ok(m)) => people::create_member(&state.db, &v.access.read, id, &p, &m).await.map_err(AppError::from),
         (p, m) => {
             let mut errors = p.err().unwrap_or_default();
             errors.0.extend(m.err().unwrap_or_default().0);
@@ -308,7 +336,7 @@ async fn add_member(
     match result {
         Ok(_) => Ok(done(&format!("/teams/{id}"), "created")),
         Err(e @ (AppError::Invalid(_) | AppError::Conflict { .. })) => {
-            let team = teams::get(&state.db, &Scope::All, id).await?;
+            let team = teams::get(&state.db, &v.access.read, id).await?;
             let c = Chrome::new(&v, None);
             let title = format!("{} — {}", c.lang.t("Thêm thành viên", "Add a member"), team.name);
             let form = MemberForm {

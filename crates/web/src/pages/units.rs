@@ -5,7 +5,6 @@ use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::response::Html;
 use axum::routing::get;
-use store::Scope;
 use store::coverage::{self, Coverage};
 use store::reorg::UnitLink;
 use store::units::{self, Unit};
@@ -35,6 +34,8 @@ struct UnitPage {
     versions: Vec<Unit>,
     predecessors: Vec<UnitLink>,
     successors: Vec<UnitLink>,
+    /// Whether the reader may add villages here.
+    can_write: bool,
 }
 
 /// The day a page reports on, and on whose boundaries.
@@ -149,11 +150,13 @@ pub(super) async fn render_unit(
             versions: vec![],
             predecessors: vec![],
             successors: vec![],
+            can_write: false,
         }
         .render()?);
     };
     let trail = units::ancestors(&state.db, &unit).await?;
-    let cov = coverage::at(&state.db, &Scope::All, &unit, when.boundaries_on(), when.facts_on()).await?;
+    let cov = coverage::at(&state.db, &v.access.read, &unit, when.boundaries_on(), when.facts_on()).await?;
+    let can_write = v.access.writes(&unit.path);
     let (predecessors, successors) = store::reorg::links_of(&state.db, unit.unit_id).await?;
     let versions = units::versions(&state.db, &unit.code).await?;
     let is_commune = unit.level == "commune";
@@ -185,6 +188,7 @@ pub(super) async fn render_unit(
         versions,
         predecessors,
         successors,
+        can_write,
     }
     .render()?)
 }
@@ -204,7 +208,13 @@ async fn dashboard(
     Query(q): Query<ListQuery>,
 ) -> Result<Html<String>, AppError> {
     let when = when_of(&q)?;
-    let root = units::roots_at(&state.db, when.boundaries_on()).await?.into_iter().next();
+    let mut root = None;
+    for unit in units::roots_at(&state.db, when.boundaries_on()).await? {
+        if units::visible(&state.db, &v.access.read, &unit).await? {
+            root = Some(unit);
+            break;
+        }
+    }
     Ok(Html(render_unit(&state, &v, root, q.ok.as_deref(), super::Errors::default(), String::new(), when).await?))
 }
 
@@ -237,6 +247,9 @@ async fn unit_page(
             }
         }
     };
+    if !units::visible(&state.db, &v.access.read, &unit).await? {
+        return Err(AppError::NotFound(format!("Không có đơn vị hành chính mã {code}")));
+    }
     Ok(Html(render_unit(&state, &v, Some(unit), q.ok.as_deref(), super::Errors::default(), String::new(), when).await?))
 }
 
@@ -262,7 +275,7 @@ impl ListPage {
 
 /// Units found by name, diacritics ignored ("tam ky" finds "Thành phố Tam Kỳ"), a page at a time.
 async fn list(State(state): State<AppState>, v: Viewer, Query(q): Query<ListQuery>) -> Result<Html<String>, AppError> {
-    let all = units::list(&state.db, &Scope::All, None, Some(q.q.as_str())).await?;
+    let all = units::list(&state.db, &v.access.read, None, Some(q.q.as_str())).await?;
     let request = store::PageRequest::new(q.page.unwrap_or(1), 50);
     let total = i64::try_from(all.len()).unwrap_or(i64::MAX);
     let rows: Vec<Unit> = all

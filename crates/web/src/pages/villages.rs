@@ -7,12 +7,12 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use domain::input::{TeamDraft, parse_village_name};
 use serde::Deserialize;
+use store::PageRequest;
 use store::units::{self, Unit};
 use store::villages::{self, Village, VillageFilter};
-use store::{PageRequest, Scope};
 
 use super::{Chrome, Errors, Id, ListQuery, Pager, done, vn_date};
-use crate::auth::Viewer;
+use crate::auth::{Viewer, may_write};
 use crate::{AppError, AppState};
 
 pub fn router() -> Router<AppState> {
@@ -35,10 +35,7 @@ struct ListPage {
 }
 
 async fn list(State(state): State<AppState>, v: Viewer, Query(q): Query<ListQuery>) -> Result<Html<String>, AppError> {
-    let scope = match q.unit.trim() {
-        "" => Scope::All,
-        code => Scope::All.narrow(&units::by_code(&state.db, code).await?.path),
-    };
+    let scope = super::list_scope(&state, &v, &q.unit).await?;
     let without_team = q.without_team.is_some();
     let filter = VillageFilter { search: Some(q.q.clone()), include_inactive: q.all.is_some(), without_team };
     let page = villages::list(&state.db, &scope, &filter, PageRequest::new(q.page.unwrap_or(1), 50)).await?;
@@ -65,6 +62,8 @@ struct VillagePage {
     siblings: Vec<Village>,
     merge_errors: Errors,
     merged_into: Option<Village>,
+    /// Whether the reader may rename, deactivate, merge and found a team here.
+    can_write: bool,
 }
 
 impl VillagePage {
@@ -95,15 +94,16 @@ pub(super) async fn render_village(
     ok: Option<&str>,
     forms: VillageFormsArg,
 ) -> Result<Response, AppError> {
-    let village = villages::get(&state.db, &Scope::All, id).await?;
+    let village = villages::get(&state.db, &v.access.read, id).await?;
+    let can_write = v.access.writes(&village.commune_path);
     let commune = units::by_code(&state.db, &village.commune_code).await?;
     let mut trail = units::ancestors(&state.db, &commune).await?;
     trail.push(commune);
     let issues = match village.team_id {
-        Some(team) => store::teams::get(&state.db, &Scope::All, team).await?.issues(),
+        Some(team) => store::teams::get(&state.db, &v.access.read, team).await?.issues(),
         None => Vec::new(),
     };
-    let commune_scope = Scope::All.narrow(&commune_path(&state.db, &village.commune_code).await?);
+    let commune_scope = v.access.read.narrow(&commune_path(&state.db, &village.commune_code).await?);
     let siblings: Vec<Village> =
         villages::list(&state.db, &commune_scope, &VillageFilter::default(), PageRequest::all())
             .await?
@@ -112,7 +112,7 @@ pub(super) async fn render_village(
             .filter(|s| s.id != village.id)
             .collect();
     let merged_into = match village.merged_into_id {
-        Some(m) => Some(villages::get(&state.db, &Scope::All, m).await?),
+        Some(m) => villages::get(&state.db, &v.access.read, m).await.ok(),
         None => None,
     };
     let f = forms.0;
@@ -134,6 +134,7 @@ pub(super) async fn render_village(
         siblings,
         merge_errors: f.merge_errors,
         merged_into,
+        can_write,
     };
     Ok((status, Html(page.render()?)).into_response())
 }
@@ -170,6 +171,10 @@ struct CreateForm {
 async fn create(State(state): State<AppState>, v: Viewer, Form(f): Form<CreateForm>) -> Result<Response, AppError> {
     v.check_csrf(&f.csrf)?;
     let commune = units::by_code(&state.db, &f.commune_code).await?;
+    if !v.access.read.covers(&commune.path) {
+        return Err(AppError::NotFound(format!("Không có đơn vị hành chính mã {}", f.commune_code.trim())));
+    }
+    may_write(&v.access, &commune.path)?;
     let result = match parse_village_name(&f.name) {
         Ok(name) => villages::create(&state.db, &commune, &name).await.map_err(AppError::from),
         Err(e) => Err(AppError::Invalid(e)),
@@ -208,8 +213,9 @@ async fn rename(
     Form(f): Form<RenameForm>,
 ) -> Result<Response, AppError> {
     v.check_csrf(&f.csrf)?;
+    writable(&state, &v, id).await?;
     let result = match parse_village_name(&f.name) {
-        Ok(name) => villages::rename(&state.db, &Scope::All, id, &name).await.map_err(AppError::from),
+        Ok(name) => villages::rename(&state.db, &v.access.write, id, &name).await.map_err(AppError::from),
         Err(e) => Err(AppError::Invalid(e)),
     };
     match result {
@@ -253,8 +259,9 @@ async fn deactivate(
     Form(f): Form<EndForm>,
 ) -> Result<Response, AppError> {
     v.check_csrf(&f.csrf)?;
+    writable(&state, &v, id).await?;
     let result = match end_date(&f.ended_on, f.confirm.as_deref(), "ended_on") {
-        Ok(day) => villages::deactivate(&state.db, &Scope::All, id, day).await.map_err(AppError::from),
+        Ok(day) => villages::deactivate(&state.db, &v.access.write, id, day).await.map_err(AppError::from),
         Err(e) => Err(e),
     };
     match result {
@@ -265,6 +272,13 @@ async fn deactivate(
         }
         Err(e) => Err(e),
     }
+}
+
+/// A village the reader may read (404 otherwise) and change (403 otherwise).
+async fn writable(state: &AppState, v: &Viewer, id: i64) -> Result<Village, AppError> {
+    let village = villages::get(&state.db, &v.access.read, id).await?;
+    may_write(&v.access, &village.commune_path)?;
+    Ok(village)
 }
 
 async fn commune_path(db: &store::Db, code: &str) -> Result<String, AppError> {
@@ -290,10 +304,11 @@ async fn merge(
     Form(f): Form<MergeForm>,
 ) -> Result<Response, AppError> {
     v.check_csrf(&f.csrf)?;
+    writable(&state, &v, id).await?;
     let result =
         match (end_date(&f.merged_on, f.confirm.as_deref(), "merged_on"), f.into_village_id.trim().parse::<i64>()) {
             (Ok(day), Ok(into)) => {
-                villages::merge(&state.db, &Scope::All, id, into, day).await.map(|_| into).map_err(AppError::from)
+                villages::merge(&state.db, &v.access.write, id, into, day).await.map(|_| into).map_err(AppError::from)
             }
             (Err(e), _) => Err(e),
             (_, Err(_)) => {

@@ -43,6 +43,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("POST", "/teams/{id}/members"),
     ("GET", "/members"),
     ("GET", "/members/{id}"),
+    ("POST", "/members/{id}/reveal"),
     ("PUT", "/members/{id}"),
     ("PUT", "/memberships/{id}"),
     ("POST", "/memberships/{id}/leave"),

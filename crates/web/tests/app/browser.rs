@@ -167,7 +167,7 @@ async fn pick_member(db: &Db) -> (String, String) {
         if m.team_id.is_none() || !folded.is_ascii() || folded == m.full_name.to_lowercase() {
             continue;
         }
-        let filter = MemberFilter { search: Some(folded.clone()), include_former: false };
+        let filter = MemberFilter { search: Some(folded.clone()), include_former: false, numbers_for: None };
         let found = people::list(db, &Scope::All, &filter, PageRequest::new(1, 1)).await.expect("search");
         if found.total <= 20 {
             return (m.full_name, folded);
@@ -186,7 +186,9 @@ async fn a_volunteer_finds_a_member_and_edits_the_team_on_a_phone() {
     let db = t.db.clone();
     store::demo::load(&db, &|_, _, _| {}).await.expect("load the demo province");
     let hash = users::hash_password(ADMIN_PASSWORD).expect("hash");
-    users::add(&db, ADMIN, "Quản trị", &hash).await.expect("admin");
+    users::add(&db, ADMIN, "Quản trị", &hash, &[store::access::NewGrant::everywhere(domain::UserRole::ProvinceAdmin)])
+        .await
+        .expect("admin");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind the app");
     let base = format!("http://{}", listener.local_addr().expect("app address"));
     let server = tokio::spawn(web::serve(web::AppState::new(db.clone()), listener));

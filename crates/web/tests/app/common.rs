@@ -46,7 +46,15 @@ impl TestApp {
         let rows = domain::units::parse_state_csv(domain::units::QUANG_NAM_2023).expect("units");
         units::load_state(&db, &rows, store::demo::DEMO_UNITS_FROM).await.expect("load units");
         let hash = users::hash_password(ADMIN_PASSWORD).expect("hash");
-        users::add(&db, ADMIN, "Quản trị thử", &hash).await.expect("admin");
+        users::add(
+            &db,
+            ADMIN,
+            "Quản trị thử",
+            &hash,
+            &[store::access::NewGrant::everywhere(domain::UserRole::ProvinceAdmin)],
+        )
+        .await
+        .expect("admin");
         let router = web::app(web::AppState::new(db.clone()));
         Some(Self { db, router, cookie: None, csrf: String::new(), _t: Some(t) })
     }

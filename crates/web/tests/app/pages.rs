@@ -1240,10 +1240,8 @@ app_test!(the_audit_trail_names_who_wrote_through_which_door, |app| {
         .api("POST", "/api/v1/villages", Some(serde_json::json!({ "commune_code": "20341", "name": "Thôn API" })))
         .await;
     assert_eq!(r.status, StatusCode::CREATED);
-    let rows = store::audit::list(&app.db, &store::audit::Filter::default(), store::PageRequest::all())
-        .await
-        .expect("audit")
-        .items;
+    let all = store::audit::Filter { scope: store::Scope::All, ..store::audit::Filter::default() };
+    let rows = store::audit::list(&app.db, &all, store::PageRequest::all()).await.expect("audit").items;
     let api = &rows[0];
     let web = &rows[1];
     assert_eq!((api.actor.as_str(), api.channel.as_str(), api.action.as_str()), ("admin", "api", "create"));
