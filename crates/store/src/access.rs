@@ -48,7 +48,8 @@ impl Grant {
     }
 
     /// The unit path the grant covers; `None` for the whole country.
-    fn path(&self) -> Option<&str> {
+    #[must_use]
+    pub fn path(&self) -> Option<&str> {
         self.unit_path.as_deref().or(self.team_commune_path.as_deref())
     }
 }
@@ -347,6 +348,16 @@ impl Access {
             }
         }
         a
+    }
+
+    /// Whether an administrator may give or take away a grant covering `path` (`None`: the whole
+    /// country): only within what they administer.
+    #[must_use]
+    pub fn reaches(&self, path: Option<&str>) -> bool {
+        match path {
+            Some(p) => self.admin.covers(p),
+            None => self.admin == Scope::All,
+        }
     }
 
     /// Whether the user administers anything.

@@ -367,6 +367,16 @@ pub async fn add(
     })
 }
 
+/// A user by id.
+///
+/// # Errors
+/// `NotFound` when there is none.
+pub async fn get(db: &Db, user_id: i64) -> Result<User, StoreError> {
+    let sql = "select user_id, login, display_name, role, status, created_at from app_user where user_id = $1";
+    let u: Option<User> = on_db!(db, |pool| sqlx::query_as(sql).bind(user_id).fetch_optional(pool).await)?;
+    u.ok_or_else(|| StoreError::not_found("Không tìm thấy người dùng"))
+}
+
 /// A user by login.
 ///
 /// # Errors

@@ -1,18 +1,17 @@
 //! Static files, embedded in the binary, and the health check.
 
-use axum::Router;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
-use axum::routing::get;
 use serde_json::json;
 
 use crate::AppState;
+use crate::routes::Routes;
 
 const CSS: &str = include_str!("../static/app.css");
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/static/app.css", get(css)).route("/healthz", get(healthz))
+pub fn router() -> Routes {
+    Routes::new().get("/static/app.css", css).get("/healthz", healthz)
 }
 
 async fn css() -> impl IntoResponse {

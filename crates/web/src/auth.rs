@@ -1,12 +1,11 @@
 //! Logging in and out, the session cookie, CSRF tokens, and who is asking.
 
 use askama::Template;
+use axum::Form;
 use axum::extract::{FromRef, FromRequestParts, Query, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
-use axum::{Form, Router};
 use base64::Engine;
 use serde::Deserialize;
 use store::access::Access;
@@ -337,11 +336,12 @@ fn dummy_hash() -> &'static str {
     HASH.get_or_init(|| users::hash_password(&users::random_token()).unwrap_or_default())
 }
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/login", get(login_page).post(login))
-        .route("/logout", post(logout))
-        .route("/lang/{code}", get(set_lang))
+pub fn router() -> crate::routes::Routes {
+    crate::routes::Routes::new()
+        .get("/login", login_page)
+        .post("/login", login)
+        .post("/logout", logout)
+        .get("/lang/{code}", set_lang)
 }
 
 #[derive(Template)]

@@ -7,6 +7,7 @@ mod auth;
 mod error;
 mod i18n;
 mod pages;
+pub mod routes;
 mod svg;
 
 use std::time::Duration;
@@ -44,11 +45,9 @@ const BODY_LIMIT: usize = 256 * 1024;
 
 /// The whole application: pages, API, assets, and the layers every response passes through.
 pub fn app(state: AppState) -> Router {
-    Router::new()
-        .merge(auth::router())
-        .merge(pages::router())
+    routes::web()
+        .into_router()
         .nest("/api/v1", api::router())
-        .merge(assets::router())
         .layer(axum::middleware::from_fn(with_actor))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))

@@ -2,26 +2,26 @@
 //! listed, revoked; a new token's secret is shown once).
 
 use askama::Template;
+use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
-use axum::{Form, Router};
 use domain::input::FieldErrors;
 use serde::Deserialize;
 use store::users::{self, ApiToken};
 
 use super::{Chrome, Errors, Id, ListQuery, done};
 use crate::auth::{SESSION_COOKIE, Viewer, set_cookie};
+use crate::routes::Routes;
 use crate::{AppError, AppState};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/account", get(page))
-        .route("/account/password", post(password))
-        .route("/account/logout-everywhere", post(logout_everywhere))
-        .route("/account/tokens", post(create_token))
-        .route("/account/tokens/{id}/revoke", post(revoke_token))
+pub fn router() -> Routes {
+    Routes::new()
+        .get("/account", page)
+        .post("/account/password", password)
+        .post("/account/logout-everywhere", logout_everywhere)
+        .post("/account/tokens", create_token)
+        .post("/account/tokens/{id}/revoke", revoke_token)
 }
 
 #[derive(Template)]
@@ -33,6 +33,8 @@ struct AccountPage {
     errors: Errors,
     /// A token just made: its secret, shown this once.
     new_token: Option<String>,
+    /// What the user may do, one line per grant.
+    grants: Vec<String>,
 }
 
 impl AccountPage {
@@ -49,8 +51,17 @@ async fn render(
     new_token: Option<String>,
 ) -> Result<Response, AppError> {
     let tokens = users::tokens(&state.db, v.session.user.user_id).await?;
+    let grants = store::access::of_user(&state.db, v.session.user.user_id)
+        .await?
+        .iter()
+        .map(|g| {
+            let role = g.role().map_or_else(|| g.role.clone(), |r| v.lang.t(r.label(), r.label_en()).to_owned());
+            format!("{role} — {}", g.target())
+        })
+        .collect();
     let status = if errors.any() { axum::http::StatusCode::UNPROCESSABLE_ENTITY } else { axum::http::StatusCode::OK };
-    let page = AccountPage { c: Chrome::new(v, ok), login: v.session.user.login.clone(), tokens, errors, new_token };
+    let page =
+        AccountPage { c: Chrome::new(v, ok), login: v.session.user.login.clone(), tokens, errors, new_token, grants };
     Ok((status, Html(page.render()?)).into_response())
 }
 

@@ -2,22 +2,19 @@
 //! uploaded as its two files (the mapping and the new state).
 
 use askama::Template;
+use axum::Form;
 use axum::extract::{Multipart, Query, State};
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Form, Router};
 use serde::Deserialize;
 use store::reorg::{self, ApplyReport, ChangeSet};
 
 use super::{Chrome, Errors, ListQuery, done};
 use crate::auth::Viewer;
+use crate::routes::Routes;
 use crate::{AppError, AppState};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/admin/units", get(page))
-        .route("/admin/units/preview", post(preview))
-        .route("/admin/units/apply", post(apply))
+pub fn router() -> Routes {
+    Routes::new().get("/admin/units", page).post("/admin/units/preview", preview).post("/admin/units/apply", apply)
 }
 
 #[derive(Template)]

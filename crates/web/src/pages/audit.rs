@@ -1,21 +1,20 @@
 //! The audit trail for administrators: filter by user, entity, unit and days; export as CSV.
 
 use askama::Template;
-use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::get;
 use serde::Deserialize;
 use store::PageRequest;
 use store::audit::{self, Filter, Recorded};
 
 use super::{Chrome, Pager};
 use crate::auth::{Viewer, may_administer};
+use crate::routes::Routes;
 use crate::{AppError, AppState};
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/admin/audit", get(page)).route("/admin/audit.csv", get(export))
+pub fn router() -> Routes {
+    Routes::new().get("/admin/audit", page).get("/admin/audit.csv", export)
 }
 
 #[derive(Debug, Deserialize, Default)]

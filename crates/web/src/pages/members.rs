@@ -2,10 +2,9 @@
 //! position, and leaving a team.
 
 use askama::Template;
+use axum::Form;
 use axum::extract::{Query, State};
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Form, Router};
 use domain::input::{MembershipDraft, PersonDraft};
 use domain::{Gender, Position, Role};
 use serde::Deserialize;
@@ -17,17 +16,19 @@ use super::teams::MemberForm;
 use super::villages::end_date;
 use super::{Chrome, Errors, Id, ListQuery, Pager, done, vn_date};
 use crate::auth::{Viewer, mask_members};
+use crate::routes::Routes;
 use crate::{AppError, AppState};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/members", get(list))
-        .route("/members.csv", get(export))
-        .route("/people/{id}", get(show).post(update))
-        .route("/people/{id}/reveal", post(reveal))
-        .route("/people/{id}/edit", get(edit))
-        .route("/memberships/{id}", post(update_membership))
-        .route("/memberships/{id}/leave", post(leave))
+pub fn router() -> Routes {
+    Routes::new()
+        .get("/members", list)
+        .get("/members.csv", export)
+        .get("/people/{id}", show)
+        .post("/people/{id}", update)
+        .post("/people/{id}/reveal", reveal)
+        .get("/people/{id}/edit", edit)
+        .post("/memberships/{id}", update_membership)
+        .post("/memberships/{id}/leave", leave)
 }
 
 #[derive(Template)]

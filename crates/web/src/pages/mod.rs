@@ -6,17 +6,17 @@ mod audit;
 mod members;
 mod teams;
 mod units;
+mod users;
 mod villages;
 
-use axum::Router;
 use domain::input::FieldErrors;
 use serde::Deserialize;
 
 use crate::auth::Viewer;
 use crate::{AppState, Lang};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> crate::routes::Routes {
+    crate::routes::Routes::new()
         .merge(account::router())
         .merge(admin::router())
         .merge(audit::router())
@@ -24,6 +24,7 @@ pub fn router() -> Router<AppState> {
         .merge(villages::router())
         .merge(teams::router())
         .merge(members::router())
+        .merge(users::router())
 }
 
 /// A numeric id in the path; anything else is a page that does not exist (404 in Vietnamese),
@@ -113,6 +114,12 @@ impl Chrome {
                     ("Đã đổi mật khẩu; các phiên khác đã kết thúc.", "Password changed; other sessions ended.")
                 }
                 "revoked" => ("Đã thu hồi mã truy cập.", "Token revoked."),
+                "revoked_grant" => ("Đã thu hồi quyền.", "Grant revoked."),
+                "confirmed" => ("Đã xác nhận quyền.", "Grant confirmed."),
+                "password_reset" => (
+                    "Đã đặt lại mật khẩu; các phiên của người này đã kết thúc.",
+                    "Password reset; the user's sessions have ended.",
+                ),
                 "applied" => ("Đã áp dụng đợt sắp xếp đơn vị hành chính.", "The change set was applied."),
                 "unchanged" => ("Không có gì thay đổi: đợt này đã được áp dụng.", "Nothing changed: already applied."),
                 "merged" => (

@@ -2,10 +2,9 @@
 //! and adding a new member.
 
 use askama::Template;
+use axum::Form;
 use axum::extract::{Query, State};
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Form, Router};
 use domain::input::{MembershipDraft, PersonDraft, TeamDraft};
 use domain::{Gender, HealthIssue, Position, Role};
 use serde::Deserialize;
@@ -17,15 +16,18 @@ use store::units::{self, Unit};
 use super::villages::{VillageFormsArg, end_date, render_village};
 use super::{Chrome, Errors, Id, ListQuery, Pager, done, vn_date};
 use crate::auth::{Viewer, may_write, may_write_team};
+use crate::routes::Routes;
 use crate::{AppError, AppState};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/teams", get(list).post(create))
-        .route("/teams/{id}", get(show).post(update))
-        .route("/teams/{id}/dissolve", post(dissolve))
-        .route("/teams/{id}/members/new", get(new_member))
-        .route("/teams/{id}/members", post(add_member))
+pub fn router() -> Routes {
+    Routes::new()
+        .get("/teams", list)
+        .post("/teams", create)
+        .get("/teams/{id}", show)
+        .post("/teams/{id}", update)
+        .post("/teams/{id}/dissolve", dissolve)
+        .get("/teams/{id}/members/new", new_member)
+        .post("/teams/{id}/members", add_member)
 }
 
 #[derive(Template)]

@@ -1,21 +1,20 @@
 //! The dashboard and the drill-down province › district › commune › village.
 
 use askama::Template;
-use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::response::Html;
-use axum::routing::get;
 use store::coverage::{self, Coverage};
 use store::reorg::UnitLink;
 use store::units::{self, Unit};
 
 use super::{Chrome, ListQuery, vn_number};
 use crate::auth::Viewer;
+use crate::routes::Routes;
 use crate::svg::{CoverageBar, coverage_bars};
 use crate::{AppError, AppState};
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/", get(dashboard)).route("/units", get(list)).route("/units/{code}", get(unit_page))
+pub fn router() -> Routes {
+    Routes::new().get("/", dashboard).get("/units", list).get("/units/{code}", unit_page)
 }
 
 #[derive(Template)]

@@ -1,10 +1,9 @@
 //! Villages: the list, a village's page, creating, renaming and deactivating.
 
 use askama::Template;
+use axum::Form;
 use axum::extract::{Query, State};
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Form, Router};
 use domain::input::{TeamDraft, parse_village_name};
 use serde::Deserialize;
 use store::PageRequest;
@@ -13,14 +12,17 @@ use store::villages::{self, Village, VillageFilter};
 
 use super::{Chrome, Errors, Id, ListQuery, Pager, done, vn_date};
 use crate::auth::{Viewer, may_write};
+use crate::routes::Routes;
 use crate::{AppError, AppState};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/villages", get(list).post(create))
-        .route("/villages/{id}", get(show).post(rename))
-        .route("/villages/{id}/deactivate", post(deactivate))
-        .route("/villages/{id}/merge", post(merge))
+pub fn router() -> Routes {
+    Routes::new()
+        .get("/villages", list)
+        .post("/villages", create)
+        .get("/villages/{id}", show)
+        .post("/villages/{id}", rename)
+        .post("/villages/{id}/deactivate", deactivate)
+        .post("/villages/{id}/merge", merge)
 }
 
 #[derive(Template)]

@@ -72,6 +72,30 @@ impl TestApp {
         self.refresh_csrf().await;
     }
 
+    /// Logs in as another user through the login form.
+    pub async fn login_as(&mut self, login: &str, password: &str) {
+        let r = self.post_form("/login", &[("login", login), ("password", password), ("next", "/")]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "login of {login} failed: {}", r.body);
+        self.refresh_csrf().await;
+    }
+
+    /// A user holding one grant (or none), with the admin's password.
+    pub async fn user_with(&self, login: &str, grant: Option<(domain::UserRole, store::access::Target)>) -> i64 {
+        let hash = users::hash_password(ADMIN_PASSWORD).expect("hash");
+        let grants = match grant {
+            Some((role, target)) => vec![store::access::resolve(&self.db, role, &target).await.expect("grant")],
+            None => Vec::new(),
+        };
+        users::add(&self.db, login, login, &hash, &grants).await.expect("user")
+    }
+
+    /// Another browser on the same database, logged in as `login` (the admin's password).
+    pub async fn browser_of(&self, login: &str) -> TestApp {
+        let mut b = TestApp::new_on(self).await;
+        b.login_as(login, ADMIN_PASSWORD).await;
+        b
+    }
+
     /// Reads the session's CSRF token from a page (a new session has a new one).
     pub async fn refresh_csrf(&mut self) {
         let page = self.get("/members").await;

@@ -5,4 +5,5 @@ mod common;
 
 mod api;
 mod browser;
+mod matrix;
 mod pages;
