@@ -100,8 +100,18 @@ enum UserCommand {
         #[command(flatten)]
         format: FormatArg,
     },
-    /// Confirm a grant a reorganisation passed to a successor unit.
-    Confirm { id: i64 },
+    /// Confirm a grant a reorganisation passed to a successor unit (it allows nothing until
+    /// then), or every pending grant with --all.
+    Confirm {
+        #[arg(required_unless_present = "all", conflicts_with = "all")]
+        id: Option<i64>,
+        #[arg(long)]
+        all: bool,
+    },
+    /// Disable an account: no more logins, its sessions end, its API tokens stop working.
+    Disable { login: String },
+    /// Enable a disabled account again.
+    Enable { login: String },
     /// List users.
     List {
         #[command(flatten)]
@@ -405,6 +415,16 @@ async fn dispatch(db: &Db, command: Command) -> Result<()> {
         Command::Teams(TeamsCommand::Show { id, format }) => {
             let team = teams::get(db, &Scope::All, id).await?;
             let members = people::of_team(db, &Scope::All, id, false).await?;
+            // Phone numbers leave the system here: the output is logged with its rows.
+            let rows: Vec<i64> = members.iter().map(|m| m.person_id).collect();
+            let event = store::audit::Event {
+                entity: "export",
+                action: "team_cli",
+                unit_path: Some(team.commune_path.clone()),
+                after: Some(serde_json::json!({ "team_id": id, "rows": rows, "count": rows.len() })),
+                ..store::audit::Event::default()
+            };
+            store::audit::record(db, event).await?;
             match format.format {
                 Format::Json => {
                     let mut v = team.to_json();
@@ -711,9 +731,27 @@ async fn user(db: &Db, c: UserCommand) -> Result<()> {
             }
             print_rows(format.format, &list, &t)
         }
-        UserCommand::Confirm { id } => {
-            store::access::confirm(db, id).await?;
-            println!("Đã xác nhận quyền số {id}.");
+        UserCommand::Confirm { id, all } => {
+            match id {
+                Some(id) if !all => {
+                    store::access::confirm(db, id).await?;
+                    println!("Đã xác nhận quyền số {id}.");
+                }
+                _ => {
+                    let n = store::access::confirm_all(db, &Scope::All).await?;
+                    println!("Đã xác nhận {n} quyền chờ xác nhận.");
+                }
+            }
+            Ok(())
+        }
+        UserCommand::Disable { login } => {
+            users::set_active(db, &login, false).await?;
+            println!("Đã khóa tài khoản {login}; các phiên và mã truy cập API của người này không còn dùng được.");
+            Ok(())
+        }
+        UserCommand::Enable { login } => {
+            users::set_active(db, &login, true).await?;
+            println!("Đã mở lại tài khoản {login}.");
             Ok(())
         }
         UserCommand::List { format } => {

@@ -24,7 +24,7 @@ pub struct Grant {
     #[serde(skip)]
     pub team_commune_path: Option<String>,
     /// `active`, or `pending` when a reorganisation passed it on and an administrator has not
-    /// confirmed it yet.
+    /// confirmed it yet (a pending grant allows nothing).
     pub status: String,
     /// The ended unit it was passed from (`502 Huyện Nông Sơn`).
     pub passed_from: Option<String>,
@@ -99,8 +99,8 @@ impl NewGrant {
 /// everyone else a unit or the whole country.
 ///
 /// # Errors
-/// `Invalid` for a mismatched role and target; `NotFound` for a unit that is not current or a
-/// team that does not exist or is dissolved.
+/// `Invalid` for a mismatched role and target or a dissolved team; `NotFound` for a unit that is
+/// not current or a team that does not exist.
 pub async fn resolve(db: &Db, role: UserRole, target: &Target) -> Result<NewGrant, StoreError> {
     match (role, target) {
         (UserRole::TeamLeader, Target::Team(id)) => {
@@ -244,6 +244,29 @@ pub async fn confirm(db: &Db, grant_id: i64) -> Result<(), StoreError> {
     })
 }
 
+/// Confirms every pending grant inside `scope`, in one transaction; answers how many.
+///
+/// # Errors
+/// Database errors.
+pub async fn confirm_all(db: &Db, scope: &Scope) -> Result<usize, StoreError> {
+    let pending: Vec<Grant> = within(db, scope).await?.into_iter().filter(|g| g.status == "pending").collect();
+    in_tx!(db, |tx| {
+        for g in &pending {
+            sqlx::query("update user_grant set status = 'active' where user_grant_id = $1 and status = 'pending'")
+                .bind(g.grant_id)
+                .execute(&mut *tx)
+                .await?;
+            let mut event = crate::audit::Event::new("grant", g.grant_id, "confirm")
+                .before(serde_json::json!({ "status": "pending" }))
+                .after(serde_json::json!({ "status": "active", "login": g.login, "target": g.target() }));
+            event.unit_path = g.path().map(str::to_owned);
+            audit!(tx, event);
+        }
+        Ok::<(), StoreError>(())
+    })?;
+    Ok(pending.len())
+}
+
 /// A user's grants, by role then unit.
 ///
 /// # Errors
@@ -317,11 +340,14 @@ impl Access {
         }
     }
 
-    /// From a user's grants. Grants on units that have ended cover nothing.
+    /// From a user's grants. A grant a reorganisation passed on works only once an administrator
+    /// has confirmed it: the successor is usually wider than the ended unit (a merged commune, a
+    /// merged province), and nobody's reach widens without a person deciding it. Grants on units
+    /// that have ended cover nothing, since nothing current lies under their paths.
     #[must_use]
     pub fn from_grants(grants: &[Grant]) -> Self {
         let mut a = Self::nothing();
-        for g in grants {
+        for g in grants.iter().filter(|g| g.status != "pending") {
             let Some(role) = g.role() else { continue };
             let scope = match g.path() {
                 Some(p) => Scope::Paths(vec![p.to_owned()]),

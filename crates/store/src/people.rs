@@ -436,7 +436,7 @@ pub async fn update_person(db: &Db, scope: &Scope, person_id: i64, person: &Pers
         .bind(&stamp)
         .execute(&mut *tx)
         .await?;
-        audit!(tx, crate::audit::Event::new("person", person_id, "update").before(serde_json::to_value(&before).unwrap_or_default()).after(serde_json::json!({ "full_name": person.full_name, "gender": person.gender.code(), "phone": person.phone.as_str(), "cccd": person.cccd.as_ref().map(|c| c.as_str().to_owned()), "email": person.email })));
+        audit!(tx, crate::audit::Event { unit_path: before.commune_path.clone(), ..crate::audit::Event::new("person", person_id, "update") }.before(serde_json::to_value(&before).unwrap_or_default()).after(serde_json::json!({ "full_name": person.full_name, "gender": person.gender.code(), "phone": person.phone.as_str(), "cccd": person.cccd.as_ref().map(|c| c.as_str().to_owned()), "email": person.email })));
         Ok::<(), StoreError>(())
     });
     result.map_err(map_unique)

@@ -275,6 +275,21 @@ pub async fn dissolve(db: &Db, scope: &Scope, id: i64, on: time::Date) -> Result
                 .before(serde_json::json!({ "status": "active" }))
                 .after(serde_json::json!({ "status": "dissolved", "dissolved_on": day }))
         );
+        // A dissolved team has no leader to act for it: its team-leader grants end with it.
+        let ended: Vec<(i64, i64)> = sqlx::query_as("select user_grant_id, user_id from user_grant where team_id = $1")
+            .bind(id)
+            .fetch_all(&mut *tx)
+            .await?;
+        for (grant_id, user_id) in ended {
+            sqlx::query("delete from user_grant where user_grant_id = $1").bind(grant_id).execute(&mut *tx).await?;
+            audit!(
+                tx,
+                crate::audit::Event::new("grant", grant_id, "end")
+                    .unit(&team.commune_path)
+                    .before(serde_json::json!({ "user_id": user_id, "role": "team_leader", "team_id": id }))
+                    .after(serde_json::json!({ "reason": "team dissolved", "dissolved_on": day }))
+            );
+        }
         Ok::<(), StoreError>(())
     })
 }

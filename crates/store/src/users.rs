@@ -340,7 +340,14 @@ pub async fn add(
             crate::audit::Event::new("user", id, "create")
                 .after(serde_json::json!({ "login": login, "display_name": display, "grants": labels }))
         );
+        // The same grant twice is stored once.
+        let mut unique: Vec<&crate::access::NewGrant> = Vec::new();
         for g in grants {
+            if !unique.iter().any(|u| (u.role, u.unit_id, u.team_id) == (g.role, g.unit_id, g.team_id)) {
+                unique.push(g);
+            }
+        }
+        for g in unique {
             let (grant_id,): (i64,) = sqlx::query_as(crate::access::INSERT_GRANT)
                 .bind(id)
                 .bind(g.role.code())
@@ -364,6 +371,35 @@ pub async fn add(
         } else {
             e
         }
+    })
+}
+
+/// Disables an account (it can no longer log in, its sessions end, its API tokens stop working)
+/// or enables it again.
+///
+/// # Errors
+/// `NotFound` for an unknown login.
+pub async fn set_active(db: &Db, login: &str, active: bool) -> Result<(), StoreError> {
+    let user = by_login(db, login).await?;
+    let status = if active { "active" } else { "disabled" };
+    let stamp = now();
+    in_tx!(db, |tx| {
+        sqlx::query("update app_user set status = $2, updated_at = $3 where user_id = $1")
+            .bind(user.user_id)
+            .bind(status)
+            .bind(&stamp)
+            .execute(&mut *tx)
+            .await?;
+        if !active {
+            sqlx::query("delete from user_session where user_id = $1").bind(user.user_id).execute(&mut *tx).await?;
+        }
+        audit!(
+            tx,
+            crate::audit::Event::new("user", user.user_id, if active { "enable" } else { "disable" })
+                .before(serde_json::json!({ "login": user.login, "status": user.status }))
+                .after(serde_json::json!({ "status": status }))
+        );
+        Ok::<(), StoreError>(())
     })
 }
 

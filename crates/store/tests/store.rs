@@ -939,3 +939,522 @@ both_databases!(sessions_expire_when_idle_and_can_all_be_ended, |db: Db| async m
     assert!(store::users::check_password("aaaaaaaaaaaa").is_err());
     assert!(store::users::check_password("mot cau dai de nho").is_ok());
 });
+
+// --- Grants and access (issue C, points 1-3) ---
+
+use domain::UserRole;
+use store::access::{self, Access, Target};
+
+/// Users in these tests never log in: any text stands for their password hash.
+const NO_PASSWORD: &str = "$argon2id$không-dùng-để-đăng-nhập";
+
+fn on(code: &str) -> Target {
+    Target::Unit(code.into())
+}
+
+async fn grant_of(db: &Db, role: UserRole, target: &Target) -> access::NewGrant {
+    access::resolve(db, role, target).await.unwrap_or_else(|e| panic!("{role:?} on {target:?}: {e}"))
+}
+
+/// A user holding these grants, added in one go; returns their id.
+async fn user_with(db: &Db, login: &str, grants: &[(UserRole, Target)]) -> i64 {
+    let mut resolved = Vec::new();
+    for (role, target) in grants {
+        resolved.push(grant_of(db, *role, target).await);
+    }
+    store::users::add(db, login, login, NO_PASSWORD, &resolved).await.unwrap_or_else(|e| panic!("add {login}: {e}"))
+}
+
+async fn access_for(db: &Db, user_id: i64) -> Access {
+    access::access_of(db, user_id).await.expect("access")
+}
+
+async fn grants_of(db: &Db, user_id: i64) -> Vec<access::Grant> {
+    access::of_user(db, user_id).await.expect("grants")
+}
+
+/// The grant trail, newest first.
+async fn grant_events(db: &Db) -> Vec<store::audit::Recorded> {
+    let f = store::audit::Filter { entity: Some("grant".into()), scope: Scope::All, ..Default::default() };
+    store::audit::list(db, &f, PageRequest::all()).await.expect("audit").items
+}
+
+fn only_scope(path: &str) -> Scope {
+    Scope::Paths(vec![path.to_owned()])
+}
+
+both_databases!(a_grant_fits_its_role, |db: Db| async move {
+    load_units(&db).await;
+    let t = team(&db, TAN_THANH, "Thôn Phú Lâm").await;
+    let tan_thanh = unit(&db, TAN_THANH).await;
+
+    // A team leader is granted a team, and covers its commune; nothing else.
+    let leader = grant_of(&db, UserRole::TeamLeader, &Target::Team(t)).await;
+    assert_eq!((leader.unit_id, leader.team_id), (None, Some(t)));
+    assert_eq!(leader.path.as_deref(), Some(tan_thanh.path.as_str()));
+    assert!(leader.label.contains("Thôn Phú Lâm"), "{}", leader.label);
+    for target in [on(TAN_THANH), Target::Everything] {
+        let r = access::resolve(&db, UserRole::TeamLeader, &target).await;
+        assert!(matches!(r, Err(StoreError::Invalid { field: "team", .. })), "team leader on {target:?}: {r:?}");
+    }
+
+    // A commune officer: a commune, not a district nor the whole country.
+    let officer = grant_of(&db, UserRole::CommuneOfficer, &on(TAN_THANH)).await;
+    assert_eq!((officer.unit_id, officer.team_id), (Some(tan_thanh.unit_id), None));
+    assert_eq!(officer.path.as_deref(), Some("49/502/20335/"));
+    match access::resolve(&db, UserRole::CommuneOfficer, &on("502")).await {
+        Err(StoreError::Invalid { field: "unit", message }) => assert!(message.contains("502"), "{message}"),
+        other => panic!("a commune officer on a district: {other:?}"),
+    }
+    let r = access::resolve(&db, UserRole::CommuneOfficer, &on("49")).await;
+    assert!(matches!(r, Err(StoreError::Invalid { .. })), "a commune officer on a province: {r:?}");
+    let r = access::resolve(&db, UserRole::CommuneOfficer, &Target::Everything).await;
+    assert!(matches!(r, Err(StoreError::Invalid { .. })), "a commune officer on the country: {r:?}");
+
+    // Everyone else: a unit of any level, or the whole country; never a team.
+    for role in [UserRole::ProvinceAdmin, UserRole::ProvinceOfficer, UserRole::FinanceApprover, UserRole::Viewer] {
+        for code in ["49", "502", TAN_THANH] {
+            let g = grant_of(&db, role, &on(code)).await;
+            let u = unit(&db, code).await;
+            assert_eq!((g.unit_id, g.team_id, g.path.as_deref()), (Some(u.unit_id), None, Some(u.path.as_str())));
+        }
+        let g = grant_of(&db, role, &Target::Everything).await;
+        assert_eq!((g.unit_id, g.team_id, g.path), (None, None, None));
+        let r = access::resolve(&db, role, &Target::Team(t)).await;
+        assert!(matches!(r, Err(StoreError::Invalid { field: "team", .. })), "{role:?} on a team: {r:?}");
+    }
+
+    // What does not exist: an unknown unit code, an unknown team.
+    for role in UserRole::ALL.into_iter().filter(|r| *r != UserRole::TeamLeader) {
+        let r = access::resolve(&db, role, &on("99999")).await;
+        assert!(matches!(r, Err(StoreError::NotFound(_))), "{role:?} on an unknown unit: {r:?}");
+    }
+    let r = access::resolve(&db, UserRole::TeamLeader, &Target::Team(999_999)).await;
+    assert!(matches!(r, Err(StoreError::NotFound(_))), "{r:?}");
+
+    // A dissolved team leads nobody.
+    teams::dissolve(&db, &Scope::All, t, date!(2024 - 05 - 01)).await.expect("dissolve");
+    let r = access::resolve(&db, UserRole::TeamLeader, &Target::Team(t)).await;
+    assert!(matches!(r, Err(StoreError::Invalid { .. } | StoreError::NotFound(_))), "a dissolved team: {r:?}");
+
+    // A unit that has ended is no longer granted; its successor is.
+    apply_shipped(&db, 0).await;
+    let r = access::resolve(&db, UserRole::Viewer, &on("20338")).await;
+    assert!(matches!(r, Err(StoreError::NotFound(_))), "Phước Hòa ended on 01/01/2025: {r:?}");
+    grant_of(&db, UserRole::CommuneOfficer, &on("20347")).await;
+});
+
+both_databases!(grants_are_given_taken_away_and_confirmed_on_the_audit_trail, |db: Db| async move {
+    load_units(&db).await;
+    let viewer = grant_of(&db, UserRole::Viewer, &on("502")).await;
+    let officer = grant_of(&db, UserRole::CommuneOfficer, &on(TAN_THANH)).await;
+    let trail = audit_rows(&db).await.len();
+
+    // A user and their first grants, in one go.
+    let id = store::users::add(&db, "canbo.xa", "Cán bộ xã", NO_PASSWORD, &[viewer.clone(), officer.clone()])
+        .await
+        .expect("user");
+    let grants = grants_of(&db, id).await;
+    assert_eq!(
+        grants.iter().map(|g| (g.role.as_str(), g.unit_code.as_deref())).collect::<Vec<_>>(),
+        [("commune_officer", Some(TAN_THANH)), ("viewer", Some("502"))]
+    );
+    assert!(grants.iter().all(|g| g.status == "active" && g.passed_from.is_none() && g.login == "canbo.xa"));
+    let (officer_id, viewer_id) = (grants[0].grant_id, grants[1].grant_id);
+    let rows = audit_rows(&db).await;
+    assert_eq!(rows.len(), trail + 3, "the user and each grant");
+    let created: Vec<(&str, Option<i64>, &str, Option<&str>)> =
+        rows[..3].iter().map(|e| (e.entity.as_str(), e.entity_id, e.action.as_str(), e.unit_path.as_deref())).collect();
+    assert!(created.contains(&("user", Some(id), "create", None)), "{created:?}");
+    assert!(created.contains(&("grant", Some(officer_id), "create", Some("49/502/20335/"))), "{created:?}");
+    assert!(created.contains(&("grant", Some(viewer_id), "create", Some("49/502/"))), "{created:?}");
+
+    // The same grant twice is stored once.
+    let twice =
+        store::users::add(&db, "hai.lan", "", NO_PASSWORD, &[viewer.clone(), viewer.clone()]).await.expect("add");
+    assert_eq!(access::of_user(&db, twice).await.expect("grants").len(), 1);
+    let trail = audit_rows(&db).await.len();
+    // A list of grants that cannot all be stored (a unit that is not there) stores no user either.
+    let nowhere = access::NewGrant { unit_id: Some(987_654), ..viewer.clone() };
+    let r = store::users::add(&db, "ba.lan", "", NO_PASSWORD, &[viewer.clone(), nowhere]).await;
+    assert!(r.is_err(), "a grant on no unit: {r:?}");
+    assert!(matches!(store::users::by_login(&db, "ba.lan").await, Err(StoreError::NotFound(_))));
+    assert_eq!(audit_rows(&db).await.len(), trail);
+
+    // A grant held already is a conflict; an unknown login is not found.
+    let (field, _) = conflict(access::grant(&db, "canbo.xa", &viewer).await);
+    assert_eq!(field, "role");
+    assert!(matches!(access::grant(&db, "khong.co.ai", &viewer).await, Err(StoreError::NotFound(_))));
+    assert_eq!(grants_of(&db, id).await.len(), 2);
+    assert_eq!(grant_events(&db).await.len(), 3, "two users, three grants; refusals leave no trace");
+
+    // Given, then taken away by id.
+    let finance = grant_of(&db, UserRole::FinanceApprover, &on("49")).await;
+    let gid = access::grant(&db, "canbo.xa", &finance).await.expect("grant");
+    let e = &grant_events(&db).await[0];
+    assert_eq!((e.entity_id, e.action.as_str(), e.unit_path.as_deref()), (Some(gid), "create", Some("49/")));
+    assert!(access_for(&db, id).await.finance.covers("49/503/"));
+    access::revoke(&db, gid).await.expect("revoke");
+    let e = &grant_events(&db).await[0];
+    assert_eq!((e.entity_id, e.action.as_str(), e.unit_path.as_deref()), (Some(gid), "revoke", Some("49/")));
+    assert!(e.before_json.as_deref().is_some_and(|b| b.contains("finance_approver")), "{e:?}");
+    assert_eq!(access_for(&db, id).await.finance, Scope::Paths(vec![]));
+    assert!(matches!(access::revoke(&db, gid).await, Err(StoreError::NotFound(_))));
+
+    // Taken away by what it is on.
+    access::revoke_matching(&db, "canbo.xa", &viewer).await.expect("revoke matching");
+    let e = &grant_events(&db).await[0];
+    assert_eq!((e.entity_id, e.action.as_str()), (Some(viewer_id), "revoke"));
+    assert_eq!(grants_of(&db, id).await.iter().map(|g| g.grant_id).collect::<Vec<_>>(), [officer_id]);
+    assert!(matches!(access::revoke_matching(&db, "canbo.xa", &viewer).await, Err(StoreError::NotFound(_))));
+    // A team leader's grant, by its team.
+    let t = team(&db, TAN_THANH, "Thôn Phú Lâm").await;
+    let leads = grant_of(&db, UserRole::TeamLeader, &Target::Team(t)).await;
+    let leader = user_with(&db, "to.truong", &[(UserRole::TeamLeader, Target::Team(t))]).await;
+    access::revoke_matching(&db, "to.truong", &leads).await.expect("revoke the team");
+    assert!(grants_of(&db, leader).await.is_empty());
+
+    // A pending grant (as a reorganisation leaves one) is confirmed.
+    raw(
+        &db,
+        "update user_grant set status = 'pending', passed_from = '20338 Phường Phước Hòa' where user_grant_id = $1",
+        &[officer_id],
+    )
+    .await
+    .expect("make it pending");
+    assert_eq!(access::get(&db, officer_id).await.expect("grant").status, "pending");
+    access::confirm(&db, officer_id).await.expect("confirm");
+    assert_eq!(access::get(&db, officer_id).await.expect("grant").status, "active");
+    let e = &grant_events(&db).await[0];
+    assert_eq!(
+        (e.entity_id, e.action.as_str(), e.unit_path.as_deref()),
+        (Some(officer_id), "confirm", Some("49/502/20335/"))
+    );
+    assert!(e.before_json.as_deref().is_some_and(|b| b.contains("pending")), "{e:?}");
+    assert!(e.after_json.as_deref().is_some_and(|a| a.contains("active")), "{e:?}");
+    assert!(matches!(access::confirm(&db, 999_999).await, Err(StoreError::NotFound(_))));
+    let actions: Vec<String> = grant_events(&db).await.into_iter().map(|e| e.action).collect();
+    assert_eq!(actions, ["confirm", "revoke", "create", "revoke", "revoke", "create", "create", "create", "create"]);
+});
+
+both_databases!(a_commune_officer_reads_and_writes_only_their_commune, |db: Db| async move {
+    load_units(&db).await;
+    // Tân Thạnh: two teams and a village without one; An Mỹ the same, with more people.
+    let phu_lam = team(&db, TAN_THANH, "Thôn Phú Lâm").await;
+    let my_thach = team(&db, TAN_THANH, "Thôn Mỹ Thạch").await;
+    village(&db, TAN_THANH, "Thôn Chưa Có Tổ").await;
+    let an_ha = team(&db, OTHER_COMMUNE, "Thôn An Hà").await;
+    let an_phu = team(&db, OTHER_COMMUNE, "Thôn An Phú").await;
+    let no_team = village(&db, OTHER_COMMUNE, "Thôn Chưa Có Tổ").await;
+    add(&db, phu_lam, "Nguyễn Văn An", "0912000001", "leader", "commune_official").await;
+    add(&db, phu_lam, "Trần Thị Bình", "0912000002", "member", "other").await;
+    add(&db, my_thach, "Lê Văn Cường", "0912000003", "leader", "other").await;
+    let dung = add(&db, an_ha, "Phạm Văn Dũng", "0912000004", "leader", "other").await;
+    add(&db, an_ha, "Hồ Thị Em", "0912000005", "member", "other").await;
+    add(&db, an_phu, "Võ Văn Phúc", "0912000006", "leader", "other").await;
+    add(&db, an_phu, "Đỗ Thị Giang", "0912000007", "member", "other").await;
+    let (tan_thanh, an_my) = (unit(&db, TAN_THANH).await.path, unit(&db, OTHER_COMMUNE).await.path);
+
+    let officer = user_with(&db, "canbo.tanthanh", &[(UserRole::CommuneOfficer, on(TAN_THANH))]).await;
+    let a = access_for(&db, officer).await;
+    assert_eq!(a.read, only_scope(&tan_thanh));
+    assert_eq!((&a.write, &a.personal), (&a.read, &a.read));
+    assert_eq!((&a.admin, &a.finance), (&Scope::Paths(vec![]), &Scope::Paths(vec![])));
+    assert!(a.teams.is_empty() && !a.is_admin());
+    assert!(!a.reaches(Some(&tan_thanh)) && !a.reaches(None), "an officer gives no grants");
+    assert!(a.writes(&tan_thanh) && !a.writes(&an_my) && !a.writes("49/502/"));
+    assert!(a.writes_team(phu_lam, &tan_thanh) && !a.writes_team(an_ha, &an_my));
+    assert!(a.sees_personal(Some(phu_lam), Some(&tan_thanh)) && !a.sees_personal(Some(an_ha), Some(&an_my)));
+    assert!(!a.sees_personal(None, None), "a person in no team shows whole only to who sees everything");
+
+    // Every list counts that commune's rows only (the whole registry holds more).
+    let all_teams = TeamFilter::default();
+    let teams_read = teams::list(&db, &a.read, &all_teams, PageRequest::all()).await.expect("teams");
+    assert_eq!(teams_read.total, 2);
+    assert!(teams_read.items.iter().all(|t| t.commune_code == TAN_THANH));
+    assert_eq!(teams::list(&db, &Scope::All, &all_teams, PageRequest::all()).await.expect("teams").total, 4);
+    let villages_read =
+        villages::list(&db, &a.read, &VillageFilter::default(), PageRequest::all()).await.expect("villages");
+    assert_eq!(villages_read.total, 3);
+    assert!(villages_read.items.iter().all(|v| v.commune_code == TAN_THANH));
+    let people_read = people::list(&db, &a.read, &MemberFilter::default(), PageRequest::all()).await.expect("people");
+    assert_eq!(people_read.total, 3);
+    assert_eq!(people::list(&db, &Scope::All, &MemberFilter::default(), PageRequest::all()).await.expect("p").total, 7);
+    // What lies in the other commune is not found, one by one either.
+    assert!(matches!(teams::get(&db, &a.read, an_ha).await, Err(StoreError::NotFound(_))));
+    assert!(matches!(villages::get(&db, &a.read, no_team).await, Err(StoreError::NotFound(_))));
+    assert!(matches!(people::get(&db, &a.read, dung).await, Err(StoreError::NotFound(_))));
+    assert_eq!(teams::get(&db, &a.read, phu_lam).await.expect("own team").members, 2);
+
+    // The province's coverage through the officer's eyes: Tân Thạnh's figures, under Tam Kỳ alone.
+    let province = unit(&db, "49").await;
+    let today = store::today();
+    let cov = coverage::at(&db, &a.read, &province, today, today).await.expect("coverage");
+    assert_eq!((cov.villages, cov.villages_with_team, cov.teams, cov.members), (3, 2, 2, 3));
+    let children: Vec<_> = cov.children.iter().map(|c| c.unit.as_ref().map(|u| u.code.as_str())).collect();
+    assert_eq!(children, [Some("502")]);
+    let whole = coverage::at(&db, &Scope::All, &province, today, today).await.expect("coverage");
+    assert_eq!((whole.villages, whole.teams, whole.members), (6, 4, 7));
+    // Units the officer may open: their commune and what holds it, not their neighbour's.
+    for (code, open) in [(TAN_THANH, true), ("502", true), ("49", true), (OTHER_COMMUNE, false), ("503", false)] {
+        let u = unit(&db, code).await;
+        assert_eq!(units::visible(&db, &a.read, &u).await.expect("visible"), open, "{code}");
+    }
+
+    // A viewer on the district reads both communes and sees no number whole.
+    let viewer = user_with(&db, "nguoi.xem", &[(UserRole::Viewer, on("502"))]).await;
+    let v = access_for(&db, viewer).await;
+    assert_eq!(v.read, only_scope("49/502/"));
+    assert_eq!((&v.write, &v.personal), (&Scope::Paths(vec![]), &Scope::Paths(vec![])));
+    assert!(!v.sees_personal(Some(phu_lam), Some(&tan_thanh)) && !v.sees_personal(None, None));
+    assert!(!v.writes_team(phu_lam, &tan_thanh));
+    assert_eq!(teams::list(&db, &v.read, &all_teams, PageRequest::all()).await.expect("teams").total, 4);
+
+    // A team leader reads the team's commune and changes only their team.
+    let leader = user_with(&db, "to.truong", &[(UserRole::TeamLeader, Target::Team(phu_lam))]).await;
+    let l = access_for(&db, leader).await;
+    assert_eq!((&l.read, l.teams.as_slice()), (&only_scope(&tan_thanh), [phu_lam].as_slice()));
+    assert_eq!((&l.write, &l.personal), (&Scope::Paths(vec![]), &Scope::Paths(vec![])));
+    assert!(l.writes_team(phu_lam, &tan_thanh) && !l.writes_team(my_thach, &tan_thanh));
+    assert!(l.writes_person(Some(phu_lam), Some(&tan_thanh)) && !l.writes_person(Some(my_thach), Some(&tan_thanh)));
+    assert!(!l.writes_person(None, None));
+    assert!(l.sees_personal(Some(phu_lam), Some(&tan_thanh)) && !l.sees_personal(Some(my_thach), Some(&tan_thanh)));
+    assert_eq!(teams::list(&db, &l.read, &all_teams, PageRequest::all()).await.expect("teams").total, 2);
+});
+
+/// Who a search finds, reading with `access` and looking in numbers only where it sees them
+/// whole (`masked`) or everywhere.
+async fn found_as(db: &Db, access: &Access, masked: bool, q: &str) -> Vec<String> {
+    let filter = MemberFilter {
+        search: Some(q.into()),
+        include_former: false,
+        numbers_for: if masked { Some(access.clone()) } else { None },
+    };
+    let page = people::list(db, &access.read, &filter, PageRequest::all()).await.expect("search");
+    assert_eq!(page.total, i64::try_from(page.items.len()).expect("len"), "the count agrees with the rows");
+    page.items.into_iter().map(|m| m.full_name).collect()
+}
+
+both_databases!(a_masked_number_is_not_found_by_its_digits, |db: Db| async move {
+    load_units(&db).await;
+    let t = team(&db, TAN_THANH, "Thôn Phú Lâm").await;
+    let other = team(&db, TAN_THANH, "Thôn Mỹ Thạch").await;
+    let hung = people::create_member(
+        &db,
+        &Scope::All,
+        t,
+        &person("Nguyễn Văn Hùng", "0912 345 678", "049085001234"),
+        &joining("leader", "other", "01/10/2023"),
+    )
+    .await
+    .expect("Hùng");
+    add(&db, other, "Trần Thị Lan", "0987654321", "leader", "other").await;
+    let viewer = access_for(&db, user_with(&db, "nguoi.xem", &[(UserRole::Viewer, on("502"))]).await).await;
+    let officer = access_for(&db, user_with(&db, "canbo.xa", &[(UserRole::CommuneOfficer, on(TAN_THANH))]).await).await;
+    let own_leader =
+        access_for(&db, user_with(&db, "to.truong", &[(UserRole::TeamLeader, Target::Team(t))]).await).await;
+    let other_leader =
+        access_for(&db, user_with(&db, "to.truong.khac", &[(UserRole::TeamLeader, Target::Team(other))]).await).await;
+    let hung_only = ["Nguyễn Văn Hùng"];
+
+    // A viewer sees the number masked, so typing its digits finds nobody; the name finds him.
+    for q in ["0912345678", "0912 345 678", "+84 912 345 678", "345678", "049085001234"] {
+        assert!(found_as(&db, &viewer, true, q).await.is_empty(), "a viewer found {q:?}");
+    }
+    for q in ["Nguyễn Văn Hùng", "nguyen van hung", "hung"] {
+        assert_eq!(found_as(&db, &viewer, true, q).await, hung_only, "{q:?}");
+    }
+    // Without the mask (the command line, an export by an officer) the digits find him.
+    assert_eq!(found_as(&db, &viewer, false, "0912345678").await, hung_only);
+    // Those who see his number whole find him by it: his commune's officer, his own team leader.
+    for (who, access) in [("officer", &officer), ("own leader", &own_leader)] {
+        assert_eq!(found_as(&db, access, true, "0912345678").await, hung_only, "{who}");
+        assert_eq!(found_as(&db, access, true, "049085001234").await, hung_only, "{who} by CCCD");
+    }
+    // Another team's leader in the same commune reads him, masked: found by name, not number.
+    assert_eq!(found_as(&db, &other_leader, true, "nguyen van hung").await, hung_only);
+    assert!(found_as(&db, &other_leader, true, "0912345678").await.is_empty());
+    assert_eq!(found_as(&db, &other_leader, true, "0987654321").await, ["Trần Thị Lan"], "their own member");
+
+    // The mask itself.
+    let mut m = people::get(&db, &Scope::All, hung).await.expect("Hùng");
+    assert_eq!((m.phone.as_str(), m.cccd.as_deref()), ("0912345678", Some("049085001234")));
+    m.mask();
+    assert_eq!((m.phone.as_str(), m.cccd.as_deref()), ("0912 *** 678", Some("049 ****** 234")));
+});
+
+/// The codes the July change set sends these old codes to.
+fn july_targets(old: &[String]) -> std::collections::BTreeSet<String> {
+    let (_, _, changes, _) = store::reorg::SHIPPED[1];
+    changes
+        .lines()
+        .skip(1)
+        .filter_map(|l| {
+            let cols: Vec<&str> = l.split(',').collect();
+            (cols.len() == 4 && old.iter().any(|o| o == cols[0])).then(|| cols[2].to_owned())
+        })
+        .collect()
+}
+
+fn codes(grants: &[access::Grant]) -> Vec<&str> {
+    grants.iter().filter_map(|g| g.unit_code.as_deref()).collect()
+}
+
+both_databases!(grants_pass_to_the_successors_of_ended_units_pending_confirmation, |db: Db| async move {
+    load_units(&db).await;
+    // On 01/07/2025 Hòa Hương (20344) and An Sơn (20350) become Phường Hương Trà (20350).
+    let hoa_huong = [village(&db, "20344", "Thôn Một").await, village(&db, "20344", "Thôn Hai").await];
+    let an_son = village(&db, "20350", "Thôn Ba").await;
+    village(&db, TAN_THANH, "Thôn Khác").await;
+    let t = teams::create(&db, &Scope::All, hoa_huong[0], &team_input()).await.expect("team");
+    add(&db, t, "Nguyễn Văn An", "0912000001", "leader", "commune_official").await;
+
+    let officer = user_with(&db, "canbo.hoahuong", &[(UserRole::CommuneOfficer, on("20344"))]).await;
+    let district = user_with(&db, "canbo.tamky", &[(UserRole::ProvinceOfficer, on("502"))]).await;
+    let admin = user_with(&db, "quantri.quangnam", &[(UserRole::ProvinceAdmin, on("49"))]).await;
+    // Phước Hòa (20338) merges into An Xuân (20347) in January, which merges into Tam Kỳ (20341) in July.
+    let twice = user_with(&db, "canbo.phuochoa", &[(UserRole::CommuneOfficer, on("20338"))]).await;
+    // Two communes that become one: one grant on it.
+    let both = user_with(
+        &db,
+        "canbo.haixa",
+        &[(UserRole::CommuneOfficer, on("20344")), (UserRole::CommuneOfficer, on("20350"))],
+    )
+    .await;
+    let leader = user_with(&db, "to.truong", &[(UserRole::TeamLeader, Target::Team(t))]).await;
+
+    let before = access_for(&db, officer).await;
+    let read_before: std::collections::BTreeSet<i64> =
+        villages::list(&db, &before.read, &VillageFilter::default(), PageRequest::all())
+            .await
+            .expect("villages")
+            .items
+            .iter()
+            .map(|v| v.id)
+            .collect();
+    assert_eq!(read_before, hoa_huong.into_iter().collect());
+    let old_grant = grants_of(&db, officer).await[0].grant_id;
+    let quantri = access_for(&db, admin).await;
+    assert!(quantri.reaches(Some("49/502/20344/")) && !quantri.reaches(None));
+
+    let jan = apply_shipped(&db, 0).await;
+    assert_eq!(jan.grants_passed, 1, "only Phước Hòa's grant: Tam Kỳ and Quảng Nam go on");
+    let g = grants_of(&db, twice).await;
+    assert_eq!(codes(&g), ["20347"]);
+    assert_eq!((g[0].status.as_str(), g[0].passed_from.as_deref()), ("pending", Some("20338 Phường Phước Hòa")));
+    assert_eq!(grants_of(&db, officer).await[0].grant_id, old_grant, "Hòa Hương goes on in January");
+
+    // Tam Kỳ's communes as they stand before July, and where July sends them.
+    let tam_ky = unit(&db, "502").await;
+    let tam_ky_communes: Vec<String> =
+        units::list(&db, &Scope::All.narrow(&tam_ky.path), Some(domain::units::Level::Commune), None)
+            .await
+            .expect("communes")
+            .into_iter()
+            .map(|u| u.code)
+            .collect();
+    let expected_district = july_targets(&tam_ky_communes);
+    assert!(expected_district.len() > 1 && !expected_district.contains("48"), "{expected_district:?}");
+
+    let jul = apply_shipped(&db, 1).await;
+    assert_eq!(jul.grants_passed, 6, "Hòa Hương, Tam Kỳ, Quảng Nam, An Xuân, and both of the two communes");
+
+    // The commune officer: a pending grant on Hương Trà, passed from Hòa Hương, instead of the old one.
+    let huong_tra = unit(&db, "20350").await;
+    assert!(huong_tra.path.starts_with("48/"), "{}", huong_tra.path);
+    let g = grants_of(&db, officer).await;
+    assert_eq!(codes(&g), ["20350"]);
+    assert_eq!(
+        (g[0].role.as_str(), g[0].status.as_str(), g[0].passed_from.as_deref(), g[0].unit_path.as_deref()),
+        ("commune_officer", "pending", Some("20344 Phường Hòa Hương"), Some(huong_tra.path.as_str()))
+    );
+    assert!(matches!(access::get(&db, old_grant).await, Err(StoreError::NotFound(_))), "the old grant is gone");
+    let events = grant_events(&db).await;
+    assert!(
+        events.iter().any(|e| e.entity_id == Some(g[0].grant_id)
+            && e.action == "pass"
+            && e.unit_path.as_deref() == Some(huong_tra.path.as_str())),
+        "{events:?}"
+    );
+    assert!(events.iter().any(|e| e.entity_id == Some(old_grant) && e.action == "end"), "{events:?}");
+
+    // The district officer: pending grants on the communes Tam Kỳ's communes became, not on Đà Nẵng.
+    let g = grants_of(&db, district).await;
+    let got: std::collections::BTreeSet<String> = codes(&g).into_iter().map(str::to_owned).collect();
+    assert_eq!(got, expected_district);
+    assert!(g.iter().all(|x| x.role == "province_officer"
+        && x.status == "pending"
+        && x.passed_from.as_deref() == Some("502 Thành phố Tam Kỳ")));
+    assert!(!access_for(&db, district).await.read.covers("48/20194/"), "no wider than before: not Hải Vân");
+
+    // The province administrator: a pending grant on Đà Nẵng.
+    let g = grants_of(&db, admin).await;
+    assert_eq!(codes(&g), ["48"]);
+    assert_eq!((g[0].status.as_str(), g[0].passed_from.as_deref()), ("pending", Some("49 Tỉnh Quảng Nam")));
+    let quantri = access_for(&db, admin).await;
+    assert!(!quantri.reaches(Some(&huong_tra.path)) && !quantri.is_admin(), "a pending grant allows nothing yet");
+    // Passed twice: still pending, from the unit it was last on.
+    let g = grants_of(&db, twice).await;
+    assert_eq!(codes(&g), ["20341"]);
+    assert_eq!((g[0].status.as_str(), g[0].passed_from.as_deref()), ("pending", Some("20347 Phường An Xuân")));
+    // Two grants that meet on one commune become one.
+    let g = grants_of(&db, both).await;
+    assert_eq!(codes(&g), ["20350"]);
+    assert_eq!(g[0].status, "pending");
+    // A team leader's grant is on the team, which followed its village: untouched, now in Đà Nẵng.
+    let g = grants_of(&db, leader).await;
+    assert_eq!(g.len(), 1);
+    assert_eq!((g[0].team_id, g[0].status.as_str(), g[0].passed_from.as_deref()), (Some(t), "active", None));
+    assert_eq!(g[0].path(), Some(huong_tra.path.as_str()));
+
+    // Applying again changes nothing.
+    let users = [officer, district, admin, twice, both, leader];
+    let mut snapshot = Vec::new();
+    for u in users {
+        snapshot.push(grants_of(&db, u).await);
+    }
+    let n_events = grant_events(&db).await.len();
+    let again = apply_shipped(&db, 1).await;
+    assert!(again.already_applied);
+    assert_eq!(again.grants_passed, 0);
+    for (u, before) in users.into_iter().zip(&snapshot) {
+        assert_eq!(&grants_of(&db, u).await, before);
+    }
+    assert_eq!(grant_events(&db).await.len(), n_events);
+
+    // Pending, the grant allows nothing: Hương Trà is wider than Hòa Hương was, and a person
+    // decides whether the officer reaches it.
+    assert_eq!(access_for(&db, officer).await, access::Access::nothing());
+    let pending = grants_of(&db, officer).await[0].grant_id;
+    let listed = access::within(&db, &Scope::All).await.expect("grants");
+    assert!(listed[0].status == "pending" && listed.iter().any(|g| g.grant_id == pending));
+    access::confirm(&db, pending).await.expect("confirm");
+    assert_eq!(access::get(&db, pending).await.expect("grant").status, "active");
+    // Confirmed, the officer reads the villages now in Hương Trà, theirs among them, and nothing
+    // else.
+    let after = access_for(&db, officer).await;
+    assert_eq!(after.read, only_scope(&huong_tra.path));
+    assert!(after.writes(&huong_tra.path));
+    let read_after: std::collections::BTreeSet<i64> =
+        villages::list(&db, &after.read, &VillageFilter::default(), PageRequest::all())
+            .await
+            .expect("villages")
+            .items
+            .iter()
+            .map(|v| v.id)
+            .collect();
+    assert!(read_before.is_subset(&read_after));
+    assert_eq!(read_after.len(), read_before.len() + 1);
+    assert!(read_after.contains(&an_son));
+    assert_eq!(teams::list(&db, &after.read, &TeamFilter::default(), PageRequest::all()).await.expect("t").total, 1);
+    assert_eq!(people::list(&db, &after.read, &MemberFilter::default(), PageRequest::all()).await.expect("p").total, 1);
+    // A report as of 2024, on that day's units, reaches the villages they govern now.
+    let quang_nam = units::by_code_at(&db, "49", date!(2024 - 08 - 28)).await.expect("49 in 2024");
+    let old =
+        coverage::at(&db, &after.read, &quang_nam, date!(2024 - 08 - 28), date!(2024 - 08 - 28)).await.expect("cov");
+    assert_eq!((old.villages, old.teams, old.members), (3, 1, 1));
+
+    let listed = access::within(&db, &Scope::All).await.expect("grants");
+    let first_active = listed.iter().position(|g| g.status == "active").expect("an active grant");
+    assert!(listed[first_active..].iter().all(|g| g.status == "active"), "pending ones first");
+});

@@ -115,6 +115,11 @@ impl Chrome {
                 }
                 "revoked" => ("Đã thu hồi mã truy cập.", "Token revoked."),
                 "revoked_grant" => ("Đã thu hồi quyền.", "Grant revoked."),
+                "enabled" => ("Đã mở lại tài khoản.", "Account enabled."),
+                "disabled" => (
+                    "Đã khóa tài khoản; các phiên và mã truy cập API của người này không còn dùng được.",
+                    "Account disabled; its sessions and API tokens no longer work.",
+                ),
                 "confirmed" => ("Đã xác nhận quyền.", "Grant confirmed."),
                 "password_reset" => (
                     "Đã đặt lại mật khẩu; các phiên của người này đã kết thúc.",
@@ -236,6 +241,13 @@ pub fn done(to: &str, ok: &str) -> axum::response::Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn csv_cells_are_quoted_and_never_formulas() {
+        let rows = [vec!["=1+1".to_owned(), "x, \"y\"".to_owned()], vec!["-2".to_owned(), "ok".to_owned()]];
+        let doc = csv_document(&["a", "b"], &rows);
+        assert_eq!(doc, "\u{feff}a,b\r\n'=1+1,\"x, \"\"y\"\"\"\r\n'-2,ok\r\n");
+    }
 
     #[test]
     fn numbers_and_dates_the_vietnamese_way() {

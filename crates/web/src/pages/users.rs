@@ -24,7 +24,9 @@ pub fn router() -> Routes {
         .post("/admin/users/{id}/grants", add_grant)
         .post("/admin/users/{id}/password", reset_password)
         .post("/admin/grants/{id}/revoke", revoke)
+        .post("/admin/users/{id}/status", set_status)
         .post("/admin/grants/{id}/confirm", confirm)
+        .post("/admin/grants/confirm-all", confirm_all)
 }
 
 /// One user with the grants the administrator sees.
@@ -346,4 +348,45 @@ async fn confirm(
     let g = reachable_grant(&state, &v, id).await?;
     access::confirm(&state.db, id).await?;
     Ok(done(&f.back(g.user_id), "confirmed"))
+}
+
+/// Every pending grant the administrator reaches, confirmed at once.
+async fn confirm_all(State(state): State<AppState>, v: Viewer, Form(f): Form<BackForm>) -> Result<Response, AppError> {
+    may_administer(&v.access)?;
+    v.check_csrf(&f.csrf)?;
+    access::confirm_all(&state.db, &v.access.admin).await?;
+    Ok(done("/admin/users", "confirmed"))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct StatusForm {
+    csrf: String,
+    /// `active` or `disabled`.
+    status: String,
+    confirm: Option<String>,
+}
+
+/// Disables an account (no login, sessions end, API tokens stop) or enables it again.
+async fn set_status(
+    State(state): State<AppState>,
+    v: Viewer,
+    Id(id): Id,
+    Form(f): Form<StatusForm>,
+) -> Result<Response, AppError> {
+    may_administer(&v.access)?;
+    v.check_csrf(&f.csrf)?;
+    let row = reachable_user(&state, &v, id).await?;
+    let active = f.status == "active";
+    if !active && f.confirm.is_none() {
+        let errors =
+            Errors(domain::input::FieldErrors::single("confirm", "Hãy đánh dấu ô xác nhận trước khi khóa tài khoản"));
+        return render_user(&state, &v, id, None, GrantFields::default(), errors, None).await;
+    }
+    if !active && row.user.user_id == v.session.user.user_id {
+        let errors = Errors(domain::input::FieldErrors::single("confirm", "Không tự khóa tài khoản của chính mình"));
+        return render_user(&state, &v, id, None, GrantFields::default(), errors, None).await;
+    }
+    users::set_active(&state.db, &row.user.login, active).await?;
+    Ok(done(&format!("/admin/users/{id}"), if active { "enabled" } else { "disabled" }))
 }

@@ -212,12 +212,14 @@ fn kind(method: &Method, path: &str) -> Option<Kind> {
         | ("POST", "/memberships/{id}/leave" | "/api/v1/teams/{id}/members" | "/api/v1/memberships/{id}/leave")
         | ("GET", "/teams/{id}/members/new" | "/people/{id}/edit")
         | ("PUT", "/api/v1/teams/{id}" | "/api/v1/members/{id}" | "/api/v1/memberships/{id}") => Kind::WriteTeam,
-        ("GET", "/admin/users" | "/admin/audit" | "/admin/audit.csv") | ("POST", "/admin/users") => Kind::Admin,
+        ("GET", "/admin/users" | "/admin/audit" | "/admin/audit.csv")
+        | ("POST", "/admin/users" | "/admin/grants/confirm-all") => Kind::Admin,
         ("GET", "/admin/users/{id}")
         | (
             "POST",
             "/admin/users/{id}/grants"
             | "/admin/users/{id}/password"
+            | "/admin/users/{id}/status"
             | "/admin/grants/{id}/revoke"
             | "/admin/grants/{id}/confirm",
         ) => Kind::AdminOf,
@@ -532,6 +534,10 @@ impl World {
             ("POST", "/admin/users/{id}/grants") => {
                 let (u, _) = self.fresh_user(app, side).await;
                 f(&[("role", "commune_officer".into()), ("unit", code)]).at(format!("/admin/users/{u}/grants"))
+            }
+            ("POST", "/admin/users/{id}/status") => {
+                let (u, _) = self.fresh_user(app, side).await;
+                f(&[("status", "disabled".into()), ("confirm", "1".into())]).at(format!("/admin/users/{u}/status"))
             }
             ("POST", "/admin/users/{id}/password") => {
                 let (u, _) = self.fresh_user(app, side).await;
