@@ -321,9 +321,16 @@ async fn main() -> ExitCode {
         }
         Err(e) => {
             // One line, as every other error: the first line of clap's message.
+            // A message that ends in a colon names what it is about on the next lines (the missing
+            // arguments): those join the line.
             let text = e.render().to_string();
-            let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or_default();
-            eprintln!("lỗi: {} (xem `congdongso --help`)", first.trim_start_matches("error: "));
+            let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with("Usage:"));
+            let mut first = lines.next().unwrap_or_default().trim_start_matches("error: ").to_owned();
+            if first.ends_with(':') {
+                let named: Vec<&str> = lines.take_while(|l| !l.starts_with("For more")).collect();
+                first = format!("{} {}", first.trim_end_matches(':'), named.join(", "));
+            }
+            eprintln!("lỗi: {first} (xem `congdongso --help`)");
             return ExitCode::from(2);
         }
     };
@@ -522,6 +529,12 @@ fn print_apply(r: &store::reorg::ApplyReport) {
             r.villages_moved,
             r.villages_flagged
         );
+        if r.grants_passed > 0 {
+            println!(
+                "{} quyền trên đơn vị đã kết thúc được chuyển sang đơn vị kế thừa và chờ xác nhận: xem `congdongso user grants`, rồi `congdongso user confirm --all`.",
+                r.grants_passed
+            );
+        }
     }
 }
 
@@ -635,7 +648,16 @@ async fn members(
     let event = store::audit::Event {
         entity: "export",
         action: "members_cli",
-        after: Some(serde_json::json!({ "unit": unit, "search": search, "rows": ids, "count": ids.len() })),
+        unit_path: match &scope {
+            Scope::Paths(p) if p.len() == 1 => Some(p[0].clone()),
+            _ => None,
+        },
+        after: Some(serde_json::json!({
+            "unit": unit,
+            "search": search.as_deref().map(store::access::loggable_search),
+            "rows": ids,
+            "count": ids.len(),
+        })),
         ..store::audit::Event::default()
     };
     store::audit::record(db, event).await?;
@@ -685,6 +707,16 @@ fn read_password_stdin() -> Result<String> {
 
 async fn hash(password: String) -> Result<String> {
     Ok(tokio::task::spawn_blocking(move || users::hash_password(&password)).await??)
+}
+
+/// A user as `user list --format json|csv` writes it: with their grants.
+#[derive(serde::Serialize)]
+struct UserRow {
+    login: String,
+    display_name: String,
+    status: String,
+    created_at: String,
+    grants: Vec<store::access::Grant>,
 }
 
 async fn user(db: &Db, c: UserCommand) -> Result<()> {
@@ -755,23 +787,31 @@ async fn user(db: &Db, c: UserCommand) -> Result<()> {
             Ok(())
         }
         UserCommand::List { format } => {
-            let list = users::list(db).await?;
             let mut t = Table::new(&["Tên đăng nhập", "Họ tên", "Quyền", "Trạng thái", "Tạo lúc"]);
-            for u in &list {
-                let grants: Vec<String> = store::access::of_user(db, u.user_id)
-                    .await?
+            let mut rows = Vec::new();
+            for u in users::list(db).await? {
+                let grants = store::access::of_user(db, u.user_id).await?;
+                let labels: Vec<String> = grants
                     .iter()
                     .map(|g| format!("{} — {}", g.role().map_or(g.role.as_str(), |r| r.label()), g.target()))
                     .collect();
+                let status = if u.status == "active" { "đang dùng" } else { "đã khóa" };
                 t.row(vec![
                     u.login.clone(),
                     u.display_name.clone(),
-                    grants.join("; "),
-                    u.status.clone(),
+                    labels.join("; "),
+                    status.to_owned(),
                     u.created_at.clone(),
                 ]);
+                rows.push(UserRow {
+                    login: u.login,
+                    display_name: u.display_name,
+                    status: u.status,
+                    created_at: u.created_at,
+                    grants,
+                });
             }
-            print_rows(format.format, &list, &t)
+            print_rows(format.format, &rows, &t)
         }
         UserCommand::Token { login, name } => {
             let (id, secret) = users::create_token(db, &login, &name).await?;

@@ -2,7 +2,7 @@
 //! that provinces script against.
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
 
@@ -385,4 +385,345 @@ fn the_command_line_writes_as_the_cli() {
     let g = &rows[0];
     assert_eq!((g.actor.as_str(), g.entity.as_str(), g.action.as_str()), ("cli", "grant", "create"));
     assert!(g.after_json.as_deref().is_some_and(|a| a.contains("Người xem — toàn quốc")), "{:?}", g.after_json);
+}
+
+/// Runs `f` on the database file through the store: what the command line does not print
+/// (the trail, an account's state, a token's use) is read there.
+fn with_store<T>(db: &Path, f: impl AsyncFnOnce(&store::Db) -> T) -> T {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    rt.block_on(async {
+        let d = store::Db::connect(&db.to_string_lossy()).await.expect("open");
+        let out = f(&d).await;
+        d.close().await;
+        out
+    })
+}
+
+/// The audit trail, newest first.
+fn audit_trail(db: &Path) -> Vec<store::audit::Recorded> {
+    with_store(db, async |d| {
+        let all = store::audit::Filter { scope: store::Scope::All, ..store::audit::Filter::default() };
+        store::audit::list(d, &all, store::PageRequest::all()).await.expect("audit").items
+    })
+}
+
+/// A fresh database holding the demo, as it stands today (Đà Nẵng).
+fn fresh_demo(name: &str) -> PathBuf {
+    let db = temp_db(name);
+    let o = run(&db, &["demo"]);
+    assert!(o.status.success(), "demo failed: {}", stderr(&o));
+    db
+}
+
+/// Asserts a refusal: the exit code and one `lỗi:` line holding `msg`.
+fn assert_refused(o: &Output, code: i32, msg: &str) {
+    let err = stderr(o);
+    assert_eq!(o.status.code(), Some(code), "{err}");
+    assert!(err.starts_with("lỗi: ") && err.contains(msg), "expected “{msg}”: {err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
+    assert!(stdout(o).is_empty(), "nothing on stdout: {}", stdout(o));
+}
+
+#[test]
+fn a_commune_officer_is_added_on_a_current_commune() {
+    let db = fresh_demo("officer");
+    let communes = json(&run(&db, &["units", "list", "--unit", "48", "--level", "commune", "--format", "json"]));
+    let commune = &communes.as_array().expect("array")[0];
+    let (code, name) = (commune["code"].as_str().expect("code"), commune["name"].as_str().expect("name"));
+    let label = format!("Cán bộ xã — {code} {name}");
+
+    let o = run(&db, &["user", "add", "canbo.xa", "--role", "commune-officer", "--unit", code, "--name", "Cán bộ xã"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).starts_with(&format!("Đã tạo người dùng canbo.xa ({label}).")), "{}", stdout(&o));
+    let grants = json(&run(&db, &["user", "grants", "canbo.xa", "--format", "json"]));
+    let grants = grants.as_array().expect("array");
+    assert_eq!(grants.len(), 1, "{grants:?}");
+    let g = &grants[0];
+    assert_eq!(
+        (&g["login"], &g["role"], &g["status"]),
+        (&"canbo.xa".into(), &"commune_officer".into(), &"active".into())
+    );
+    assert_eq!((&g["unit_code"], &g["unit_name"]), (&code.into(), &name.into()));
+    assert!(g["team_id"].is_null() && g["passed_from"].is_null(), "{g}");
+
+    // The list: the account as JSON (no secret), its grants in the table.
+    let o = run(&db, &["user", "list", "--format", "json"]);
+    let users = json(&o);
+    assert_eq!(users.as_array().map(Vec::len), Some(1));
+    assert_eq!((&users[0]["login"], &users[0]["display_name"]), (&"canbo.xa".into(), &"Cán bộ xã".into()));
+    assert_eq!(users[0]["status"], "active");
+    assert!(!stdout(&o).contains("argon2") && !stdout(&o).contains("password"), "{}", stdout(&o));
+    let table = stdout(&run(&db, &["user", "list"]));
+    assert!(table.contains(&label), "{table}");
+
+    // A commune officer holds a commune: not the province, not the country.
+    let o = run(&db, &["user", "add", "canbo.tinh", "--role", "commune-officer", "--unit", "48"]);
+    assert_refused(&o, 1, "48 Thành phố Đà Nẵng không phải cấp xã");
+    let o = run(&db, &["user", "add", "canbo.tinh", "--role", "commune-officer"]);
+    assert_refused(&o, 1, "Cán bộ xã được phân quyền trên một xã (--unit MÃ)");
+    // A district of before July 2025 is no current unit.
+    let o = run(&db, &["user", "add", "canbo.tinh", "--role", "commune-officer", "--unit", "502"]);
+    assert_refused(&o, 1, "Không có đơn vị hành chính mã 502");
+    // A team leader holds a team; only a team leader holds one.
+    let o = run(&db, &["user", "add", "to.truong", "--role", "team-leader"]);
+    assert_refused(&o, 1, "--team SỐ");
+    let o = run(&db, &["user", "add", "to.truong", "--role", "viewer", "--team", "1"]);
+    assert_refused(&o, 1, "Chỉ vai trò tổ trưởng");
+    // Arguments clap refuses.
+    let o = run(&db, &["user", "add", "to.truong", "--role", "chu-tich"]);
+    assert_refused(&o, 2, "chu-tich");
+    let o = run(&db, &["user", "add", "to.truong", "--role", "viewer", "--unit", code, "--team", "1"]);
+    assert_refused(&o, 2, "--team");
+    // None of the refused accounts exists.
+    let users = json(&run(&db, &["user", "list", "--format", "json"]));
+    assert_eq!(users.as_array().map(Vec::len), Some(1), "{users}");
+}
+
+#[test]
+fn grants_are_given_and_taken_back() {
+    let db = fresh_demo("grant");
+    assert!(run(&db, &["user", "add", "nguoi.xem", "--role", "viewer", "--unit", "48"]).status.success());
+    let grants_of = |db: &PathBuf| json(&run(db, &["user", "grants", "nguoi.xem", "--format", "json"]));
+
+    let o = run(&db, &["user", "grant", "nguoi.xem", "--role", "province-officer", "--unit", "48"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o).trim_end(), "Đã cấp cho nguoi.xem: Cán bộ tỉnh — 48 Thành phố Đà Nẵng.");
+    let roles: Vec<String> = grants_of(&db)
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|g| g["role"].as_str().unwrap_or_default().into())
+        .collect();
+    assert_eq!(roles.len(), 2, "{roles:?}");
+    assert!(roles.contains(&"province_officer".to_owned()) && roles.contains(&"viewer".to_owned()), "{roles:?}");
+    let o = run(&db, &["user", "grant", "nguoi.xem", "--role", "province-officer", "--unit", "48"]);
+    assert_refused(&o, 1, "đã có quyền này");
+    assert_eq!(grants_of(&db).as_array().map(Vec::len), Some(2), "not stored twice");
+
+    let o = run(&db, &["user", "revoke", "nguoi.xem", "--role", "province-officer", "--unit", "48"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o).trim_end(), "Đã thu hồi của nguoi.xem: Cán bộ tỉnh — 48 Thành phố Đà Nẵng.");
+    let left = grants_of(&db);
+    assert_eq!(left.as_array().map(Vec::len), Some(1), "{left}");
+    assert_eq!(left[0]["role"], "viewer", "the other grant stays");
+    let o = run(&db, &["user", "revoke", "nguoi.xem", "--role", "province-officer", "--unit", "48"]);
+    assert_refused(&o, 1, "nguoi.xem không có quyền Cán bộ tỉnh — 48 Thành phố Đà Nẵng");
+    // The same role on another unit is another grant: not taken by a revoke on the province.
+    let o = run(&db, &["user", "revoke", "nguoi.xem", "--role", "viewer", "--unit", "20335"]);
+    assert_refused(&o, 1, "không có quyền");
+    assert_eq!(grants_of(&db).as_array().map(Vec::len), Some(1));
+
+    // A team leader, by team, given and taken back the same way.
+    let teams = json(&run(&db, &["teams", "list", "--unit", "48", "--format", "json"]));
+    let team = &teams.as_array().expect("array")[0];
+    let id = team["id"].as_i64().expect("id").to_string();
+    let o = run(&db, &["user", "grant", "nguoi.xem", "--role", "team-leader", "--team", &id]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains(&format!("Tổ trưởng — {}", team["name"].as_str().unwrap_or_default())),
+        "{}",
+        stdout(&o)
+    );
+    let led = grants_of(&db);
+    let led = led.as_array().expect("array").iter().find(|g| g["role"] == "team_leader").cloned().expect("team grant");
+    assert_eq!((led["team_id"].as_i64(), &led["status"]), (team["id"].as_i64(), &"active".into()));
+    assert!(run(&db, &["user", "revoke", "nguoi.xem", "--role", "team-leader", "--team", &id]).status.success());
+    assert!(grants_of(&db).as_array().expect("array").iter().all(|g| g["role"] != "team_leader"));
+
+    // The trail holds each change, by the command line.
+    let trail = audit_trail(&db);
+    let actions: Vec<&str> = trail.iter().filter(|e| e.entity == "grant").map(|e| e.action.as_str()).collect();
+    assert_eq!(actions, ["revoke", "create", "revoke", "create", "create"], "newest first");
+    assert!(trail.iter().all(|e| e.actor == "cli"));
+}
+
+#[test]
+fn grants_a_reorganisation_passes_on_wait_for_confirmation() {
+    let db = temp_db("pending");
+    let data = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/admin-units/");
+    // Quảng Nam's units of 2023, none of 2025's changes applied yet.
+    with_store(&db, async |d| {
+        d.migrate().await.expect("migrate");
+        let rows = domain::units::parse_state_csv(domain::units::QUANG_NAM_2023).expect("unit file");
+        store::units::load_state(d, &rows, store::demo::DEMO_UNITS_FROM).await.expect("load units");
+    });
+    // A district is no commune.
+    let o = run(&db, &["user", "add", "canbo.tamky", "--role", "commune-officer", "--unit", "502"]);
+    assert_refused(&o, 1, "502 Thành phố Tam Kỳ không phải cấp xã");
+    let o = run(&db, &["user", "add", "canbo.phuochoa", "--role", "commune-officer", "--unit", "20338"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("(Cán bộ xã — 20338 Phường Phước Hòa)"), "{}", stdout(&o));
+
+    let apply = |changes: &str, state: &str, day: &str| {
+        let o = run(
+            &db,
+            &[
+                "units",
+                "apply",
+                "--changes",
+                &format!("{data}{changes}"),
+                "--state",
+                &format!("{data}{state}"),
+                "--effective",
+                day,
+                "--format",
+                "json",
+            ],
+        );
+        json(&o)
+    };
+    // 01/01/2025: Phước Hòa (20338) merges into An Xuân (20347); the grant passes on, pending.
+    let jan = apply("changes-2025-01-01.csv", "quang-nam-2025-01-01.csv", "2025-01-01");
+    assert_eq!(jan["grants_passed"], 1, "{jan}");
+    let grants = json(&run(&db, &["user", "grants", "canbo.phuochoa", "--format", "json"]));
+    assert_eq!(grants.as_array().map(Vec::len), Some(1), "{grants}");
+    let g = &grants[0];
+    assert_eq!((&g["unit_code"], &g["status"]), (&"20347".into(), &"pending".into()), "{g}");
+    assert_eq!(g["passed_from"], "20338 Phường Phước Hòa");
+    let everyone = json(&run(&db, &["user", "grants", "--format", "json"]));
+    assert_eq!(everyone[0]["grant_id"], g["grant_id"], "pending grants first: {everyone}");
+    let table = stdout(&run(&db, &["user", "grants"]));
+    assert!(table.contains("chờ xác nhận") && table.contains("20338 Phường Phước Hòa"), "{table}");
+    // Pending, it allows nothing.
+    let access = |db: &PathBuf| {
+        with_store(db, async |d| {
+            let user = store::users::by_login(d, "canbo.phuochoa").await.expect("user");
+            store::access::access_of(d, user.user_id).await.expect("access")
+        })
+    };
+    assert_eq!(access(&db), store::access::Access::nothing());
+
+    let o = run(&db, &["user", "confirm", "--all"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o).trim_end(), "Đã xác nhận 1 quyền chờ xác nhận.");
+    let confirmed = json(&run(&db, &["user", "grants", "canbo.phuochoa", "--format", "json"]));
+    assert_eq!((&confirmed[0]["grant_id"], &confirmed[0]["status"]), (&g["grant_id"], &"active".into()));
+    let a = access(&db);
+    assert!(a.writes("49/502/20347/") && !a.writes("49/502/20341/"), "{a:?}");
+    let o = run(&db, &["user", "confirm", "--all"]);
+    assert_eq!(stdout(&o).trim_end(), "Đã xác nhận 0 quyền chờ xác nhận.");
+
+    // 01/07/2025: An Xuân merges into Phường Tam Kỳ (20341) of Đà Nẵng; confirmed by its number.
+    let jul = apply("changes-2025-07-01.csv", "da-nang-2025-07-01.csv", "2025-07-01");
+    assert_eq!(jul["grants_passed"], 1, "{jul}");
+    let grants = json(&run(&db, &["user", "grants", "canbo.phuochoa", "--format", "json"]));
+    let g = &grants[0];
+    assert_eq!((&g["unit_code"], &g["status"]), (&"20341".into(), &"pending".into()), "{g}");
+    assert_eq!(g["passed_from"], "20347 Phường An Xuân");
+    let id = g["grant_id"].as_i64().expect("id").to_string();
+    let o = run(&db, &["user", "confirm", &id]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o).trim_end(), format!("Đã xác nhận quyền số {id}."));
+    assert_eq!(json(&run(&db, &["user", "grants", "canbo.phuochoa", "--format", "json"]))[0]["status"], "active");
+    assert!(access(&db).writes("48/20341/"));
+
+    let o = run(&db, &["user", "confirm", "999999"]);
+    assert_refused(&o, 1, "Không tìm thấy quyền này");
+    let o = run(&db, &["user", "confirm", &id, "--all"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+}
+
+#[test]
+fn a_disabled_account_cannot_be_used_until_enabled() {
+    let db = temp_db("disable");
+    assert!(run(&db, &["user", "add", "may.chu", "--role", "viewer"]).status.success());
+    let o = run(&db, &["user", "token", "may.chu"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let secret = stdout(&o).lines().last().unwrap_or_default().trim().to_owned();
+    // What a login, a request with the token and a browser session find.
+    let state = |db: &PathBuf, secret: &str, session: &str| {
+        with_store(db, async |d| {
+            let status = store::users::login_state(d, "may.chu").await.expect("state").expect("account").user.status;
+            let by_token = store::users::token_user(d, secret).await.expect("token").map(|u| u.login);
+            let by_session = store::users::session(d, session).await.expect("session").map(|s| s.user.login);
+            (status, by_token, by_session)
+        })
+    };
+    let session = with_store(&db, async |d| {
+        let user = store::users::by_login(d, "may.chu").await.expect("user");
+        store::users::open_session(d, user.user_id).await.expect("session")
+    });
+    let user = Some("may.chu".to_owned());
+    assert_eq!(state(&db, &secret, &session), ("active".into(), user.clone(), user.clone()));
+
+    let o = run(&db, &["user", "disable", "may.chu"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).starts_with("Đã khóa tài khoản may.chu"), "{}", stdout(&o));
+    assert_eq!(state(&db, &secret, &session), ("disabled".into(), None, None));
+    let users = json(&run(&db, &["user", "list", "--format", "json"]));
+    assert_eq!(users[0]["status"], "disabled");
+
+    let o = run(&db, &["user", "enable", "may.chu"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o).trim_end(), "Đã mở lại tài khoản may.chu.");
+    // The token works again; the sessions were ended, not suspended.
+    assert_eq!(state(&db, &secret, &session), ("active".into(), user, None));
+
+    let trail = audit_trail(&db);
+    let actions: Vec<&str> = trail.iter().filter(|e| e.entity == "user").map(|e| e.action.as_str()).collect();
+    assert_eq!(actions, ["enable", "disable", "create"], "newest first");
+    assert_refused(&run(&db, &["user", "disable", "ai.do"]), 1, "Không có người dùng “ai.do”");
+}
+
+/// The export event a command recorded: the newest of `action` whose `after` passes `which`.
+fn export_event(db: &Path, action: &str, which: impl Fn(&serde_json::Value) -> bool) -> store::audit::Recorded {
+    audit_trail(db)
+        .into_iter()
+        .find(|e| {
+            e.entity == "export"
+                && e.action == action
+                && e.after_json.as_deref().and_then(|a| serde_json::from_str(a).ok()).is_some_and(|a| which(&a))
+        })
+        .unwrap_or_else(|| panic!("no {action} export recorded"))
+}
+
+fn after(e: &store::audit::Recorded) -> serde_json::Value {
+    serde_json::from_str(e.after_json.as_deref().unwrap_or_default()).expect("after_json")
+}
+
+#[test]
+fn member_lists_that_leave_the_system_are_recorded_with_their_rows() {
+    let db = demo_db();
+    // A search, as CSV: the ids printed are the rows recorded.
+    let o = run(db, &["members", "search", "tran thi", "--unit", "20335", "--format", "csv"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.starts_with("ID,Họ và tên,Số điện thoại,"), "{text}");
+    let printed: Vec<i64> =
+        text.lines().skip(1).map(|l| l.split(',').next().unwrap_or_default().parse().expect("id")).collect();
+    assert!(!printed.is_empty(), "{text}");
+    let e = export_event(db, "members_cli", |a| a["search"] == "tran thi" && a["unit"] == "20335");
+    assert_eq!((e.actor.as_str(), e.channel.as_str()), ("cli", "cli"));
+    let a = after(&e);
+    assert_eq!(a["rows"], serde_json::json!(printed));
+    assert_eq!(a["count"].as_u64(), Some(printed.len() as u64));
+
+    // A list of a commune, as JSON.
+    let listed = json(&run(db, &["members", "list", "--unit", "20341", "--format", "json"]));
+    let listed: Vec<i64> = listed.as_array().expect("array").iter().map(|m| m["id"].as_i64().expect("id")).collect();
+    assert!(listed.len() > 10, "{listed:?}");
+    let a = after(&export_event(db, "members_cli", |a| a["unit"] == "20341" && a["search"].is_null()));
+    assert_eq!(a["rows"], serde_json::json!(listed));
+
+    // A search that finds nobody is recorded too, with no rows.
+    let none = json(&run(db, &["members", "search", "khong ai co ten nay", "--format", "json"]));
+    assert_eq!(none.as_array().map(Vec::len), Some(0));
+    let a = after(&export_event(db, "members_cli", |a| a["search"] == "khong ai co ten nay"));
+    assert_eq!((a["rows"].as_array().map(Vec::len), a["count"].as_u64()), (Some(0), Some(0)));
+
+    // A team shown: its members, on the team's commune.
+    let teams = json(&run(db, &["teams", "list", "--unit", "20341", "--format", "json"]));
+    let team = &teams.as_array().expect("array")[1];
+    let id = team["id"].as_i64().expect("id");
+    let shown = json(&run(db, &["teams", "show", &id.to_string(), "--format", "json"]));
+    let members: Vec<i64> = shown["member_list"]
+        .as_array()
+        .expect("members")
+        .iter()
+        .map(|m| m["person_id"].as_i64().expect("person_id"))
+        .collect();
+    assert!(!members.is_empty());
+    let e = export_event(db, "team_cli", |a| a["team_id"] == id);
+    assert_eq!(after(&e)["rows"], serde_json::json!(members));
+    assert_eq!(e.unit_path.as_deref(), Some("48/20341/"));
 }

@@ -227,9 +227,12 @@ pub async fn revoke_matching(db: &Db, login: &str, g: &NewGrant) -> Result<(), S
 /// Confirms a grant a reorganisation passed on.
 ///
 /// # Errors
-/// `NotFound`.
+/// `NotFound`; `Conflict` when it is not pending.
 pub async fn confirm(db: &Db, grant_id: i64) -> Result<(), StoreError> {
     let g = get(db, grant_id).await?;
+    if g.status != "pending" {
+        return Err(StoreError::conflict("status", format!("Quyền số {grant_id} đã có hiệu lực; không cần xác nhận")));
+    }
     in_tx!(db, |tx| {
         sqlx::query("update user_grant set status = 'active' where user_grant_id = $1")
             .bind(grant_id)
@@ -274,6 +277,17 @@ pub async fn confirm_all(db: &Db, scope: &Scope) -> Result<usize, StoreError> {
 pub async fn of_user(db: &Db, user_id: i64) -> Result<Vec<Grant>, StoreError> {
     let sql = format!("{GRANT_SELECT} where g.user_id = $1 order by g.role, u.path, g.team_id");
     Ok(on_db!(db, |pool| sqlx::query_as(AssertSqlSafe(sql.as_str())).bind(user_id).fetch_all(pool).await)?)
+}
+
+/// What an export's log keeps of the search that chose its rows: the words, but not a number
+/// typed to find someone (a phone or CCCD would otherwise sit in the trail in full).
+#[must_use]
+pub fn loggable_search(search: &str) -> String {
+    if search.chars().any(|c| c.is_ascii_digit()) {
+        "(tìm theo số, không ghi lại)".to_owned()
+    } else {
+        search.trim().to_owned()
+    }
 }
 
 /// Every grant an administrator with `scope` may see (on units or teams inside it), pending

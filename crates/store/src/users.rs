@@ -14,6 +14,8 @@ pub struct User {
     pub user_id: i64,
     pub login: String,
     pub display_name: String,
+    /// A column from before grants (every user was `admin`); grants say what a user may do.
+    #[serde(skip)]
     pub role: String,
     pub status: String,
     pub created_at: String,

@@ -89,14 +89,18 @@ async fn export(State(state): State<AppState>, v: Viewer, Query(q): Query<ListQu
     mask_members(&v.access, &mut rows);
     let body = members_csv(&rows);
     let ids: Vec<i64> = rows.iter().map(|m| m.id).collect();
+    let unit_path = match &scope {
+        store::Scope::Paths(p) if p.len() == 1 => Some(p[0].clone()),
+        _ => None,
+    };
     let event = store::audit::Event {
         entity: "export",
         entity_id: None,
         action: "members_csv",
-        unit_path: None,
+        unit_path,
         before: None,
         after: Some(serde_json::json!({
-            "filter": { "q": q.q, "unit": q.unit, "all": all },
+            "filter": { "q": store::access::loggable_search(&q.q), "unit": q.unit, "all": all },
             "rows": ids,
             "count": ids.len(),
             "whole": whole.iter().filter(|w| **w).count(),

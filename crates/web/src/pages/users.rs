@@ -105,18 +105,23 @@ fn role_label(lang: crate::Lang, g: &Grant) -> String {
 }
 
 /// The users an administrator reaches: all of them for an administrator of everything, otherwise
-/// those holding a grant inside the units they administer.
+/// those whose every grant lies inside the units they administer. A user who also holds a grant
+/// elsewhere is beyond reach: resetting their password would hand over the wider grant.
 async fn reachable(state: &AppState, v: &Viewer) -> Result<Vec<Row>, AppError> {
-    let grants = access::within(&state.db, &v.access.admin).await?;
     let everyone = v.access.admin == store::Scope::All;
     let mut rows = Vec::new();
     for user in users::list(&state.db).await? {
-        let mine: Vec<Grant> = grants.iter().filter(|g| g.user_id == user.user_id).cloned().collect();
-        if everyone || !mine.is_empty() {
-            rows.push(Row { user, grants: mine });
+        let grants = access::of_user(&state.db, user.user_id).await?;
+        if everyone || within_reach(v, &grants) {
+            rows.push(Row { user, grants });
         }
     }
     Ok(rows)
+}
+
+/// Whether an administrator reaches every one of a user's grants (and the user holds some).
+fn within_reach(v: &Viewer, grants: &[Grant]) -> bool {
+    !grants.is_empty() && grants.iter().all(|g| v.access.reaches(g.path()))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -205,14 +210,14 @@ impl UserPage {
     }
 }
 
-/// A user the administrator reaches; any other answers 404, as one that does not exist.
+/// A user the administrator reaches (every grant of theirs inside the administrator's units); any
+/// other answers 404, as one that does not exist.
 async fn reachable_user(state: &AppState, v: &Viewer, id: i64) -> Result<Row, AppError> {
     let missing = || AppError::NotFound("Không tìm thấy người dùng".into());
     let user = users::get(&state.db, id).await.map_err(|_| missing())?;
-    let all = access::of_user(&state.db, id).await?;
+    let grants = access::of_user(&state.db, id).await?;
     let everyone = v.access.admin == store::Scope::All;
-    let grants: Vec<Grant> = all.into_iter().filter(|g| v.access.reaches(g.path())).collect();
-    if everyone || !grants.is_empty() { Ok(Row { user, grants }) } else { Err(missing()) }
+    if everyone || within_reach(v, &grants) { Ok(Row { user, grants }) } else { Err(missing()) }
 }
 
 async fn render_user(

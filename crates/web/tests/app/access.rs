@@ -141,6 +141,15 @@ app_test!(administrators_manage_users_and_grants_within_their_reach, |app| {
     assert_eq!(district.get(&format!("/admin/users/{far}")).await.status, StatusCode::NOT_FOUND);
     assert!(!district.get("/admin/users").await.body.contains("o.xa.xa"));
     assert!(app.get("/admin/users").await.body.contains("o.xa.xa"));
+    // Nor is one who holds a grant inside the district and another beyond it: resetting their
+    // password would hand the district's administrator the wider grant.
+    let wide = app.user_with("rong.hon", Some((UserRole::Viewer, Target::Unit("20335".into())))).await;
+    let beyond = store::access::resolve(&app.db, UserRole::ProvinceOfficer, &Target::Everything).await.expect("grant");
+    store::access::grant(&app.db, "rong.hon", &beyond).await.expect("wider grant");
+    assert_eq!(district.get(&format!("/admin/users/{wide}")).await.status, StatusCode::NOT_FOUND);
+    let r = district.post_form(&format!("/admin/users/{wide}/password"), &[("confirm", "1")]).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(!district.get("/admin/users").await.body.contains("rong.hon"));
 
     // A password reset: the old one stops working, the new one works, sessions end.
     let id = store::users::by_login(&app.db, "can.bo.moi").await.expect("user").user_id;

@@ -549,6 +549,8 @@ impl World {
             }
             ("POST", "/admin/grants/{id}/confirm") => {
                 let (_, g) = self.fresh_user(app, side).await;
+                let sql = "update user_grant set status = 'pending' where user_grant_id = $1";
+                store::testing::execute(&app.db, sql, g).await;
                 f(&[]).at(format!("/admin/grants/{g}/confirm"))
             }
             _ => return None,
