@@ -58,6 +58,123 @@ enum Command {
     /// Reports.
     #[command(subcommand)]
     Report(ReportCommand),
+    /// Budget simulator: what funding policies cost a unit over a period, by child unit, for the
+    /// teams of the period's first day and for one team in every village.
+    Budget(Box<BudgetArgs>),
+    /// Funding policies.
+    #[command(subcommand)]
+    Policy(PolicyCommand),
+}
+
+#[derive(Args)]
+struct BudgetArgs {
+    /// The unit's code, as it stood on the first day of the period.
+    #[arg(long)]
+    unit: String,
+    /// The first month, yyyy-mm.
+    #[arg(long)]
+    from: String,
+    /// How many months.
+    #[arg(long)]
+    months: u32,
+    /// A policy by name; repeat for several side by side. Without it: every current policy
+    /// that concerns the unit and is not withdrawn.
+    #[arg(long = "policy")]
+    policies: Vec<String>,
+    /// Work days assumed per member per month, for work-day policies.
+    #[arg(long, default_value_t = 0)]
+    work_days: u32,
+    #[arg(long, value_enum, default_value_t = BudgetFormat::Table)]
+    format: BudgetFormat,
+    /// The file to write with --format xlsx (default: du-toan-UNIT-FROM.xlsx).
+    #[arg(long, short)]
+    output: Option<std::path::PathBuf>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum BudgetFormat {
+    Table,
+    Json,
+    Xlsx,
+}
+
+#[derive(Subcommand)]
+enum PolicyCommand {
+    /// The current policies.
+    List {
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// Record a new policy.
+    Add {
+        #[command(flatten)]
+        terms: PolicyArgs,
+    },
+    /// Change a policy: a new version; the old one stays for what was computed under it.
+    Revise {
+        /// The policy's current name.
+        name: String,
+        #[command(flatten)]
+        terms: PolicyArgs,
+    },
+}
+
+/// A policy's terms on the command line (amounts in đồng: 500000 or 500.000).
+#[derive(Args, Clone)]
+struct PolicyArgs {
+    #[arg(long)]
+    name: String,
+    /// team-month, member-month, work-day or one-off.
+    #[arg(long)]
+    kind: String,
+    #[arg(long)]
+    amount: String,
+    /// First day in force, yyyy-mm-dd or dd/mm/yyyy.
+    #[arg(long = "from")]
+    effective_from: String,
+    /// First day no longer in force.
+    #[arg(long = "to", default_value = "")]
+    effective_to: String,
+    /// The unit covered (everything under it).
+    #[arg(long)]
+    scope: String,
+    #[arg(long, default_value = "")]
+    cap_months: String,
+    #[arg(long, default_value = "")]
+    cap_per_year: String,
+    /// province, district or commune.
+    #[arg(long, default_value = "province")]
+    source: String,
+    /// proposed, in-force or withdrawn.
+    #[arg(long, default_value = "proposed")]
+    status: String,
+    #[arg(long, default_value = "")]
+    legal_basis: String,
+    #[arg(long, default_value = "")]
+    note: String,
+}
+
+impl PolicyArgs {
+    fn parse(&self) -> Result<domain::funding::PolicyInput> {
+        let draft = domain::funding::PolicyDraft {
+            name: self.name.clone(),
+            legal_basis: self.legal_basis.clone(),
+            kind: self.kind.replace('-', "_"),
+            amount: self.amount.clone(),
+            effective_from: self.effective_from.clone(),
+            effective_to: self.effective_to.clone(),
+            scope: self.scope.clone(),
+            cap_months: self.cap_months.clone(),
+            cap_per_year: self.cap_per_year.clone(),
+            source: self.source.clone(),
+            status: self.status.replace('-', "_"),
+            note: self.note.clone(),
+        };
+        draft.parse().map_err(|e| {
+            let all: Vec<String> = e.0.iter().map(|f| format!("{}: {}", f.field, f.message)).collect();
+            anyhow::anyhow!(all.join("; "))
+        })
+    }
 }
 
 #[derive(Args, Clone)]
@@ -471,6 +588,11 @@ async fn dispatch(db: &Db, command: Command) -> Result<()> {
         Command::Members(MembersCommand::Search { text, unit, format }) => {
             members(db, unit.as_deref(), Some(text), true, format.format).await
         }
+        Command::Budget(b) => {
+            let BudgetArgs { unit, from, months, policies, work_days, format, output } = *b;
+            budget(db, &unit, &from, months, &policies, work_days, format, output).await
+        }
+        Command::Policy(c) => policy(db, c).await,
         Command::Report(ReportCommand::Coverage { unit, as_of, boundaries, format }) => {
             coverage_report(db, unit.as_deref(), as_of.as_deref(), boundaries, format.format).await
         }
@@ -851,6 +973,103 @@ async fn user(db: &Db, c: UserCommand) -> Result<()> {
             } else {
                 println!("Đã đặt mật khẩu mới cho {login}.");
             }
+            Ok(())
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn budget(
+    db: &Db,
+    unit: &str,
+    from: &str,
+    months: u32,
+    policies: &[String],
+    work_days: u32,
+    format: BudgetFormat,
+    output: Option<std::path::PathBuf>,
+) -> Result<()> {
+    let from = domain::funding::YearMonth::parse(from).map_err(anyhow::Error::msg)?;
+    let assume = domain::funding::Assumptions { work_days_per_member_month: work_days };
+    let sim = store::funding::simulate(db, &Scope::All, unit, from, months, policies, assume).await?;
+    match format {
+        BudgetFormat::Json => println!("{}", serde_json::to_string_pretty(&sim)?),
+        BudgetFormat::Xlsx => {
+            let path = output.unwrap_or_else(|| format!("du-toan-{}-{}.xlsx", sim.unit.code, sim.from).into());
+            let bytes = web::xlsx::budget(&sim)?;
+            std::fs::write(&path, bytes).with_context(|| format!("không ghi được tệp {}", path.display()))?;
+            println!("Đã ghi {}", path.display());
+        }
+        BudgetFormat::Table => {
+            println!(
+                "Dự toán kinh phí: {} {}, {} tháng từ {} (số liệu đơn vị, thôn, tổ ngày {})",
+                sim.unit.code,
+                sim.unit.name,
+                sim.months,
+                from.label(),
+                domain::input::format_date(from.first_day())
+            );
+            for (i, scenario) in domain::funding::Scenario::ALL.iter().enumerate() {
+                println!();
+                println!("{}", scenario.label());
+                let mut header = vec!["Đơn vị".to_owned(), "Thôn".to_owned(), "Tổ".to_owned(), "Thành viên".to_owned()];
+                header.extend(sim.policies.iter().map(|p| p.name.clone()));
+                let refs: Vec<&str> = header.iter().map(String::as_str).collect();
+                let mut t = Table::new(&refs);
+                for (r, row) in sim.rows.iter().enumerate() {
+                    let mut cells = vec![
+                        row.name.clone(),
+                        row.villages.to_string(),
+                        row.teams.to_string(),
+                        row.members.to_string(),
+                    ];
+                    cells.extend(sim.policies.iter().map(|p| p.scenarios[i].rows[r].display()));
+                    t.row(cells);
+                }
+                let mut cells = vec![
+                    "Tổng cộng".to_owned(),
+                    sim.unit.villages.to_string(),
+                    sim.unit.teams.to_string(),
+                    sim.unit.members.to_string(),
+                ];
+                cells.extend(sim.policies.iter().map(|p| p.scenarios[i].total.display()));
+                t.row(cells);
+                print!("{}", t.render());
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn policy(db: &Db, c: PolicyCommand) -> Result<()> {
+    match c {
+        PolicyCommand::List { format } => {
+            let list = store::funding::list(db, &Scope::All).await?;
+            let mut t = Table::new(&["Tên", "Cách tính", "Mức", "Từ ngày", "Đơn vị", "Trạng thái", "Phiên bản"]);
+            for p in &list {
+                t.row(vec![
+                    p.name.clone(),
+                    p.kind().map_or(p.kind.clone(), |k| k.label().to_owned()),
+                    domain::money::Dong::new(p.amount).display(),
+                    store::display_date(&p.effective_from),
+                    format!("{} {}", p.scope_code, p.scope_name),
+                    p.status().map_or(p.status.clone(), |s| s.label().to_owned()),
+                    p.version.to_string(),
+                ]);
+            }
+            print_rows(format.format, &list, &t)
+        }
+        PolicyCommand::Add { terms } => {
+            let input = terms.parse()?;
+            let id = store::funding::create(db, &input).await?;
+            println!("Đã ghi chính sách “{}” (số {id}).", input.name);
+            Ok(())
+        }
+        PolicyCommand::Revise { name, terms } => {
+            let old = store::funding::by_name(db, &name).await?;
+            let input = terms.parse()?;
+            let id = store::funding::revise(db, old.id, &input).await?;
+            println!("Đã ghi phiên bản {} của chính sách “{}” (số {id}).", old.version + 1, input.name);
             Ok(())
         }
     }

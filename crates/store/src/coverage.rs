@@ -73,15 +73,16 @@ impl Coverage {
     }
 }
 
-#[derive(Debug, sqlx::FromRow)]
-struct VillageRow {
-    village_id: i64,
-    name: String,
-    commune_path: String,
-    team_id: Option<i64>,
-    members: i64,
-    officials: i64,
-    leaders: i64,
+/// One village as the registry stood on a day, under the commune it lay in on a day.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct VillageRow {
+    pub village_id: i64,
+    pub name: String,
+    pub commune_path: String,
+    pub team_id: Option<i64>,
+    pub members: i64,
+    pub officials: i64,
+    pub leaders: i64,
 }
 
 /// The coverage of `unit` within `scope` today, with one level of children: child units for a
@@ -109,36 +110,7 @@ pub async fn at(
     boundaries_on: time::Date,
     facts_on: time::Date,
 ) -> Result<Coverage, StoreError> {
-    // The unit is matched on the day's boundaries; the reader's scope on today's, since a
-    // village's records belong to whoever governs it now.
-    let (cond, values) = scope.condition("cur.path", 4);
-    let sql = format!(
-        "select v.village_id, v.name, c.path as commune_path, t.team_id, \
-         coalesce(s.members, 0) as members, coalesce(s.officials, 0) as officials, coalesce(s.leaders, 0) as leaders \
-         from village v \
-         join village_placement pb on pb.village_id = v.village_id and pb.valid_from <= $1 \
-              and (pb.valid_to is null or pb.valid_to > $1) \
-         join unit c on c.unit_id = pb.commune_id \
-         join unit cur on cur.unit_id = v.commune_id \
-         left join team t on t.village_id = v.village_id and t.established_on <= $2 \
-              and (t.dissolved_on is null or t.dissolved_on > $2) \
-         left join (select team_id, count(*) as members, \
-              cast(sum(case when position = 'commune_official' then 1 else 0 end) as bigint) as officials, \
-              cast(sum(case when role = 'leader' then 1 else 0 end) as bigint) as leaders \
-              from membership where joined_on <= $2 and (left_on is null or left_on > $2) group by team_id) s \
-              on s.team_id = t.team_id \
-         where c.path like $3 and {cond} and exists (select 1 from village_placement pf where pf.village_id = v.village_id \
-              and pf.valid_from <= $2 and (pf.valid_to is null or pf.valid_to > $2)) \
-         order by c.path, v.sort_key, v.village_id"
-    );
-    let (b, f) = (iso(boundaries_on), iso(facts_on));
-    let rows: Vec<VillageRow> = on_db!(db, |pool| {
-        let mut q = sqlx::query_as(AssertSqlSafe(sql.as_str())).bind(&b).bind(&f).bind(format!("{}%", unit.path));
-        for v in &values {
-            q = q.bind(v);
-        }
-        q.fetch_all(pool).await
-    })?;
+    let rows = villages_at(db, scope, unit, boundaries_on, facts_on).await?;
     let mut total = Coverage { unit: Some(UnitRef::from(unit)), ..Coverage::default() };
     for r in &rows {
         total.add(r);
@@ -174,4 +146,50 @@ pub async fn at(
         }
     }
     Ok(total)
+}
+
+/// The villages of `unit` within `scope` as the registry stood on `facts_on`, each under the
+/// commune it lay in on `boundaries_on`, with its team's counts on `facts_on`; in commune path
+/// order, then Vietnamese name order.
+///
+/// # Errors
+/// Database errors.
+pub async fn villages_at(
+    db: &Db,
+    scope: &Scope,
+    unit: &Unit,
+    boundaries_on: time::Date,
+    facts_on: time::Date,
+) -> Result<Vec<VillageRow>, StoreError> {
+    // The unit is matched on the day's boundaries; the reader's scope on today's, since a
+    // village's records belong to whoever governs it now.
+    let (cond, values) = scope.condition("cur.path", 4);
+    let sql = format!(
+        "select v.village_id, v.name, c.path as commune_path, t.team_id, \
+         coalesce(s.members, 0) as members, coalesce(s.officials, 0) as officials, coalesce(s.leaders, 0) as leaders \
+         from village v \
+         join village_placement pb on pb.village_id = v.village_id and pb.valid_from <= $1 \
+              and (pb.valid_to is null or pb.valid_to > $1) \
+         join unit c on c.unit_id = pb.commune_id \
+         join unit cur on cur.unit_id = v.commune_id \
+         left join team t on t.village_id = v.village_id and t.established_on <= $2 \
+              and (t.dissolved_on is null or t.dissolved_on > $2) \
+         left join (select team_id, count(*) as members, \
+              cast(sum(case when position = 'commune_official' then 1 else 0 end) as bigint) as officials, \
+              cast(sum(case when role = 'leader' then 1 else 0 end) as bigint) as leaders \
+              from membership where joined_on <= $2 and (left_on is null or left_on > $2) group by team_id) s \
+              on s.team_id = t.team_id \
+         where c.path like $3 and {cond} and exists (select 1 from village_placement pf where pf.village_id = v.village_id \
+              and pf.valid_from <= $2 and (pf.valid_to is null or pf.valid_to > $2)) \
+         order by c.path, v.sort_key, v.village_id"
+    );
+    let (b, f) = (iso(boundaries_on), iso(facts_on));
+    let rows: Vec<VillageRow> = on_db!(db, |pool| {
+        let mut q = sqlx::query_as(AssertSqlSafe(sql.as_str())).bind(&b).bind(&f).bind(format!("{}%", unit.path));
+        for v in &values {
+            q = q.bind(v);
+        }
+        q.fetch_all(pool).await
+    })?;
+    Ok(rows)
 }

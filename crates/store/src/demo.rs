@@ -30,6 +30,7 @@ pub struct DemoCounts {
 /// `Conflict` when the database already holds units; database errors.
 pub async fn load(db: &Db, progress: &(dyn Fn(&str, usize, usize) + Sync)) -> Result<DemoCounts, StoreError> {
     let counts = load_registry(db, progress).await?;
+    load_policies(db).await?;
     // The demo lives today: Quảng Nam's two reorganisations of 2025 are applied to it, so that it
     // opens on Đà Nẵng and keeps the August 2024 figures as of that day.
     for (i, (day, source, changes, state)) in crate::reorg::SHIPPED.iter().enumerate() {
@@ -39,6 +40,105 @@ pub async fn load(db: &Db, progress: &(dyn Fn(&str, usize, usize) + Sync)) -> Re
         progress("reorganisations", i + 1, crate::reorg::SHIPPED.len());
     }
     Ok(counts)
+}
+
+/// The funding policies of the source report (Quảng Nam, August 2024): the two options the
+/// Department proposed for 2025–2026, the work-day allowance, and what two districts already pay.
+/// The report gives no dates for the districts' support: the demo assumes 2024.
+pub const DEMO_POLICIES: [[&str; 11]; 5] = [
+    // name, legal basis, kind, amount, from, scope, cap months, cap per year, source, status, note
+    [
+        "Phương án A: hỗ trợ tổ hằng tháng",
+        "Tờ trình của Sở TT&TT Quảng Nam đề nghị xây dựng Nghị quyết, giai đoạn 2025–2026",
+        "team_month",
+        "500000",
+        "2025-01-01",
+        "49",
+        "24",
+        "",
+        "province",
+        "proposed",
+        "Phương án được đề xuất: 500.000 đồng/tổ/tháng, tối đa 24 tháng",
+    ],
+    [
+        "Phương án B: khoán chi phí hoạt động theo thành viên",
+        "Tờ trình của Sở TT&TT Quảng Nam đề nghị xây dựng Nghị quyết, giai đoạn 2025–2026",
+        "member_month",
+        "50000",
+        "2025-01-01",
+        "49",
+        "",
+        "",
+        "province",
+        "proposed",
+        "Khoán chi xăng, thông tin liên lạc, văn phòng phẩm: 50.000 đồng/người/tháng",
+    ],
+    [
+        "Hỗ trợ ngày công",
+        "Tờ trình của Sở TT&TT Quảng Nam đề nghị xây dựng Nghị quyết, giai đoạn 2025–2026",
+        "work_day",
+        "150000",
+        "2025-01-01",
+        "49",
+        "",
+        "",
+        "province",
+        "proposed",
+        "Cho thành viên và người được Chủ tịch UBND các cấp huy động: 150.000 đồng/người/ngày",
+    ],
+    [
+        "Phú Ninh: hỗ trợ tổ 6 triệu đồng mỗi năm",
+        "Huyện Phú Ninh (dữ liệu mẫu: ngày bắt đầu giả định)",
+        "team_month",
+        "500000",
+        "2024-01-01",
+        "518",
+        "",
+        "6000000",
+        "district",
+        "in_force",
+        "6.000.000 đồng/tổ/năm, chi theo tháng",
+    ],
+    [
+        "Nông Sơn: tập huấn kỹ năng số",
+        "Huyện Nông Sơn (dữ liệu mẫu: ngày chi giả định)",
+        "one_off",
+        "23000000",
+        "2024-06-01",
+        "519",
+        "",
+        "",
+        "district",
+        "in_force",
+        "Hỗ trợ một lần 23.000.000 đồng để tập huấn cho các tổ",
+    ],
+];
+
+/// Records the demo's funding policies.
+///
+/// # Errors
+/// Database errors.
+pub async fn load_policies(db: &Db) -> Result<(), StoreError> {
+    for [name, legal_basis, kind, amount, from, scope, cap_months, cap_per_year, source, status, note] in DEMO_POLICIES
+    {
+        let draft = domain::funding::PolicyDraft {
+            name: name.into(),
+            legal_basis: legal_basis.into(),
+            kind: kind.into(),
+            amount: amount.into(),
+            effective_from: from.into(),
+            effective_to: String::new(),
+            scope: scope.into(),
+            cap_months: cap_months.into(),
+            cap_per_year: cap_per_year.into(),
+            source: source.into(),
+            status: status.into(),
+            note: note.into(),
+        };
+        let input = draft.parse().map_err(|e| StoreError::invalid("policy", format!("{name}: {e:?}")))?;
+        crate::funding::create(db, &input).await?;
+    }
+    Ok(())
 }
 
 /// Loads the demo as it stood in 2024 (Quảng Nam's units of 10/04/2023, with its villages, teams

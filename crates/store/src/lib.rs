@@ -78,6 +78,7 @@ pub mod audit;
 pub mod coverage;
 pub mod demo;
 mod error;
+pub mod funding;
 pub mod people;
 pub mod reorg;
 mod scope;
@@ -292,6 +293,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         "grants",
         include_str!("../migrations/sqlite/0005_grants.sql"),
         include_str!("../migrations/postgres/0005_grants.sql"),
+    ),
+    (
+        6,
+        "funding policies",
+        include_str!("../migrations/sqlite/0006_funding.sql"),
+        include_str!("../migrations/postgres/0006_funding.sql"),
     ),
 ];
 

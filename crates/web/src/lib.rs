@@ -9,6 +9,7 @@ mod i18n;
 mod pages;
 pub mod routes;
 mod svg;
+pub mod xlsx;
 
 use std::time::Duration;
 
