@@ -4,7 +4,9 @@
 pub mod access;
 pub mod cccd;
 pub mod demo;
+pub mod funding;
 pub mod input;
+pub mod money;
 pub mod phone;
 pub mod reorg;
 pub mod team;
@@ -13,5 +15,6 @@ pub mod units;
 
 pub use access::UserRole;
 pub use cccd::{Cccd, CccdError};
+pub use money::Dong;
 pub use phone::{PhoneError, PhoneVn};
 pub use team::{Gender, HealthIssue, Position, Role, TeamHealth};
