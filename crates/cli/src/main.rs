@@ -108,14 +108,14 @@ enum PolicyCommand {
     /// Record a new policy.
     Add {
         #[command(flatten)]
-        terms: PolicyArgs,
+        terms: Box<PolicyArgs>,
     },
     /// Change a policy: a new version; the old one stays for what was computed under it.
     Revise {
         /// The policy's current name.
         name: String,
         #[command(flatten)]
-        terms: PolicyArgs,
+        terms: Box<PolicyArgs>,
     },
 }
 
@@ -1050,7 +1050,7 @@ async fn policy(db: &Db, c: PolicyCommand) -> Result<()> {
                 t.row(vec![
                     p.name.clone(),
                     p.kind().map_or(p.kind.clone(), |k| k.label().to_owned()),
-                    domain::money::Dong::new(p.amount).display(),
+                    domain::money::Vnd::new(p.amount).display(),
                     store::display_date(&p.effective_from),
                     format!("{} {}", p.scope_code, p.scope_name),
                     p.status().map_or(p.status.clone(), |s| s.label().to_owned()),

@@ -237,7 +237,7 @@ enum Upland {
     No,
     /// Tây Giang, Đông Giang, Nam Giang: mostly Cơ Tu.
     CoTu,
-    /// Phước Sơn, Bắc Trà My, Nam Trà My: Xơ Đăng, Ca Dong, Giẻ Triêng.
+    /// Phước Sơn, Bắc Trà My, Nam Trà My: Xơ Đăng, Ca Vnd, Giẻ Triêng.
     TraMy,
 }
 

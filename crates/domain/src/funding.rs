@@ -12,7 +12,7 @@ use std::fmt;
 use serde::Serialize;
 use time::{Date, Month};
 
-use crate::money::{Dong, MoneyError};
+use crate::money::{MoneyError, Vnd};
 
 /// The day of the month that decides whether a month counts.
 pub const DECIDING_DAY: u8 = 15;
@@ -231,13 +231,13 @@ impl fmt::Display for YearMonth {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Terms {
     pub kind: PolicyKind,
-    pub amount: Dong,
+    pub amount: Vnd,
     pub effective_from: Date,
     pub effective_to: Option<Date>,
     /// At most this many months per team (or member).
     pub cap_months: Option<u32>,
     /// At most this much per team (or member) per calendar year.
-    pub cap_per_year: Option<Dong>,
+    pub cap_per_year: Option<Vnd>,
 }
 
 impl Terms {
@@ -271,17 +271,17 @@ impl Terms {
         &self,
         months: &[YearMonth],
         already_months: u32,
-        paid_in_year: &dyn Fn(i32) -> Dong,
-    ) -> Result<Dong, MoneyError> {
+        paid_in_year: &dyn Fn(i32) -> Vnd,
+    ) -> Result<Vnd, MoneyError> {
         let paid = self.paid_months(months, already_months);
-        let mut total = Dong::ZERO;
+        let mut total = Vnd::ZERO;
         let mut years: Vec<i32> = paid.iter().map(|m| m.year).collect();
         years.dedup();
         for year in years {
             let n = i64::try_from(paid.iter().filter(|m| m.year == year).count()).unwrap_or(i64::MAX);
             let mut sum = self.amount.try_mul(n)?;
             if let Some(cap) = self.cap_per_year {
-                let room = Dong::new((cap.value() - paid_in_year(year).value()).max(0));
+                let room = Vnd::new((cap.value() - paid_in_year(year).value()).max(0));
                 sum = sum.min(room);
             }
             total = total.try_add(sum)?;
@@ -359,9 +359,9 @@ pub fn simulate(
     rows: usize,
     months: &[YearMonth],
     assume: Assumptions,
-) -> Result<Vec<Dong>, MoneyError> {
-    let mut out = vec![Dong::ZERO; rows];
-    let nothing_paid = |_: i32| Dong::ZERO;
+) -> Result<Vec<Vnd>, MoneyError> {
+    let mut out = vec![Vnd::ZERO; rows];
+    let nothing_paid = |_: i32| Vnd::ZERO;
     let t = &policy.terms;
     match t.kind {
         PolicyKind::OneOff => {
@@ -406,7 +406,7 @@ mod tests {
     fn option_a() -> Terms {
         Terms {
             kind: PolicyKind::TeamMonth,
-            amount: Dong::new(500_000),
+            amount: Vnd::new(500_000),
             effective_from: date!(2024 - 09 - 01),
             effective_to: None,
             cap_months: Some(24),
@@ -449,24 +449,24 @@ mod tests {
     fn the_cap_in_months_holds_and_the_25th_month_adds_nothing() {
         let t = option_a();
         let from = YearMonth::parse("2024-09").expect("m");
-        let none = |_: i32| Dong::ZERO;
-        assert_eq!(t.owed(&from.span(24), 0, &none).expect("owed"), Dong::new(12_000_000));
-        assert_eq!(t.owed(&from.span(25), 0, &none).expect("owed"), Dong::new(12_000_000));
-        assert_eq!(t.owed(&from.span(12), 20, &none).expect("owed"), Dong::new(2_000_000), "4 months left");
+        let none = |_: i32| Vnd::ZERO;
+        assert_eq!(t.owed(&from.span(24), 0, &none).expect("owed"), Vnd::new(12_000_000));
+        assert_eq!(t.owed(&from.span(25), 0, &none).expect("owed"), Vnd::new(12_000_000));
+        assert_eq!(t.owed(&from.span(12), 20, &none).expect("owed"), Vnd::new(2_000_000), "4 months left");
     }
 
     #[test]
     fn the_cap_per_year_holds_each_calendar_year() {
-        let t = Terms { cap_per_year: Some(Dong::new(3_000_000)), cap_months: None, ..option_a() };
+        let t = Terms { cap_per_year: Some(Vnd::new(3_000_000)), cap_months: None, ..option_a() };
         let from = YearMonth::parse("2025-01").expect("m");
-        let none = |_: i32| Dong::ZERO;
-        assert_eq!(t.owed(&from.span(12), 0, &none).expect("owed"), Dong::new(3_000_000));
+        let none = |_: i32| Vnd::ZERO;
+        assert_eq!(t.owed(&from.span(12), 0, &none).expect("owed"), Vnd::new(3_000_000));
         // Two calendar years: each held to the cap.
         let from = YearMonth::parse("2025-07").expect("m");
-        assert_eq!(t.owed(&from.span(12), 0, &none).expect("owed"), Dong::new(5_500_000));
+        assert_eq!(t.owed(&from.span(12), 0, &none).expect("owed"), Vnd::new(6_000_000));
         // What the year already paid counts.
-        let paid = |y: i32| if y == 2025 { Dong::new(2_500_000) } else { Dong::ZERO };
-        assert_eq!(t.owed(&from.span(6), 0, &paid).expect("owed"), Dong::new(500_000));
+        let paid = |y: i32| if y == 2025 { Vnd::new(2_500_000) } else { Vnd::ZERO };
+        assert_eq!(t.owed(&from.span(6), 0, &paid).expect("owed"), Vnd::new(500_000));
     }
 
     #[test]
@@ -481,10 +481,10 @@ mod tests {
         // A policy scoped elsewhere pays nothing here.
         let elsewhere = SimPolicy { scope_path: "49/518/".into(), ..p.clone() };
         let none = simulate(&elsewhere, Scenario::FullCoverage, &v, 2, &months, Assumptions::default()).expect("sim");
-        assert!(none.iter().all(|d| *d == Dong::ZERO));
+        assert!(none.iter().all(|d| *d == Vnd::ZERO));
         // Per member: members of current teams; full coverage adds five per new team.
         let b = SimPolicy {
-            terms: Terms { kind: PolicyKind::MemberMonth, amount: Dong::new(50_000), cap_months: None, ..option_a() },
+            terms: Terms { kind: PolicyKind::MemberMonth, amount: Vnd::new(50_000), cap_months: None, ..option_a() },
             ..p
         };
         let cur = simulate(&b, Scenario::CurrentTeams, &v, 2, &months, Assumptions::default()).expect("sim");
@@ -495,15 +495,15 @@ mod tests {
 
     #[test]
     fn a_one_off_counts_once_in_its_month() {
-        let t = Terms { kind: PolicyKind::OneOff, amount: Dong::new(23_000_000), ..option_a() };
+        let t = Terms { kind: PolicyKind::OneOff, amount: Vnd::new(23_000_000), ..option_a() };
         let p = SimPolicy { terms: t, scope_path: "49/519/".into(), one_off_row: Some(1) };
         let v = villages(1, 0);
         let inside = YearMonth::parse("2024-06").expect("m").span(12);
         let r = simulate(&p, Scenario::CurrentTeams, &v, 2, &inside, Assumptions::default()).expect("sim");
-        assert_eq!(r, vec![Dong::ZERO, Dong::new(23_000_000)]);
+        assert_eq!(r, vec![Vnd::ZERO, Vnd::new(23_000_000)]);
         let after = YearMonth::parse("2024-10").expect("m").span(12);
         let r = simulate(&p, Scenario::CurrentTeams, &v, 2, &after, Assumptions::default()).expect("sim");
-        assert_eq!(r, vec![Dong::ZERO, Dong::ZERO]);
+        assert_eq!(r, vec![Vnd::ZERO, Vnd::ZERO]);
     }
 }
 
@@ -556,7 +556,7 @@ impl PolicyDraft {
         if kind.is_none() {
             e.push("kind", "Chọn cách tính: theo tổ, theo thành viên, theo ngày công hoặc một lần");
         }
-        let amount = match Dong::parse(&self.amount) {
+        let amount = match Vnd::parse(&self.amount) {
             Ok(a) if a.value() > 0 => Some(a),
             Ok(_) => {
                 e.push("amount", "Mức hỗ trợ phải lớn hơn 0");
@@ -599,7 +599,7 @@ impl PolicyDraft {
         };
         let cap_per_year = match self.cap_per_year.trim() {
             "" => None,
-            c => match Dong::parse(c) {
+            c => match Vnd::parse(c) {
                 Ok(a) if a.value() > 0 => Some(a),
                 Ok(_) => {
                     e.push("cap_per_year", "Mức tối đa mỗi năm phải lớn hơn 0");

@@ -15,6 +15,6 @@ pub mod units;
 
 pub use access::UserRole;
 pub use cccd::{Cccd, CccdError};
-pub use money::Dong;
+pub use money::Vnd;
 pub use phone::{PhoneError, PhoneVn};
 pub use team::{Gender, HealthIssue, Position, Role, TeamHealth};

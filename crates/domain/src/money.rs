@@ -1,14 +1,14 @@
 //! Money: whole Vietnamese đồng (VND), never floating point.
 //!
-//! A [`Dong`] is an `i64` count of đồng. Arithmetic is checked and never wraps; there are no
+//! A [`Vnd`] is an `i64` count of đồng. Arithmetic is checked and never wraps; there are no
 //! `+`/`-`/`*` operators on purpose, so every sum says what happens on overflow.
 //!
 //! Three forms for people:
-//! - figures, [`Dong::display`]: `7.440.000.000 ₫` (dots between thousands, Luật Kế toán 2015
-//!   Art. 11), and [`Dong::grouped`] without the sign for table cells;
-//! - input, [`Dong::parse`]: what people and spreadsheets write (`7.440.000.000`, `7440000000`,
+//! - figures, [`Vnd::display`]: `7.440.000.000 ₫` (dots between thousands, Luật Kế toán 2015
+//!   Art. 11), and [`Vnd::grouped`] without the sign for table cells;
+//! - input, [`Vnd::parse`]: what people and spreadsheets write (`7.440.000.000`, `7440000000`,
 //!   `7 440 000 000`, `7,440,000,000 đ`, `7.440.000.000 VND` …), whole đồng only;
-//! - words, [`Dong::in_words`]: "Bảy tỷ bốn trăm bốn mươi triệu đồng", the "số tiền bằng chữ"
+//! - words, [`Vnd::in_words`]: "Bảy tỷ bốn trăm bốn mươi triệu đồng", the "số tiền bằng chữ"
 //!   that payment vouchers carry beside the figures (Luật Kế toán 2015 Art. 16).
 //!
 //! # Amounts in words
@@ -38,10 +38,10 @@ use unicode_normalization::UnicodeNormalization;
 /// An amount of money in whole Vietnamese đồng (số tiền, đồng Việt Nam).
 ///
 /// JSON carries it as a plain integer (`7440000000`). Negative amounts exist for corrections
-/// and adjustments; amounts people type are parsed non-negative by [`Dong::parse`].
+/// and adjustments; amounts people type are parsed non-negative by [`Vnd::parse`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
 #[serde(transparent)]
-pub struct Dong(i64);
+pub struct Vnd(i64);
 
 /// Arithmetic on money left the range an `i64` of đồng can hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -78,10 +78,10 @@ pub enum MoneyParseError {
     TooLarge,
 }
 
-impl Dong {
+impl Vnd {
     /// No money.
     pub const ZERO: Self = Self(0);
-    /// The largest amount [`Dong::parse`] accepts: 10¹⁵ đồng, a million billion.
+    /// The largest amount [`Vnd::parse`] accepts: 10¹⁵ đồng, a million billion.
     pub const MAX_INPUT: Self = Self(1_000_000_000_000_000);
 
     /// An amount of `dong` đồng.
@@ -209,8 +209,9 @@ impl Dong {
 
     /// Parses an amount a person typed or a spreadsheet holds: digits, optionally grouped by
     /// thousands with one kind of separator (`.`, `,` or spaces), optionally followed by
-    /// `₫`, `đ`, `VND`, `VNĐ` or `đồng`. Whole đồng, not negative, at most
-    /// [`Dong::MAX_INPUT`].
+    /// `₫`, `đ`, `VND`, `VNĐ` or `đồng` (or `d`, `dong`), in any case. Whole đồng, not negative,
+    /// at most [`Vnd::MAX_INPUT`]. A single comma group is read as thousands (`1,500` is
+    /// 1.500 ₫), since amounts in đồng have no decimals.
     ///
     /// # Errors
     /// [`MoneyParseError`] says what is wrong, in Vietnamese, for the person who typed it.
@@ -218,8 +219,8 @@ impl Dong {
         parse_amount(s, false)
     }
 
-    /// Like [`Dong::parse`], and also accepts a leading minus (`-1.500.000 ₫`) for corrections
-    /// and adjustments. The magnitude is still at most [`Dong::MAX_INPUT`].
+    /// Like [`Vnd::parse`], and also accepts a leading minus (`-1.500.000 ₫`) for corrections
+    /// and adjustments. The magnitude is still at most [`Vnd::MAX_INPUT`].
     ///
     /// # Errors
     /// [`MoneyParseError`].
@@ -235,7 +236,7 @@ impl Dong {
         self.in_words_with(WordsStyle::default())
     }
 
-    /// [`Dong::in_words`] with the words a province prefers.
+    /// [`Vnd::in_words`] with the words a province prefers.
     #[must_use]
     pub fn in_words_with(self, style: WordsStyle) -> String {
         let mut words = Words::default();
@@ -251,8 +252,9 @@ impl Dong {
 // -------------------------------------------------------------------------------------------
 // Parsing.
 
-/// Unit words accepted after the figures, lower case; longer ones first.
-const SUFFIXES: [&str; 5] = ["đồng", "vnđ", "vnd", "₫", "đ"];
+/// Unit words accepted after the figures, lower case; longer ones first. "dong" and "d" for
+/// people without a Vietnamese keyboard.
+const SUFFIXES: [&str; 7] = ["đồng", "dong", "vnđ", "vnd", "₫", "đ", "d"];
 
 fn is_space(ch: char) -> bool {
     // Also the no-break and narrow no-break spaces that office software puts between groups.
@@ -265,7 +267,7 @@ fn strip_suffix_ignoring_case<'a>(s: &'a str, suffix: &str) -> Option<&'a str> {
     (s[start..].to_lowercase() == suffix).then(|| &s[..start])
 }
 
-fn parse_amount(s: &str, signed: bool) -> Result<Dong, MoneyParseError> {
+fn parse_amount(s: &str, signed: bool) -> Result<Vnd, MoneyParseError> {
     let text: String = s.nfc().collect();
     let mut rest = text.trim_matches(is_space);
     let mut negative = false;
@@ -313,10 +315,10 @@ fn parse_amount(s: &str, signed: bool) -> Result<Dong, MoneyParseError> {
         value = value
             .checked_mul(10)
             .and_then(|v| v.checked_add(i64::from(digit - b'0')))
-            .filter(|&v| v <= Dong::MAX_INPUT.0)
+            .filter(|&v| v <= Vnd::MAX_INPUT.0)
             .ok_or(MoneyParseError::TooLarge)?;
     }
-    Ok(Dong(if negative { -value } else { value }))
+    Ok(Vnd(if negative { -value } else { value }))
 }
 
 // -------------------------------------------------------------------------------------------
@@ -497,41 +499,41 @@ fn capitalise_first(s: &str) -> String {
 // -------------------------------------------------------------------------------------------
 // Traits.
 
-impl fmt::Display for Dong {
+impl fmt::Display for Vnd {
     /// `7.440.000.000 ₫`; honours width and alignment (`{:>20}`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.pad(&self.display())
     }
 }
 
-impl FromStr for Dong {
+impl FromStr for Vnd {
     type Err = MoneyParseError;
 
-    /// [`Dong::parse`]: non-negative amounts.
+    /// [`Vnd::parse`]: non-negative amounts.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Self::parse(s)
     }
 }
 
-impl TryFrom<&str> for Dong {
+impl TryFrom<&str> for Vnd {
     type Error = MoneyParseError;
 
-    /// [`Dong::parse`]: non-negative amounts.
+    /// [`Vnd::parse`]: non-negative amounts.
     fn try_from(s: &str) -> Result<Self, Self::Error> {
         Self::parse(s)
     }
 }
 
-impl From<Dong> for i64 {
-    fn from(d: Dong) -> Self {
+impl From<Vnd> for i64 {
+    fn from(d: Vnd) -> Self {
         d.0
     }
 }
 
-/// `amounts.sum::<Option<Dong>>()`: `None` on overflow, like [`Dong::sum`].
-impl Sum<Dong> for Option<Dong> {
-    fn sum<I: Iterator<Item = Dong>>(iter: I) -> Self {
-        Dong::sum(iter)
+/// `amounts.sum::<Option<Vnd>>()`: `None` on overflow, like [`Vnd::sum`].
+impl Sum<Vnd> for Option<Vnd> {
+    fn sum<I: Iterator<Item = Vnd>>(iter: I) -> Self {
+        Vnd::sum(iter)
     }
 }
 
@@ -540,7 +542,7 @@ mod tests {
     use super::*;
 
     fn words(n: i64) -> String {
-        Dong::new(n).in_words()
+        Vnd::new(n).in_words()
     }
 
     const SOUTH: WordsStyle =
@@ -632,7 +634,7 @@ mod tests {
 
     #[test]
     fn province_styles() {
-        let w = |n: i64| Dong::new(n).in_words_with(SOUTH);
+        let w = |n: i64| Vnd::new(n).in_words_with(SOUTH);
         assert_eq!(w(105), "Một trăm lẻ năm đồng");
         assert_eq!(w(24), "Hai mươi bốn đồng");
         assert_eq!(w(1_005_000), "Một triệu không trăm lẻ năm ngàn đồng");
@@ -642,7 +644,7 @@ mod tests {
         assert_eq!(w(21), "Hai mươi mốt đồng");
         assert_eq!(w(104), "Một trăm lẻ bốn đồng");
         let mixed = WordsStyle { four: FourWord::Bon, ..WordsStyle::default() };
-        assert_eq!(Dong::new(34_104).in_words_with(mixed), "Ba mươi bốn nghìn một trăm linh bốn đồng");
+        assert_eq!(Vnd::new(34_104).in_words_with(mixed), "Ba mươi bốn nghìn một trăm linh bốn đồng");
         assert_eq!(
             WordsStyle::default(),
             WordsStyle { thousand: ThousandWord::Nghin, zero_ten: ZeroTenWord::Linh, four: FourWord::Tu }
@@ -664,11 +666,11 @@ mod tests {
             (i64::MAX, "9.223.372.036.854.775.807 ₫"),
             (i64::MIN, "-9.223.372.036.854.775.808 ₫"),
         ] {
-            assert_eq!(Dong::new(n).display(), expected);
-            assert_eq!(Dong::new(n).to_string(), expected);
+            assert_eq!(Vnd::new(n).display(), expected);
+            assert_eq!(Vnd::new(n).to_string(), expected);
         }
-        assert_eq!(Dong::new(7_440_000_000).grouped(), "7.440.000.000");
-        assert_eq!(format!("[{:>12}]", Dong::new(500_000)), "[   500.000 ₫]");
+        assert_eq!(Vnd::new(7_440_000_000).grouped(), "7.440.000.000");
+        assert_eq!(format!("[{:>12}]", Vnd::new(500_000)), "[   500.000 ₫]");
     }
 
     #[test]
@@ -687,19 +689,21 @@ mod tests {
             "7.440.000.000 Đồng",
             "7.440.000.000 ĐỒNG",
             "7.440.000.000 VNĐ",
+            "7.440.000.000 dong",
+            "7440000000d",
             "7.440.000.000 \u{111}o\u{302}\u{300}ng",
             " 7\u{a0}440\u{a0}000\u{a0}000 ",
             "7\u{202f}440\u{202f}000\u{202f}000 ₫",
         ] {
-            assert_eq!(Dong::parse(s), Ok(Dong::new(7_440_000_000)), "{s:?}");
+            assert_eq!(Vnd::parse(s), Ok(Vnd::new(7_440_000_000)), "{s:?}");
         }
-        assert_eq!(Dong::parse("0"), Ok(Dong::ZERO));
-        assert_eq!(Dong::parse("0 ₫"), Ok(Dong::ZERO));
-        assert_eq!(Dong::parse("1,500"), Ok(Dong::new(1_500)));
-        assert_eq!(Dong::parse("500.000"), Ok(Dong::new(500_000)));
-        assert_eq!(Dong::parse("1.000.000.000.000.000"), Ok(Dong::MAX_INPUT));
-        assert_eq!("23.000.000 đ".parse::<Dong>(), Ok(Dong::new(23_000_000)));
-        assert_eq!(Dong::try_from("6 000 000"), Ok(Dong::new(6_000_000)));
+        assert_eq!(Vnd::parse("0"), Ok(Vnd::ZERO));
+        assert_eq!(Vnd::parse("0 ₫"), Ok(Vnd::ZERO));
+        assert_eq!(Vnd::parse("1,500"), Ok(Vnd::new(1_500)));
+        assert_eq!(Vnd::parse("500.000"), Ok(Vnd::new(500_000)));
+        assert_eq!(Vnd::parse("1.000.000.000.000.000"), Ok(Vnd::MAX_INPUT));
+        assert_eq!("23.000.000 đ".parse::<Vnd>(), Ok(Vnd::new(23_000_000)));
+        assert_eq!(Vnd::try_from("6 000 000"), Ok(Vnd::new(6_000_000)));
     }
 
     #[test]
@@ -737,63 +741,63 @@ mod tests {
             ("1.000.000.000.000.001", E::TooLarge),
             ("99999999999999999999999999", E::TooLarge),
         ] {
-            assert_eq!(Dong::parse(s), Err(e), "{s:?}");
+            assert_eq!(Vnd::parse(s), Err(e), "{s:?}");
         }
     }
 
     #[test]
     fn signed_amounts_for_adjustments() {
-        assert_eq!(Dong::parse_signed("-1.500.000 ₫"), Ok(Dong::new(-1_500_000)));
-        assert_eq!(Dong::parse_signed("- 500.000"), Ok(Dong::new(-500_000)));
-        assert_eq!(Dong::parse_signed("−500000 đ"), Ok(Dong::new(-500_000)));
-        assert_eq!(Dong::parse_signed("500.000"), Ok(Dong::new(500_000)));
-        assert_eq!(Dong::parse_signed("-0"), Ok(Dong::ZERO));
-        assert_eq!(Dong::parse_signed("-"), Err(MoneyParseError::Empty));
-        assert_eq!(Dong::parse_signed("--5"), Err(MoneyParseError::InvalidCharacter { ch: '-' }));
-        assert_eq!(Dong::parse_signed("-1.000.000.000.000.001"), Err(MoneyParseError::TooLarge));
-        assert_eq!(Dong::parse_signed("-1.000.000.000.000.000"), Ok(Dong::new(-1_000_000_000_000_000)));
+        assert_eq!(Vnd::parse_signed("-1.500.000 ₫"), Ok(Vnd::new(-1_500_000)));
+        assert_eq!(Vnd::parse_signed("- 500.000"), Ok(Vnd::new(-500_000)));
+        assert_eq!(Vnd::parse_signed("−500000 đ"), Ok(Vnd::new(-500_000)));
+        assert_eq!(Vnd::parse_signed("500.000"), Ok(Vnd::new(500_000)));
+        assert_eq!(Vnd::parse_signed("-0"), Ok(Vnd::ZERO));
+        assert_eq!(Vnd::parse_signed("-"), Err(MoneyParseError::Empty));
+        assert_eq!(Vnd::parse_signed("--5"), Err(MoneyParseError::InvalidCharacter { ch: '-' }));
+        assert_eq!(Vnd::parse_signed("-1.000.000.000.000.001"), Err(MoneyParseError::TooLarge));
+        assert_eq!(Vnd::parse_signed("-1.000.000.000.000.000"), Ok(Vnd::new(-1_000_000_000_000_000)));
     }
 
     #[test]
     fn display_and_parse_round_trip() {
         for n in [0, 1, 12, 999, 1_000, 10_000, 123_456, 7_440_000_000, 999_999_999_999_999, 1_000_000_000_000_000] {
-            let d = Dong::new(n);
-            assert_eq!(Dong::parse(&d.display()), Ok(d));
-            assert_eq!(Dong::parse(&d.grouped()), Ok(d));
-            assert_eq!(Dong::parse_signed(&Dong::new(-n).display()), Ok(Dong::new(-n)));
+            let d = Vnd::new(n);
+            assert_eq!(Vnd::parse(&d.display()), Ok(d));
+            assert_eq!(Vnd::parse(&d.grouped()), Ok(d));
+            assert_eq!(Vnd::parse_signed(&Vnd::new(-n).display()), Ok(Vnd::new(-n)));
         }
     }
 
     #[test]
     fn checked_arithmetic_never_wraps() {
-        let max = Dong::new(i64::MAX);
-        let min = Dong::new(i64::MIN);
-        assert_eq!(Dong::new(2).checked_add(Dong::new(3)), Some(Dong::new(5)));
-        assert_eq!(max.checked_add(Dong::new(1)), None);
-        assert_eq!(min.checked_sub(Dong::new(1)), None);
-        assert_eq!(Dong::new(5).checked_sub(Dong::new(7)), Some(Dong::new(-2)));
-        assert_eq!(Dong::new(500_000).checked_mul(12), Some(Dong::new(6_000_000)));
+        let max = Vnd::new(i64::MAX);
+        let min = Vnd::new(i64::MIN);
+        assert_eq!(Vnd::new(2).checked_add(Vnd::new(3)), Some(Vnd::new(5)));
+        assert_eq!(max.checked_add(Vnd::new(1)), None);
+        assert_eq!(min.checked_sub(Vnd::new(1)), None);
+        assert_eq!(Vnd::new(5).checked_sub(Vnd::new(7)), Some(Vnd::new(-2)));
+        assert_eq!(Vnd::new(500_000).checked_mul(12), Some(Vnd::new(6_000_000)));
         assert_eq!(max.checked_mul(2), None);
         assert_eq!(min.checked_mul(-1), None);
         assert_eq!(min.checked_neg(), None);
-        assert_eq!(Dong::new(7).checked_neg(), Some(Dong::new(-7)));
-        assert_eq!(max.try_add(Dong::new(1)), Err(MoneyError::Overflow));
+        assert_eq!(Vnd::new(7).checked_neg(), Some(Vnd::new(-7)));
+        assert_eq!(max.try_add(Vnd::new(1)), Err(MoneyError::Overflow));
         assert_eq!(max.try_mul(2), Err(MoneyError::Overflow));
-        assert_eq!(min.try_sub(Dong::new(1)), Err(MoneyError::Overflow));
-        assert_eq!(Dong::new(150_000).try_mul(3), Ok(Dong::new(450_000)));
+        assert_eq!(min.try_sub(Vnd::new(1)), Err(MoneyError::Overflow));
+        assert_eq!(Vnd::new(150_000).try_mul(3), Ok(Vnd::new(450_000)));
         // 1,240 villages × 500,000 đồng × 12 months: the proposal's 7.44 billion a year.
-        let per_year = Dong::new(500_000).try_mul(12).and_then(|d| d.try_mul(1_240));
-        assert_eq!(per_year, Ok(Dong::new(7_440_000_000)));
+        let per_year = Vnd::new(500_000).try_mul(12).and_then(|d| d.try_mul(1_240));
+        assert_eq!(per_year, Ok(Vnd::new(7_440_000_000)));
     }
 
     #[test]
     fn sums() {
-        assert_eq!(Dong::sum([]), Some(Dong::ZERO));
-        assert_eq!(Dong::sum([Dong::new(1), Dong::new(2), Dong::new(3)]), Some(Dong::new(6)));
-        assert_eq!(Dong::sum([Dong::new(i64::MAX), Dong::new(1), Dong::new(-5)]), None);
-        assert_eq!(Dong::try_sum([Dong::new(i64::MAX), Dong::new(1)]), Err(MoneyError::Overflow));
-        let amounts = [Dong::new(23_000_000); 3];
-        assert_eq!(amounts.iter().copied().sum::<Option<Dong>>(), Some(Dong::new(69_000_000)));
+        assert_eq!(Vnd::sum([]), Some(Vnd::ZERO));
+        assert_eq!(Vnd::sum([Vnd::new(1), Vnd::new(2), Vnd::new(3)]), Some(Vnd::new(6)));
+        assert_eq!(Vnd::sum([Vnd::new(i64::MAX), Vnd::new(1), Vnd::new(-5)]), None);
+        assert_eq!(Vnd::try_sum([Vnd::new(i64::MAX), Vnd::new(1)]), Err(MoneyError::Overflow));
+        let amounts = [Vnd::new(23_000_000); 3];
+        assert_eq!(amounts.iter().copied().sum::<Option<Vnd>>(), Some(Vnd::new(69_000_000)));
     }
 
     #[test]
@@ -802,7 +806,7 @@ mod tests {
         use serde::de::IntoDeserializer;
         use serde::de::value::{Error, I64Deserializer};
         let de: I64Deserializer<Error> = 7_440_000_000_i64.into_deserializer();
-        assert_eq!(Dong::deserialize(de), Ok(Dong::new(7_440_000_000)));
+        assert_eq!(Vnd::deserialize(de), Ok(Vnd::new(7_440_000_000)));
     }
 
     #[test]

@@ -428,3 +428,336 @@ proptest! {
         prop_assert_eq!(Cccd::parse(&s, None, None), Err(CccdError::WrongLength { digits: s.len() }));
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Money: figures, input and amounts in words.
+
+mod money {
+    use domain::Vnd;
+    use domain::money::{FourWord, MoneyParseError, ThousandWord, WordsStyle, ZeroTenWord};
+    use proptest::prelude::*;
+
+    const MAX_INPUT: i64 = 1_000_000_000_000_000;
+
+    const DIGITS: [&str; 10] = ["không", "một", "hai", "ba", "bốn", "năm", "sáu", "bảy", "tám", "chín"];
+
+    fn digit(word: &str) -> Option<u128> {
+        DIGITS.iter().position(|d| *d == word).map(|p| p as u128)
+    }
+
+    /// The unit after "mười": 11–19 say một, bốn, lăm (never mốt, tư, năm).
+    fn unit_after_muoi(word: &str) -> Option<u128> {
+        match word {
+            "lăm" => Some(5),
+            "không" | "năm" => None,
+            w => digit(w),
+        }
+    }
+
+    /// The unit after "<digit> mươi": 21 mốt, 24 tư or bốn, 25 lăm (never một, năm).
+    fn unit_after_muoi_tens(word: &str) -> Option<u128> {
+        match word {
+            "mốt" => Some(1),
+            "tư" => Some(4),
+            "lăm" => Some(5),
+            "không" | "một" | "năm" => None,
+            w => digit(w),
+        }
+    }
+
+    /// Reads one group of three digits starting at `tokens[i]`, written independently of the
+    /// crate's speller: [<digit> trăm] [linh|lẻ <unit> | mười [<unit>] | <digit ≥ 2> mươi [<unit>] |
+    /// <unit>]. A group after the leading one must say its hundreds ("không trăm"), the leading
+    /// one must not say "không trăm", and a bare unit is only read without hundreds.
+    fn read_group(tokens: &[&str], mut i: usize, leading: bool) -> Result<(u128, usize), String> {
+        let mut value = 0;
+        let said_hundreds = tokens.get(i + 1) == Some(&"trăm");
+        if said_hundreds {
+            let h = digit(tokens[i]).ok_or_else(|| format!("«{} trăm»", tokens[i]))?;
+            if leading && h == 0 {
+                return Err("the leading group says «không trăm»".into());
+            }
+            value = h * 100;
+            i += 2;
+        } else if !leading {
+            return Err(format!("a group after the leading one does not say its hundreds at word {i}"));
+        }
+        match tokens.get(i).copied() {
+            Some("linh" | "lẻ") => {
+                if !said_hundreds {
+                    return Err("«linh» without hundreds".into());
+                }
+                let u = tokens.get(i + 1).and_then(|w| digit(w)).filter(|&u| u > 0).ok_or("«linh» without a unit")?;
+                value += u;
+                i += 2;
+            }
+            Some("mười") => {
+                value += 10;
+                i += 1;
+                if let Some(u) = tokens.get(i).and_then(|w| unit_after_muoi(w)) {
+                    value += u;
+                    i += 1;
+                }
+            }
+            Some(w) if tokens.get(i + 1) == Some(&"mươi") => {
+                let t = digit(w).filter(|&t| t >= 2).ok_or_else(|| format!("«{w} mươi»"))?;
+                value += t * 10;
+                i += 2;
+                if let Some(u) = tokens.get(i).and_then(|w| unit_after_muoi_tens(w)) {
+                    value += u;
+                    i += 1;
+                }
+            }
+            Some(w) if !said_hundreds && digit(w).is_some_and(|u| u > 0) => {
+                value += digit(w).unwrap_or_default();
+                i += 1;
+            }
+            _ => {}
+        }
+        if value == 0 {
+            return Err(format!("an empty group at word {i}"));
+        }
+        Ok((value, i))
+    }
+
+    /// Reads "Một triệu không trăm linh năm đồng" back into 1000005. Groups take nghìn/ngàn or
+    /// triệu; "tỷ" then multiplies everything said since the previous "tỷ" (the cycle restarts:
+    /// "một nghìn hai trăm ba mươi tư tỷ"), and "tỷ tỷ" is 10¹⁸. The parts said must get
+    /// strictly smaller from left to right.
+    fn read_words(text: &str) -> Result<i128, String> {
+        let (negative, body) = match text.strip_prefix("Âm ") {
+            Some(rest) => (true, rest),
+            None => (false, text),
+        };
+        let body = body.strip_suffix(" đồng").ok_or("does not end with « đồng»")?;
+        let mut chars = body.chars();
+        let first = chars.next().ok_or("no number")?;
+        if first.is_uppercase() == negative {
+            return Err("only the very first letter is a capital".into());
+        }
+        let lower: String = first.to_lowercase().chain(chars).collect();
+        let tokens: Vec<&str> = lower.split(' ').collect();
+        if tokens == ["không"] {
+            return if negative { Err("«Âm không»".into()) } else { Ok(0) };
+        }
+
+        let mut parts: Vec<u128> = Vec::new();
+        let mut i = 0;
+        while i < tokens.len() {
+            let (group, next) = read_group(&tokens, i, parts.is_empty())?;
+            i = next;
+            parts.push(group);
+            let mut scaled = false;
+            if let Some(m) = tokens.get(i).and_then(|w| match *w {
+                "nghìn" | "ngàn" => Some(1_000),
+                "triệu" => Some(1_000_000),
+                _ => None,
+            }) {
+                if let Some(last) = parts.last_mut() {
+                    *last *= m;
+                }
+                i += 1;
+                scaled = true;
+            }
+            let mut ty = 0u32;
+            while tokens.get(i) == Some(&"tỷ") {
+                ty += 1;
+                i += 1;
+            }
+            if ty > 0 {
+                let scale = 1_000_000_000u128.pow(ty);
+                let mut period = 0;
+                while let Some(&last) = parts.last().filter(|&&p| p < scale) {
+                    period += last;
+                    parts.pop();
+                }
+                parts.push(period * scale);
+                scaled = true;
+            }
+            if !scaled && i < tokens.len() {
+                return Err(format!("a group without its scale word before word {i} («{}»)", tokens[i]));
+            }
+            if parts.windows(2).any(|w| w[0] <= w[1]) {
+                return Err(format!("parts not decreasing: {parts:?}"));
+            }
+        }
+        let value = i128::try_from(parts.iter().sum::<u128>()).map_err(|e| e.to_string())?;
+        Ok(if negative { -value } else { value })
+    }
+
+    #[test]
+    fn the_reader_reads_the_reference() {
+        for (text, n) in [
+            ("Một triệu hai trăm năm mươi nghìn đồng", 1_250_000),
+            ("Một triệu không trăm linh năm nghìn đồng", 1_005_000),
+            ("Một triệu không trăm linh năm đồng", 1_000_005),
+            (
+                "Một nghìn hai trăm ba mươi tư tỷ năm trăm sáu mươi bảy triệu tám trăm chín mươi nghìn \
+                 một trăm hai mươi ba đồng",
+                1_234_567_890_123,
+            ),
+            ("Một nghìn tỷ đồng", 1_000_000_000_000),
+            ("Một tỷ tỷ không trăm linh năm tỷ đồng", 1_000_000_005_000_000_000),
+            ("Không đồng", 0),
+            ("Âm hai mươi mốt đồng", -21),
+        ] {
+            assert_eq!(read_words(text), Ok(n), "{text}");
+        }
+        // And refuses what the reference calls wrong.
+        for text in [
+            "Một triệu năm nghìn đồng",        // 1.005.000 needs «không trăm linh năm»
+            "Không trăm năm đồng",             // the leading group never says «không trăm»
+            "Ba trăm hai mươi năm nghìn đồng", // lăm
+            "Hai mươi một đồng",               // mốt
+            "Mười năm đồng",                   // lăm
+            "Một trăm năm đồng",               // linh năm
+            "Một trăm linh mươi đồng",
+            "Một tỷ hai tỷ đồng",
+            "hai đồng",
+            "Hai",
+        ] {
+            assert!(read_words(text).is_err(), "{text}");
+        }
+    }
+
+    /// A three-digit group, biased towards the digits the rules single out: zeros, 1, 4, 5, 10–19.
+    fn group() -> impl Strategy<Value = u64> {
+        let d = || prop_oneof![Just(0u64), Just(1), Just(4), Just(5), 0u64..10];
+        prop_oneof![
+            3 => Just(0u64),
+            3 => 0u64..1000,
+            3 => (d(), d(), d()).prop_map(|(h, t, u)| h * 100 + t * 10 + u),
+        ]
+    }
+
+    /// Amounts across the whole range of `i64`, with many all-zero groups, of either sign.
+    fn amount() -> impl Strategy<Value = i64> {
+        prop_oneof![
+            any::<i64>(),
+            0i64..1_000,
+            0..=MAX_INPUT,
+            (proptest::collection::vec(group(), 1..=7), any::<bool>()).prop_map(|(groups, negative)| {
+                let mut n = groups.iter().fold(0u128, |n, &g| n * 1000 + u128::from(g));
+                if n > i64::MAX as u128 {
+                    n %= 1_000_000_000_000_000_000;
+                }
+                let n = i64::try_from(n).unwrap_or_default();
+                if negative { -n } else { n }
+            }),
+        ]
+    }
+
+    fn style() -> impl Strategy<Value = WordsStyle> {
+        (any::<bool>(), any::<bool>(), any::<bool>()).prop_map(|(ngan, le, bon)| WordsStyle {
+            thousand: if ngan { ThousandWord::Ngan } else { ThousandWord::Nghin },
+            zero_ten: if le { ZeroTenWord::Le } else { ZeroTenWord::Linh },
+            four: if bon { FourWord::Bon } else { FourWord::Tu },
+        })
+    }
+
+    /// `text` has `phrase` as whole words.
+    fn has(text: &str, phrase: &str) -> bool {
+        format!(" {} ", text.to_lowercase()).contains(&format!(" {phrase} "))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2048))]
+
+        #[test]
+        fn display_parse_round_trip(n in 0..=MAX_INPUT, suffix in prop::sample::select(vec!["", " ₫", "₫", " đ", " VND", " đồng"])) {
+            let d = Vnd::new(n);
+            prop_assert_eq!(Vnd::parse(&d.display()), Ok(d));
+            prop_assert_eq!(Vnd::parse(&d.grouped()), Ok(d));
+            prop_assert_eq!(Vnd::parse(&format!("{n}{suffix}")), Ok(d));
+            prop_assert_eq!(Vnd::parse(&format!("{}{suffix}", d.grouped().replace('.', ","))), Ok(d));
+            prop_assert_eq!(Vnd::parse(&format!("{}{suffix}", d.grouped().replace('.', " "))), Ok(d));
+            prop_assert_eq!(Vnd::parse_signed(&Vnd::new(-n).display()), Ok(Vnd::new(-n)));
+            if n > 0 {
+                prop_assert_eq!(Vnd::parse(&Vnd::new(-n).display()), Err(MoneyParseError::Negative));
+            }
+        }
+
+        #[test]
+        fn amounts_above_the_limit_are_refused(n in MAX_INPUT + 1..=i64::MAX) {
+            prop_assert_eq!(Vnd::parse(&Vnd::new(n).display()), Err(MoneyParseError::TooLarge));
+            prop_assert_eq!(Vnd::parse_signed(&Vnd::new(-n).display()), Err(MoneyParseError::TooLarge));
+        }
+
+        #[test]
+        fn whatever_parses_has_the_digits_typed(s in "[0-9]{0,7}([., ][0-9]{0,4}){0,6}( ?(₫|đ|VND))?") {
+            if let Ok(d) = Vnd::parse(&s) {
+                let typed: String = s.chars().filter(char::is_ascii_digit).collect();
+                prop_assert_eq!(typed.parse::<i64>().ok(), Some(d.value()));
+                prop_assert!((0..=MAX_INPUT).contains(&d.value()));
+                // Every group after a separator has three digits, so nothing decimal got in.
+                prop_assert!(s.trim_matches(|c: char| !c.is_ascii_digit()).split(['.', ',', ' ']).skip(1).all(|g| g.len() == 3));
+            }
+        }
+
+        #[test]
+        fn words_read_back_to_the_amount(n in amount()) {
+            let text = Vnd::new(n).in_words();
+            prop_assert_eq!(read_words(&text), Ok(i128::from(n)), "{}", text);
+        }
+
+        #[test]
+        fn words_read_back_in_every_style(n in amount(), style in style()) {
+            let text = Vnd::new(n).in_words_with(style);
+            prop_assert_eq!(read_words(&text), Ok(i128::from(n)), "{}", text);
+            let (thousand, other_thousand) = match style.thousand {
+                ThousandWord::Nghin => ("nghìn", "ngàn"),
+                ThousandWord::Ngan => ("ngàn", "nghìn"),
+            };
+            let (zero_ten, other_zero_ten) = match style.zero_ten {
+                ZeroTenWord::Linh => ("linh", "lẻ"),
+                ZeroTenWord::Le => ("lẻ", "linh"),
+            };
+            prop_assert!(!has(&text, other_thousand), "{}", text);
+            prop_assert!(!has(&text, other_zero_ten), "{}", text);
+            let four_after_tens = if style.four == FourWord::Tu { "mươi bốn" } else { "mươi tư" };
+            prop_assert!(!has(&text, four_after_tens), "{}", text);
+            // The chosen words appear where the digits call for them.
+            let digits = n.unsigned_abs().to_string();
+            // The thousands of every nine-digit period: of đồng, of tỷ, of tỷ tỷ.
+            let thousands = (0..3).any(|period| !(u128::from(n.unsigned_abs()) / 1000u128.pow(3 * period + 1)).is_multiple_of(1000));
+            prop_assert_eq!(has(&text, thousand), thousands, "{}", text);
+            if digits.len() >= 3 && digits.ends_with(|c: char| c != '0') && digits[digits.len() - 2..].starts_with('0') {
+                prop_assert!(has(&text, zero_ten), "{}", text);
+            }
+        }
+
+        #[test]
+        fn words_follow_the_spelling_rules(n in amount()) {
+            let text = Vnd::new(n).in_words();
+            prop_assert!(!text.contains("  "), "{}", text);
+            prop_assert_eq!(text.trim(), text.as_str());
+            prop_assert!(text.ends_with(" đồng"), "{}", text);
+            prop_assert!(text.starts_with(|c: char| c.is_uppercase()), "{}", text);
+            prop_assert_eq!(text.chars().filter(|c| c.is_uppercase()).count(), 1, "{}", text);
+            prop_assert_eq!(text.starts_with("Âm "), n < 0, "{}", text);
+            for wrong in [
+                "mươi một", // 21 is hai mươi mốt
+                "mười năm", // 15 is mười lăm
+                "mươi năm", // 25 is hai mươi lăm
+                "linh mươi",
+                "lẻ mươi",
+                "linh mười",
+                "mười mốt",
+                "mười tư",
+                "linh mốt",
+                "linh lăm",
+                "linh tư",
+                "không mươi",
+                "một mươi",
+                "mươi bốn", // the default says tư
+                "nhăm",
+                "ngàn",
+                "lẻ",
+            ] {
+                prop_assert!(!has(&text, wrong), "«{}» in {}", wrong, text);
+            }
+            prop_assert_eq!(has(&text, "không"), text.contains("không trăm") || n == 0, "{}", text);
+            prop_assert_eq!(text == "Không đồng", n == 0);
+        }
+    }
+}

@@ -400,6 +400,13 @@ impl Access {
         }
     }
 
+    /// Whether the user records and changes funding policies for the unit at `path`: its
+    /// administrators and its finance approvers.
+    #[must_use]
+    pub fn manages_funding(&self, path: &str) -> bool {
+        self.admin.covers(path) || self.finance.covers(path)
+    }
+
     /// Whether the user administers anything.
     #[must_use]
     pub fn is_admin(&self) -> bool {

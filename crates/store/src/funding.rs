@@ -5,7 +5,7 @@ use domain::funding::{
     Assumptions, FundingSource, PolicyInput, PolicyKind, PolicyStatus, ProjectedVillage, Scenario, SimPolicy, Terms,
     YearMonth,
 };
-use domain::money::Dong;
+use domain::money::Vnd;
 use serde::Serialize;
 use sqlx::AssertSqlSafe;
 
@@ -59,11 +59,11 @@ impl Policy {
     pub fn terms(&self) -> Option<Terms> {
         Some(Terms {
             kind: self.kind()?,
-            amount: Dong::new(self.amount),
+            amount: Vnd::new(self.amount),
             effective_from: parse_iso(&self.effective_from)?,
             effective_to: self.effective_to.as_deref().and_then(parse_iso),
             cap_months: self.cap_months.and_then(|c| u32::try_from(c).ok()),
-            cap_per_year: self.cap_per_year.map(Dong::new),
+            cap_per_year: self.cap_per_year.map(Vnd::new),
         })
     }
 }
@@ -165,7 +165,7 @@ async fn insert_version(
         .bind(t.effective_to.map(iso))
         .bind(unit.unit_id)
         .bind(t.cap_months.map(i64::from))
-        .bind(t.cap_per_year.map(Dong::value))
+        .bind(t.cap_per_year.map(Vnd::value))
         .bind(input.source.code())
         .bind(input.status.code())
         .bind(&input.note)
@@ -176,7 +176,7 @@ async fn insert_version(
             "key": key, "version": version, "name": input.name, "legal_basis": input.legal_basis,
             "kind": t.kind.code(), "amount": t.amount.value(), "effective_from": iso(t.effective_from),
             "effective_to": t.effective_to.map(iso), "scope": unit.code, "cap_months": t.cap_months,
-            "cap_per_year": t.cap_per_year.map(Dong::value), "source": input.source.code(), "status": input.status.code(),
+            "cap_per_year": t.cap_per_year.map(Vnd::value), "source": input.source.code(), "status": input.status.code(),
         });
         let mut event =
             crate::audit::Event::new("funding_policy", id, if previous.is_some() { "revise" } else { "create" })
@@ -251,6 +251,17 @@ pub async fn list(db: &Db, scope: &Scope) -> Result<Vec<Policy>, StoreError> {
     })?)
 }
 
+/// Whether a policy concerns a reader: it covers a unit inside their scope, or a unit above one.
+#[must_use]
+pub fn concerns(scope: &Scope, policy: &Policy) -> bool {
+    match scope {
+        Scope::All => true,
+        Scope::Paths(paths) => {
+            paths.iter().any(|p| policy.scope_path.starts_with(p.as_str()) || p.starts_with(&policy.scope_path))
+        }
+    }
+}
+
 /// A row of the simulator's breakdown.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RowRef {
@@ -265,9 +276,9 @@ pub struct RowRef {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ScenarioCost {
     pub scenario: Scenario,
-    pub total: Dong,
+    pub total: Vnd,
     /// One amount per breakdown row, in the order of [`Simulation::rows`].
-    pub rows: Vec<Dong>,
+    pub rows: Vec<Vnd>,
 }
 
 /// One policy's costs.
@@ -277,7 +288,7 @@ pub struct PolicyCost {
     pub name: String,
     pub version: i64,
     pub kind: PolicyKind,
-    pub amount: Dong,
+    pub amount: Vnd,
     pub status: String,
     pub scenarios: Vec<ScenarioCost>,
 }
@@ -398,7 +409,7 @@ pub async fn simulate(
         for s in Scenario::ALL {
             let by_row = domain::funding::simulate(&sim, s, &projected, rows.len(), &period, assume)
                 .map_err(|e| StoreError::invalid("amount", e.to_string()))?;
-            let sum = Dong::sum(by_row.iter().copied()).ok_or_else(overflow)?;
+            let sum = Vnd::sum(by_row.iter().copied()).ok_or_else(overflow)?;
             scenarios.push(ScenarioCost { scenario: s, total: sum, rows: by_row });
         }
         policies.push(PolicyCost {

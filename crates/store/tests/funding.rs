@@ -3,7 +3,7 @@
 //! a year.
 
 use domain::funding::{Assumptions, PolicyDraft, Scenario, YearMonth};
-use domain::money::Dong;
+use domain::money::Vnd;
 use store::funding::{self, Simulation};
 use store::{Db, Scope, StoreError, both_databases, demo};
 
@@ -87,7 +87,7 @@ both_databases!(local_policies_pay_only_their_own_units, |db: Db| async move {
         if i == phu_ninh {
             assert_eq!(amount.value(), sim.rows[i].teams * 12_000_000, "two years at the cap");
         } else {
-            assert_eq!(*amount, Dong::ZERO, "{}", sim.rows[i].name);
+            assert_eq!(*amount, Vnd::ZERO, "{}", sim.rows[i].name);
         }
     }
     // Nông Sơn's one-off grant counts once, in Nông Sơn's row, in the period that holds it.

@@ -16,6 +16,7 @@
 //!   `commune_code`) that does not exist is a refused field (422);
 //! - dates are read as `dd/mm/yyyy` or `yyyy-mm-dd` and written `yyyy-mm-dd`.
 
+mod funding;
 mod members;
 mod teams;
 mod units;
@@ -89,6 +90,11 @@ fn routes() -> Vec<Route> {
         route(Method::PUT, "/members/{id}", members::update),
         route(Method::PUT, "/memberships/{id}", members::update_membership),
         route(Method::POST, "/memberships/{id}/leave", members::leave),
+        route(Method::GET, "/policies", funding::list),
+        route(Method::POST, "/policies", funding::create),
+        route(Method::GET, "/policies/{id}", funding::show),
+        route(Method::POST, "/policies/{id}/versions", funding::revise),
+        route(Method::GET, "/budget", funding::budget),
     ]
 }
 

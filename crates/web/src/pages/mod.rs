@@ -3,6 +3,9 @@
 mod account;
 mod admin;
 mod audit;
+mod funding;
+
+pub(crate) use funding::BudgetQuery;
 mod members;
 mod teams;
 mod units;
@@ -25,6 +28,7 @@ pub fn router() -> crate::routes::Routes {
         .merge(teams::router())
         .merge(members::router())
         .merge(users::router())
+        .merge(funding::router())
 }
 
 /// A numeric id in the path; anything else is a page that does not exist (404 in Vietnamese),

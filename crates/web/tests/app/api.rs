@@ -47,6 +47,11 @@ const ROUTES: &[(&str, &str)] = &[
     ("PUT", "/members/{id}"),
     ("PUT", "/memberships/{id}"),
     ("POST", "/memberships/{id}/leave"),
+    ("GET", "/policies"),
+    ("POST", "/policies"),
+    ("GET", "/policies/{id}"),
+    ("POST", "/policies/{id}/versions"),
+    ("GET", "/budget"),
 ];
 
 /// Writes one async test twice, on SQLite and PostgreSQL, with a `TestApp` nobody has logged

@@ -130,6 +130,16 @@ impl TestApp {
         Reply { status, location, content_type, body: String::from_utf8_lossy(&bytes).into_owned() }
     }
 
+    /// The body of a GET, as bytes (a file to download).
+    pub async fn get_bytes(&mut self, path: &str) -> Vec<u8> {
+        let mut req = Request::get(path).body(Body::empty()).expect("request");
+        if let Some(c) = &self.cookie {
+            req.headers_mut().insert(header::COOKIE, c.parse().expect("cookie"));
+        }
+        let resp = self.router.clone().oneshot(req).await.expect("router answers");
+        resp.into_body().collect().await.expect("body").to_bytes().to_vec()
+    }
+
     pub async fn get(&mut self, path: &str) -> Reply {
         self.send(Request::get(path).body(Body::empty()).expect("request")).await
     }

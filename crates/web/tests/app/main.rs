@@ -6,5 +6,6 @@ mod common;
 mod access;
 mod api;
 mod browser;
+mod funding;
 mod matrix;
 mod pages;

@@ -103,6 +103,15 @@ impl Who {
         self.writes(side) || (self == Who::Leader && side == Side::Own)
     }
 
+    /// Records and changes funding policies on this side.
+    fn manages_funding(self, side: Side) -> bool {
+        match self {
+            Who::Admin => true,
+            Who::DistrictAdmin | Who::Finance => side != Side::Out,
+            _ => false,
+        }
+    }
+
     fn administers(self, side: Side) -> bool {
         match self {
             Who::Admin => true,
@@ -180,6 +189,10 @@ enum Kind {
     AdminOf,
     /// Unit changes: administrators of everything only.
     National,
+    /// A funding policy on a side: its administrators and finance approvers.
+    Funding,
+    /// The same, the unit named in the body (refused beside its field when out of reach).
+    FundingBody,
 }
 
 fn kind(method: &Method, path: &str) -> Option<Kind> {
@@ -224,6 +237,10 @@ fn kind(method: &Method, path: &str) -> Option<Kind> {
             | "/admin/grants/{id}/confirm",
         ) => Kind::AdminOf,
         ("GET", "/admin/units") | ("POST", "/admin/units/preview" | "/admin/units/apply") => Kind::National,
+        ("GET", "/policies" | "/budget" | "/api/v1/policies") => Kind::List,
+        ("GET", "/policies/{id}" | "/budget.xlsx" | "/api/v1/policies/{id}" | "/api/v1/budget") => Kind::Read,
+        ("POST", "/policies" | "/api/v1/policies") => Kind::FundingBody,
+        ("POST", "/policies/{id}" | "/api/v1/policies/{id}/versions") => Kind::Funding,
         _ => return None,
     })
 }
@@ -262,6 +279,16 @@ fn expect(k: Kind, who: Who, side: Side) -> Expect {
             (false, _) => Expect::Forbidden,
             (true, true) => Expect::Ok,
             (true, false) => Expect::NotFound,
+        },
+        Kind::Funding => match (who.reads(side), who.manages_funding(side)) {
+            (_, true) => Expect::Ok,
+            (true, false) => Expect::Forbidden,
+            (false, _) => Expect::NotFound,
+        },
+        Kind::FundingBody => match (who.reads(side), who.manages_funding(side)) {
+            (_, true) => Expect::Ok,
+            (true, false) => Expect::Forbidden,
+            (false, _) => Expect::Refused,
         },
         Kind::National => {
             if who == Who::Admin {
@@ -367,6 +394,37 @@ impl World {
         let id = app.user_with(&login, Some((UserRole::Viewer, Target::Unit(side.commune().into())))).await;
         let grant = store::access::of_user(&app.db, id).await.expect("grants")[0].grant_id;
         (id, grant)
+    }
+
+    /// A policy's fields on the side's commune, with a name of its own.
+    fn policy_fields(&mut self, side: Side) -> Vec<(String, String)> {
+        let w = self.word();
+        vec![
+            ("name".into(), format!("Chính sách {} {w}", side.marker())),
+            ("kind".into(), "team_month".into()),
+            ("amount".into(), "300.000".into()),
+            ("effective_from".into(), "01/01/2025".into()),
+            ("scope".into(), side.commune().into()),
+            ("source".into(), "commune".into()),
+            ("status".into(), "in_force".into()),
+        ]
+    }
+
+    /// A new policy on the side's commune; answers its id.
+    async fn policy(&mut self, app: &TestApp, side: Side) -> i64 {
+        let fields = self.policy_fields(side);
+        let get = |k: &str| fields.iter().find(|(f, _)| f == k).map(|(_, v)| v.clone()).unwrap_or_default();
+        let draft = domain::funding::PolicyDraft {
+            name: get("name"),
+            kind: get("kind"),
+            amount: get("amount"),
+            effective_from: get("effective_from"),
+            scope: get("scope"),
+            source: get("source"),
+            status: get("status"),
+            ..Default::default()
+        };
+        store::funding::create(&app.db, &draft.parse().expect("policy")).await.expect("policy")
     }
 
     fn person_form(&mut self, side: Side) -> Vec<(String, String)> {
@@ -526,6 +584,26 @@ impl World {
             ("POST", "/api/v1/memberships/{id}/leave") => {
                 let (_, m) = self.fresh_member(app, side).await;
                 Ask::json(Method::POST, format!("/api/v1/memberships/{m}/leave"), json!({}))
+            }
+            ("GET", "/policies/{id}") => Ask::get(format!("/policies/{}", self.policy(app, side).await)),
+            ("GET", "/api/v1/policies/{id}") => Ask::get(format!("/api/v1/policies/{}", self.policy(app, side).await)),
+            ("GET", "/budget.xlsx") => Ask::get(format!("/budget.xlsx?unit={code}&from=2025-01&months=12")),
+            ("GET", "/api/v1/budget") => Ask::get(format!("/api/v1/budget?unit={code}&from=2025-01&months=12")),
+            ("POST", "/policies") => Ask::form(self.policy_fields(side)).at("/policies".into()),
+            ("POST", "/api/v1/policies") => {
+                let map: serde_json::Map<String, Value> =
+                    self.policy_fields(side).into_iter().map(|(k, v)| (k, Value::String(v))).collect();
+                Ask::json(Method::POST, "/api/v1/policies".into(), Value::Object(map))
+            }
+            ("POST", "/policies/{id}") => {
+                let id = self.policy(app, side).await;
+                Ask::form(self.policy_fields(side)).at(format!("/policies/{id}"))
+            }
+            ("POST", "/api/v1/policies/{id}/versions") => {
+                let id = self.policy(app, side).await;
+                let map: serde_json::Map<String, Value> =
+                    self.policy_fields(side).into_iter().map(|(k, v)| (k, Value::String(v))).collect();
+                Ask::json(Method::POST, format!("/api/v1/policies/{id}/versions"), Value::Object(map))
             }
             ("GET", "/admin/users/{id}") => {
                 let (u, _) = self.fresh_user(app, side).await;
