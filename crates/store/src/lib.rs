@@ -79,6 +79,7 @@ pub mod coverage;
 pub mod demo;
 mod error;
 pub mod funding;
+pub mod payments;
 pub mod people;
 pub mod reorg;
 mod scope;
@@ -299,6 +300,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         "funding policies",
         include_str!("../migrations/sqlite/0006_funding.sql"),
         include_str!("../migrations/postgres/0006_funding.sql"),
+    ),
+    (
+        7,
+        "entitlements, payment lists and the ledger",
+        include_str!("../migrations/sqlite/0007_payments.sql"),
+        include_str!("../migrations/postgres/0007_payments.sql"),
     ),
 ];
 
