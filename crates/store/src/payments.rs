@@ -62,6 +62,9 @@ pub struct ComputeReport {
     pub amount: Vnd,
 }
 
+/// An entitlement about to be recorded: policy (id, key), team, member, claim, commune, amount.
+type NewEntitlement = (i64, String, i64, Option<i64>, Option<i64>, i64, Vnd);
+
 /// Policies in force (current versions) of a kind.
 async fn in_force(db: &Db) -> Result<Vec<Policy>, StoreError> {
     Ok(crate::funding::list(db, &Scope::All)
@@ -141,8 +144,7 @@ pub async fn compute(db: &Db, scope: &Scope, month: YearMonth) -> Result<Compute
     let prior: HashMap<(String, i64, Option<i64>), (i64, i64)> =
         prior.into_iter().map(|(k, t, p, n, y)| ((k, t, p), (n, y))).collect();
 
-    // (policy id, key, team, person, claim, commune, amount)
-    let mut rows: Vec<(i64, String, i64, Option<i64>, Option<i64>, i64, Vnd)> = Vec::new();
+    let mut rows: Vec<NewEntitlement> = Vec::new();
     for p in &policies {
         let Some(terms) = p.terms() else { continue };
         let owed = |team: i64, person: Option<i64>| -> Result<Vnd, StoreError> {
