@@ -8,8 +8,10 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use domain::funding::YearMonth;
+use domain::money::Vnd;
 use domain::units::Level;
-use store::{Db, PageRequest, Scope, coverage, people, teams, units, users};
+use store::{Db, PageRequest, Scope, coverage, payments, people, teams, units, users};
 
 use crate::output::{Format, Table, print_rows};
 
@@ -64,6 +66,13 @@ enum Command {
     /// Funding policies.
     #[command(subcommand)]
     Policy(PolicyCommand),
+    /// Payments: what teams are owed, work-day claims, and payment lists from preparation to
+    /// payment.
+    #[command(subcommand)]
+    Payments(PaymentsCommand),
+    /// The ledger of what was paid: entries, balances, reversals and adjustments.
+    #[command(subcommand)]
+    Ledger(LedgerCommand),
 }
 
 #[derive(Args)]
@@ -420,6 +429,196 @@ enum ReportCommand {
         #[command(flatten)]
         format: FormatArg,
     },
+    /// Planned (the simulator over the policies in force), owed (entitlements) and paid (the
+    /// ledger) for a unit, month by month.
+    Payments {
+        /// The unit's code.
+        #[arg(long)]
+        unit: String,
+        /// The first month, yyyy-mm.
+        #[arg(long)]
+        from: String,
+        /// How many months.
+        #[arg(long)]
+        months: u32,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+}
+
+#[derive(Subcommand)]
+enum PaymentsCommand {
+    /// Compute and record what teams are owed for a month under the policies in force (computing
+    /// again records only what is new).
+    Compute {
+        /// The month, yyyy-mm.
+        #[arg(long)]
+        month: String,
+        /// Only teams whose village lies under this unit today (its code).
+        #[arg(long)]
+        unit: Option<String>,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// What is owed for a month (entitlements), by the commune whose list they go on.
+    Entitlements {
+        /// The month, yyyy-mm.
+        #[arg(long)]
+        month: String,
+        #[arg(long)]
+        unit: Option<String>,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// Payment lists, newest month first.
+    Lists {
+        /// Only this month, yyyy-mm.
+        #[arg(long)]
+        month: Option<String>,
+        #[arg(long)]
+        unit: Option<String>,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// Prepare (or, while only prepared, prepare again) a commune's list for a month.
+    Prepare {
+        /// The commune's code.
+        #[arg(long)]
+        commune: String,
+        /// The month, yyyy-mm.
+        #[arg(long)]
+        month: String,
+    },
+    /// One list and its lines.
+    Show {
+        id: i64,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// Submit a prepared list for approval.
+    Submit { id: i64 },
+    /// Approve a submitted list.
+    Approve { id: i64 },
+    /// Record an approved list as paid: each line becomes a ledger entry.
+    Pay {
+        id: i64,
+        /// The day it was paid, yyyy-mm-dd or dd/mm/yyyy (default today).
+        #[arg(long)]
+        on: Option<String>,
+    },
+    /// Write a list as the .xlsx to print and sign (the export is recorded in the audit trail).
+    Export {
+        id: i64,
+        /// The file to write (default: bang-ke-COMMUNE-MONTH.xlsx).
+        #[arg(long, short)]
+        output: Option<std::path::PathBuf>,
+    },
+    /// Record a work-day claim: a person worked a day with a team.
+    Claim {
+        /// The person's number.
+        #[arg(long)]
+        person: i64,
+        /// The team's number.
+        #[arg(long)]
+        team: i64,
+        /// The day worked, yyyy-mm-dd or dd/mm/yyyy (not in the future).
+        #[arg(long)]
+        day: String,
+        /// What was done.
+        #[arg(long)]
+        task: String,
+        /// Who mobilised the person (for people outside the team).
+        #[arg(long, default_value = "")]
+        mobilised_by: String,
+    },
+    /// Work-day claims of a month.
+    Claims {
+        /// The month, yyyy-mm.
+        #[arg(long)]
+        month: String,
+        #[arg(long)]
+        unit: Option<String>,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// Approve or reject a submitted work-day claim.
+    Decide {
+        id: i64,
+        #[arg(long, conflicts_with = "reject", required_unless_present = "reject")]
+        approve: bool,
+        #[arg(long)]
+        reject: bool,
+    },
+}
+
+/// Which ledger entries: a unit, a team, paid days from / to (inclusive).
+#[derive(Args, Clone)]
+struct LedgerArgs {
+    /// Only entries of communes under this unit (its code).
+    #[arg(long)]
+    unit: Option<String>,
+    /// Only this team's entries (its number).
+    #[arg(long)]
+    team: Option<i64>,
+    /// Paid on or after this day, yyyy-mm-dd or dd/mm/yyyy.
+    #[arg(long)]
+    from: Option<String>,
+    /// Paid on or before this day.
+    #[arg(long)]
+    to: Option<String>,
+}
+
+impl LedgerArgs {
+    async fn resolve(&self, db: &Db) -> Result<(Scope, store::payments::LedgerFilter)> {
+        let scope = unit_scope(db, self.unit.as_deref()).await?;
+        let day =
+            |d: &Option<String>| d.as_deref().map(domain::input::parse_date).transpose().map_err(anyhow::Error::msg);
+        let filter = store::payments::LedgerFilter { team_id: self.team, from: day(&self.from)?, to: day(&self.to)? };
+        Ok((scope, filter))
+    }
+}
+
+#[derive(Subcommand)]
+enum LedgerCommand {
+    /// Ledger entries, oldest first.
+    Entries {
+        #[command(flatten)]
+        filter: LedgerArgs,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// The sum paid, derived from the ledger.
+    Balance {
+        #[command(flatten)]
+        filter: LedgerArgs,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// Reverse an entry: a new entry of the opposite amount (an entry is reversed once).
+    Reverse {
+        id: i64,
+        /// Why.
+        #[arg(long)]
+        note: String,
+    },
+    /// Record a correcting entry for a team and month (amounts may be negative: -500000).
+    Adjust {
+        /// The team's number.
+        #[arg(long)]
+        team: i64,
+        /// The month it corrects, yyyy-mm.
+        #[arg(long)]
+        month: String,
+        /// In đồng: 500000, 500.000 or -500.000.
+        #[arg(long, allow_hyphen_values = true)]
+        amount: String,
+        /// Why.
+        #[arg(long)]
+        note: String,
+        /// Who receives it (default: the team).
+        #[arg(long, default_value = "")]
+        payee: String,
+    },
 }
 
 #[tokio::main]
@@ -593,6 +792,11 @@ async fn dispatch(db: &Db, command: Command) -> Result<()> {
             budget(db, &unit, &from, months, &policies, work_days, format, output).await
         }
         Command::Policy(c) => policy(db, c).await,
+        Command::Payments(c) => payments_command(db, c).await,
+        Command::Ledger(c) => ledger(db, c).await,
+        Command::Report(ReportCommand::Payments { unit, from, months, format }) => {
+            payments_report(db, &unit, &from, months, format.format).await
+        }
         Command::Report(ReportCommand::Coverage { unit, as_of, boundaries, format }) => {
             coverage_report(db, unit.as_deref(), as_of.as_deref(), boundaries, format.format).await
         }
@@ -1073,6 +1277,387 @@ async fn policy(db: &Db, c: PolicyCommand) -> Result<()> {
             Ok(())
         }
     }
+}
+
+// ------------------------------------------------------------------------------- payments
+
+fn month_arg(s: &str) -> Result<YearMonth> {
+    YearMonth::parse(s).map_err(anyhow::Error::msg)
+}
+
+fn money(amount: i64) -> String {
+    Vnd::new(amount).display()
+}
+
+fn list_status(l: &payments::PaymentList) -> String {
+    l.status().map_or_else(|| l.status.clone(), |s| s.label().to_owned())
+}
+
+fn claim_status(code: &str) -> &str {
+    match code {
+        "submitted" => "Chờ duyệt",
+        "approved" => "Đã duyệt",
+        "rejected" => "Không duyệt",
+        other => other,
+    }
+}
+
+fn entry_kind(code: &str) -> &str {
+    match code {
+        "payment" => "Chi trả",
+        "reversal" => "Đảo bút toán",
+        "adjustment" => "Điều chỉnh",
+        other => other,
+    }
+}
+
+/// A stored time stamp or day, as people read it (`dd/mm/yyyy`), or empty.
+fn day_of(stored: Option<&str>) -> String {
+    stored.map(|s| store::display_date(s.get(..10).unwrap_or(s))).unwrap_or_default()
+}
+
+/// A list's table of lines.
+fn lines_table(lines: &[payments::PaymentLine]) -> Table {
+    let mut t = Table::new(&["STT", "Người nhận", "Tổ", "Nội dung", "Số tiền"]);
+    for l in lines {
+        t.row(vec![
+            l.line_no.to_string(),
+            l.payee.clone(),
+            l.team_name.clone(),
+            l.policy_name.clone(),
+            money(l.amount),
+        ]);
+    }
+    t
+}
+
+/// The sum of a list's lines.
+fn lines_total(lines: &[payments::PaymentLine]) -> Result<Vnd> {
+    Vnd::sum(lines.iter().map(|l| Vnd::new(l.amount))).context("Số tiền vượt quá giới hạn tính toán")
+}
+
+async fn payments_command(db: &Db, c: PaymentsCommand) -> Result<()> {
+    match c {
+        PaymentsCommand::Compute { month, unit, format } => {
+            let month = month_arg(&month)?;
+            let scope = unit_scope(db, unit.as_deref()).await?;
+            let r = payments::compute(db, &scope, month).await?;
+            match format.format {
+                Format::Table => println!(
+                    "Tháng {}: đã ghi {} khoản phải chi mới, tổng {}; {} khoản đã tính trước đó giữ nguyên.",
+                    month.label(),
+                    r.created,
+                    r.amount.display(),
+                    r.existing
+                ),
+                f => {
+                    let mut t = Table::new(&["Tháng", "Khoản mới", "Khoản đã có", "Số tiền mới"]);
+                    t.row(vec![r.month.clone(), r.created.to_string(), r.existing.to_string(), r.amount.grouped()]);
+                    print_rows(f, &r, &t)?;
+                }
+            }
+            Ok(())
+        }
+        PaymentsCommand::Entitlements { month, unit, format } => {
+            let month = month_arg(&month)?;
+            let scope = unit_scope(db, unit.as_deref()).await?;
+            let list = payments::entitlements(db, &scope, month).await?;
+            let mut t = Table::new(&["Số", "Xã", "Tổ", "Chính sách", "Số tiền", "Bảng kê"]);
+            for e in &list {
+                t.row(vec![
+                    e.id.to_string(),
+                    e.commune_code.clone(),
+                    e.team.clone(),
+                    e.policy_name.clone(),
+                    money(e.amount),
+                    e.payment_list_id.map(|id| id.to_string()).unwrap_or_default(),
+                ]);
+            }
+            print_rows(format.format, &list, &t)
+        }
+        PaymentsCommand::Lists { month, unit, format } => {
+            let month = month.as_deref().map(month_arg).transpose()?;
+            let scope = unit_scope(db, unit.as_deref()).await?;
+            let list = payments::lists(db, &scope, month).await?;
+            let mut t = Table::new(&["Số", "Xã", "Tháng", "Trạng thái", "Tổng tiền", "Người lập", "Ngày chi"]);
+            for l in &list {
+                t.row(vec![
+                    l.id.to_string(),
+                    format!("{} {}", l.commune_code, l.commune),
+                    YearMonth::parse(&l.month).map_or_else(|_| l.month.clone(), YearMonth::label),
+                    list_status(l),
+                    money(l.total),
+                    l.prepared_by.clone(),
+                    day_of(l.paid_on.as_deref()),
+                ]);
+            }
+            print_rows(format.format, &list, &t)
+        }
+        PaymentsCommand::Prepare { commune, month } => {
+            let month = month_arg(&month)?;
+            let id = payments::prepare(db, &Scope::All, &commune, month).await?;
+            let l = payments::list_by_id(db, &Scope::All, id).await?;
+            let lines = payments::lines(db, id).await?;
+            println!(
+                "Đã lập bảng kê số {id}: {} tháng {}, {} dòng, tổng {}. \
+                 Trình duyệt bằng `congdongso payments submit {id}`.",
+                l.commune,
+                month.label(),
+                lines.len(),
+                money(l.total)
+            );
+            Ok(())
+        }
+        PaymentsCommand::Show { id, format } => {
+            let l = payments::list_by_id(db, &Scope::All, id).await?;
+            let lines = payments::lines(db, id).await?;
+            match format.format {
+                Format::Json => {
+                    let mut v = serde_json::to_value(&l)?;
+                    v["lines"] = serde_json::to_value(&lines)?;
+                    println!("{}", serde_json::to_string_pretty(&v)?);
+                }
+                Format::Csv => print_rows(Format::Csv, &lines, &lines_table(&lines))?,
+                Format::Table => {
+                    let month = YearMonth::parse(&l.month).map_or_else(|_| l.month.clone(), YearMonth::label);
+                    println!(
+                        "Bảng kê số {} — {} ({}), tháng {month}: {}",
+                        l.id,
+                        l.commune,
+                        l.commune_code,
+                        list_status(&l)
+                    );
+                    let mut steps = vec![format!("lập: {} ngày {}", l.prepared_by, day_of(Some(&l.prepared_at)))];
+                    for (what, by, at) in [
+                        ("trình", &l.submitted_by, &l.submitted_at),
+                        ("duyệt", &l.approved_by, &l.approved_at),
+                        ("ghi chi trả", &l.paid_by, &l.paid_at),
+                    ] {
+                        if let Some(by) = by {
+                            steps.push(format!("{what}: {by} ngày {}", day_of(at.as_deref())));
+                        }
+                    }
+                    if let Some(on) = &l.paid_on {
+                        steps.push(format!("chi ngày {}", day_of(Some(on))));
+                    }
+                    println!("{}", steps.join("; "));
+                    print!("{}", lines_table(&lines).render());
+                    let total = lines_total(&lines)?;
+                    println!("Tổng cộng: {} ({})", total.display(), total.in_words());
+                }
+            }
+            Ok(())
+        }
+        PaymentsCommand::Submit { id } => {
+            payments::advance(db, &Scope::All, id, payments::ListStatus::Submitted, None).await?;
+            println!("Đã trình duyệt bảng kê số {id}.");
+            Ok(())
+        }
+        PaymentsCommand::Approve { id } => {
+            payments::advance(db, &Scope::All, id, payments::ListStatus::Approved, None).await?;
+            println!("Đã duyệt bảng kê số {id}.");
+            Ok(())
+        }
+        PaymentsCommand::Pay { id, on } => {
+            let on = match on.as_deref() {
+                Some(d) => {
+                    let day = domain::input::parse_date(d).map_err(anyhow::Error::msg)?;
+                    if day > store::today() {
+                        anyhow::bail!("ngày chi {} ở tương lai", domain::input::format_date(day));
+                    }
+                    Some(day)
+                }
+                None => None,
+            };
+            payments::advance(db, &Scope::All, id, payments::ListStatus::Paid, on).await?;
+            let l = payments::list_by_id(db, &Scope::All, id).await?;
+            let n = payments::lines(db, id).await?.len();
+            println!(
+                "Đã ghi chi trả bảng kê số {id} ngày {}: {n} bút toán vào sổ chi trả, tổng {}.",
+                day_of(l.paid_on.as_deref()),
+                money(l.total)
+            );
+            Ok(())
+        }
+        PaymentsCommand::Export { id, output } => {
+            let l = payments::list_by_id(db, &Scope::All, id).await?;
+            let lines = payments::lines(db, id).await?;
+            let bytes = web::xlsx_payments::payment_list(&l, &lines, domain::money::WordsStyle::default())?;
+            let path = output.unwrap_or_else(|| format!("bang-ke-{}-{}.xlsx", l.commune_code, l.month).into());
+            // Names and amounts leave the system here: the export is recorded before it is written.
+            let event = store::audit::Event {
+                entity: "export",
+                action: "payment_list_xlsx",
+                unit_path: Some(l.commune_path.clone()),
+                after: Some(serde_json::json!({ "list_id": id, "lines": lines.len() })),
+                ..store::audit::Event::default()
+            };
+            store::audit::record(db, event).await?;
+            std::fs::write(&path, bytes).with_context(|| format!("không ghi được tệp {}", path.display()))?;
+            println!("Đã ghi {} (bảng kê số {id}, {} dòng, tổng {}).", path.display(), lines.len(), money(l.total));
+            Ok(())
+        }
+        PaymentsCommand::Claim { person, team, day, task, mobilised_by } => {
+            let draft = payments::ClaimDraft {
+                person_id: person.to_string(),
+                team_id: team.to_string(),
+                worked_on: day,
+                task,
+                mobilised_by,
+            };
+            let input = draft.parse().map_err(|e| {
+                let all: Vec<String> =
+                    e.0.iter()
+                        .map(|f| {
+                            let flag = match f.field {
+                                "person_id" => "--person",
+                                "team_id" => "--team",
+                                "worked_on" => "--day",
+                                "task" => "--task",
+                                other => other,
+                            };
+                            format!("{flag}: {}", f.message)
+                        })
+                        .collect();
+                anyhow::anyhow!(all.join("; "))
+            })?;
+            let id = payments::add_claim(db, &Scope::All, &input).await?;
+            let c = payments::claim(db, &Scope::All, id).await?;
+            println!(
+                "Đã ghi ngày công số {id}: {}, ngày {}, {} (chờ duyệt: `congdongso payments decide {id} --approve`).",
+                c.full_name,
+                domain::input::format_date(input.worked_on),
+                c.team
+            );
+            Ok(())
+        }
+        PaymentsCommand::Claims { month, unit, format } => {
+            let month = month_arg(&month)?;
+            let scope = unit_scope(db, unit.as_deref()).await?;
+            let list = payments::claims(db, &scope, month).await?;
+            let mut t = Table::new(&["Số", "Ngày", "Họ và tên", "Tổ", "Việc đã làm", "Người huy động", "Trạng thái"]);
+            for c in &list {
+                t.row(vec![
+                    c.id.to_string(),
+                    store::display_date(&c.worked_on),
+                    c.full_name.clone(),
+                    c.team.clone(),
+                    c.task.clone(),
+                    c.mobilised_by.clone(),
+                    claim_status(&c.status).to_owned(),
+                ]);
+            }
+            print_rows(format.format, &list, &t)
+        }
+        PaymentsCommand::Decide { id, approve, reject } => {
+            let approve = approve && !reject;
+            payments::decide_claim(db, &Scope::All, id, approve).await?;
+            if approve {
+                println!("Đã duyệt ngày công số {id}; số phải chi tính khi chạy `payments compute` cho tháng đó.");
+            } else {
+                println!("Đã không duyệt ngày công số {id}.");
+            }
+            Ok(())
+        }
+    }
+}
+
+/// `ledger balance` as JSON and CSV write it.
+#[derive(serde::Serialize)]
+struct Balance {
+    balance: Vnd,
+}
+
+async fn ledger(db: &Db, c: LedgerCommand) -> Result<()> {
+    match c {
+        LedgerCommand::Entries { filter, format } => {
+            let (scope, filter) = filter.resolve(db).await?;
+            let list = payments::entries(db, &scope, &filter).await?;
+            let mut t = Table::new(&[
+                "Số",
+                "Ngày chi",
+                "Tháng",
+                "Loại",
+                "Tổ",
+                "Xã",
+                "Người nhận",
+                "Số tiền",
+                "Đảo số",
+                "Ghi chú",
+            ]);
+            for e in &list {
+                t.row(vec![
+                    e.id.to_string(),
+                    store::display_date(&e.paid_on),
+                    YearMonth::parse(&e.month).map_or_else(|_| e.month.clone(), YearMonth::label),
+                    entry_kind(&e.kind).to_owned(),
+                    e.team.clone(),
+                    e.commune_code.clone(),
+                    e.payee.clone(),
+                    money(e.amount),
+                    e.reverses_id.map(|id| id.to_string()).unwrap_or_default(),
+                    e.note.clone(),
+                ]);
+            }
+            print_rows(format.format, &list, &t)
+        }
+        LedgerCommand::Balance { filter, format } => {
+            let (scope, filter) = filter.resolve(db).await?;
+            let balance = payments::balance(db, &scope, &filter).await?;
+            match format.format {
+                Format::Table => println!("Số đã chi theo sổ chi trả: {}", balance.display()),
+                f => {
+                    let mut t = Table::new(&["Số đã chi"]);
+                    t.row(vec![balance.value().to_string()]);
+                    print_rows(f, &Balance { balance }, &t)?;
+                }
+            }
+            Ok(())
+        }
+        LedgerCommand::Reverse { id, note } => {
+            let new = payments::reverse(db, &Scope::All, id, &note).await?;
+            println!("Đã đảo bút toán số {id} bằng bút toán số {new}.");
+            Ok(())
+        }
+        LedgerCommand::Adjust { team, month, amount, note, payee } => {
+            let month = month_arg(&month)?;
+            let amount = Vnd::parse_signed(&amount)?;
+            let id = payments::adjust(db, &Scope::All, team, month, amount, &payee, &note).await?;
+            println!(
+                "Đã ghi bút toán điều chỉnh số {id}: tổ số {team}, tháng {}, {}.",
+                month.label(),
+                amount.display()
+            );
+            Ok(())
+        }
+    }
+}
+
+/// `report payments`: planned, owed and paid month by month, with the totals.
+async fn payments_report(db: &Db, unit: &str, from: &str, months: u32, format: Format) -> Result<()> {
+    let from = month_arg(from)?;
+    let rows = payments::report(db, &Scope::All, unit, from, months).await?;
+    let mut t = Table::new(&["Tháng", "Dự toán", "Phải chi", "Đã chi", "Còn phải chi"]);
+    let left = |owed: Vnd, paid: Vnd| owed.checked_sub(paid).context("Số tiền vượt quá giới hạn tính toán");
+    for r in &rows {
+        t.row(vec![
+            YearMonth::parse(&r.month).map_or_else(|_| r.month.clone(), YearMonth::label),
+            r.planned.display(),
+            r.owed.display(),
+            r.paid.display(),
+            left(r.owed, r.paid)?.display(),
+        ]);
+    }
+    if format == Format::Table {
+        let sum = |f: fn(&payments::MonthFigures) -> Vnd| {
+            Vnd::sum(rows.iter().map(f)).context("Số tiền vượt quá giới hạn tính toán")
+        };
+        let (planned, owed, paid) = (sum(|r| r.planned)?, sum(|r| r.owed)?, sum(|r| r.paid)?);
+        t.row(vec!["Cộng".to_owned(), planned.display(), owed.display(), paid.display(), left(owed, paid)?.display()]);
+        let unit = units::by_code(db, unit).await?;
+        println!("Dự toán, phải chi và đã chi: {} {}, {months} tháng từ {}", unit.code, unit.name, from.label());
+    }
+    print_rows(format, &rows, &t)
 }
 
 async fn load_demo(db: &Db) -> Result<store::demo::DemoCounts> {

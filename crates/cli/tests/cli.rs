@@ -727,3 +727,270 @@ fn member_lists_that_leave_the_system_are_recorded_with_their_rows() {
     assert_eq!(after(&e)["rows"], serde_json::json!(members));
     assert_eq!(e.unit_path.as_deref(), Some("48/20341/"));
 }
+
+/// The amounts of a JSON array of entitlements, lines or entries.
+fn amounts(v: &serde_json::Value) -> Vec<i64> {
+    v.as_array().expect("array").iter().map(|e| e["amount"].as_i64().expect("amount in đồng")).collect()
+}
+
+/// `ledger balance` with `args`, in đồng.
+fn balance(db: &Path, args: &[&str]) -> i64 {
+    let mut all = vec!["ledger", "balance", "--format", "json"];
+    all.extend_from_slice(args);
+    let b = json(&bin().arg("--db").arg(db).args(&all).output().expect("runs"));
+    b["balance"].as_i64().unwrap_or_else(|| panic!("balance in đồng: {b}"))
+}
+
+#[test]
+fn a_payment_list_walks_from_what_is_owed_to_the_ledger() {
+    let db = fresh_demo("payments");
+    // Phú Ninh's policy (500.000 ₫ a team a month since 2024) owes for September 2024.
+    let c = json(&run(&db, &["payments", "compute", "--month", "2024-09", "--format", "json"]));
+    let created = c["created"].as_i64().expect("created");
+    assert!(created > 0, "{c}");
+    assert_eq!((c["month"].as_str(), c["existing"].as_i64()), (Some("2024-09"), Some(0)), "{c}");
+    assert_eq!(c["amount"].as_i64(), Some(created * 500_000), "{c}");
+    let o = run(&db, &["payments", "compute", "--month", "2024-09"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o).trim_end(),
+        format!("Tháng 09/2024: đã ghi 0 khoản phải chi mới, tổng 0 ₫; {created} khoản đã tính trước đó giữ nguyên."),
+        "computing again records nothing"
+    );
+
+    // Each entitlement goes on the list of the commune its village lies in today: Đà Nẵng's.
+    let owed = json(&run(&db, &["payments", "entitlements", "--month", "2024-09", "--format", "json"]));
+    assert_eq!(amounts(&owed).len() as i64, created);
+    assert_eq!(amounts(&owed).iter().sum::<i64>(), created * 500_000);
+    let communes = json(&run(&db, &["units", "list", "--unit", "48", "--level", "commune", "--format", "json"]));
+    let current: Vec<&str> =
+        communes.as_array().expect("array").iter().map(|u| u["code"].as_str().expect("code")).collect();
+    let owed = owed.as_array().expect("array");
+    assert!(owed.iter().all(|e| current.contains(&e["commune_code"].as_str().unwrap_or_default())), "{owed:?}");
+    let code = owed[0]["commune_code"].as_str().expect("commune").to_owned();
+    let ours: Vec<&serde_json::Value> = owed.iter().filter(|e| e["commune_code"] == code.as_str()).collect();
+    let total: i64 = ours.iter().map(|e| e["amount"].as_i64().unwrap_or_default()).sum();
+    assert!(ours.len() > 1 && (ours.len() as i64) < created, "one commune's share: {} of {created}", ours.len());
+
+    // Prepared: one line per entitlement, frozen with the total.
+    let o = run(&db, &["payments", "prepare", "--commune", &code, "--month", "2024-09"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let lists = json(&run(&db, &["payments", "lists", "--month", "2024-09", "--format", "json"]));
+    assert_eq!(lists.as_array().map(Vec::len), Some(1), "{lists}");
+    let list = &lists[0];
+    let id = list["id"].as_i64().expect("id");
+    assert_eq!((list["commune_code"].as_str(), list["status"].as_str()), (Some(code.as_str()), Some("prepared")));
+    assert_eq!(list["total"].as_i64(), Some(total));
+    let printed = format!(
+        "Đã lập bảng kê số {id}: {} tháng 09/2024, {} dòng, tổng ",
+        list["commune"].as_str().expect("name"),
+        ours.len()
+    );
+    assert!(stdout(&o).starts_with(&printed), "{}", stdout(&o));
+    let id = id.to_string();
+    let shown = json(&run(&db, &["payments", "show", &id, "--format", "json"]));
+    assert_eq!(shown["total"].as_i64(), Some(total));
+    assert_eq!(amounts(&shown["lines"]).len(), ours.len());
+    assert_eq!(amounts(&shown["lines"]).iter().sum::<i64>(), total);
+    let numbers: Vec<i64> =
+        shown["lines"].as_array().expect("lines").iter().map(|l| l["line_no"].as_i64().expect("no")).collect();
+    assert_eq!(numbers, (1..=ours.len() as i64).collect::<Vec<_>>());
+
+    // Steps in order, and only in order.
+    assert_refused(&run(&db, &["payments", "pay", &id]), 1, "Bảng kê đang ở bước “Đã lập”");
+    assert_refused(&run(&db, &["payments", "approve", &id]), 1, "không chuyển sang “Đã duyệt”");
+    let o = run(&db, &["payments", "submit", &id]);
+    assert_eq!(
+        (o.status.code(), stdout(&o).trim_end()),
+        (Some(0), format!("Đã trình duyệt bảng kê số {id}.").as_str())
+    );
+    assert!(run(&db, &["payments", "approve", &id]).status.success());
+    // Once submitted, the month's list of that commune is not prepared again.
+    let o = run(&db, &["payments", "prepare", "--commune", &code, "--month", "2024-09"]);
+    assert_refused(&o, 1, "Bảng kê tháng này đã trình duyệt; không lập lại được");
+    assert_refused(&run(&db, &["payments", "pay", &id, "--on", "2099-01-01"]), 1, "ở tương lai");
+    assert_eq!(balance(&db, &[]), 0, "nothing paid before the list is");
+    let o = run(&db, &["payments", "pay", &id, "--on", "20/09/2024"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).starts_with(&format!("Đã ghi chi trả bảng kê số {id} ngày 20/09/2024: {} bút toán", ours.len()))
+    );
+    let paid = json(&run(&db, &["payments", "show", &id, "--format", "json"]));
+    assert_eq!((paid["status"].as_str(), paid["paid_on"].as_str()), (Some("paid"), Some("2024-09-20")));
+
+    // The workbook to sign, and its export in the trail.
+    let file = std::env::temp_dir().join(format!("congdongso-cli-{}-bang-ke.xlsx", std::process::id()));
+    let _ = std::fs::remove_file(&file);
+    let o = run(&db, &["payments", "export", &id, "--output", &file.to_string_lossy()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let bytes = std::fs::read(&file).expect("the file is written");
+    assert!(bytes.starts_with(b"PK\x03\x04") && bytes.len() > 2000, "an xlsx (zip) file");
+    let _ = std::fs::remove_file(&file);
+    let e = export_event(&db, "payment_list_xlsx", |a| a["list_id"].as_i64() == id.parse().ok());
+    assert_eq!((e.actor.as_str(), e.channel.as_str()), ("cli", "cli"));
+    assert_eq!(after(&e)["lines"].as_u64(), Some(ours.len() as u64));
+    assert_eq!(e.unit_path.as_deref(), Some(format!("48/{code}/").as_str()));
+
+    // The ledger holds what was paid: one entry a line.
+    assert_eq!(balance(&db, &[]), total);
+    assert_eq!(balance(&db, &["--unit", &code]), total);
+    assert_eq!(balance(&db, &["--from", "2024-09-21"]), 0, "paid on the 20th");
+    let entries = json(&run(&db, &["ledger", "entries", "--unit", &code, "--format", "json"]));
+    assert_eq!(amounts(&entries), amounts(&shown["lines"]));
+    let first = &entries[0];
+    let (entry, team, amount) = (
+        first["id"].as_i64().expect("id").to_string(),
+        first["team_id"].as_i64().expect("team").to_string(),
+        first["amount"].as_i64().expect("amount"),
+    );
+    assert_eq!(balance(&db, &["--team", &team]), amount);
+
+    // A reversal takes it back once; an adjustment puts the right amount in.
+    let o = run(&db, &["ledger", "reverse", &entry, "--note", "Chi nhầm người nhận"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(balance(&db, &[]), total - amount);
+    assert_eq!(balance(&db, &["--team", &team]), 0);
+    assert_refused(&run(&db, &["ledger", "reverse", &entry, "--note", "Lần nữa"]), 1, "Bút toán này đã được đảo");
+    assert_refused(&run(&db, &["ledger", "reverse", &entry, "--note", " "]), 1, "Ghi rõ lý do");
+    let o = run(
+        &db,
+        &[
+            "ledger",
+            "adjust",
+            "--team",
+            &team,
+            "--month",
+            "2024-09",
+            "--amount",
+            "400.000",
+            "--note",
+            "Chi đúng người nhận",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(balance(&db, &["--team", &team]), 400_000);
+    let o = run(
+        &db,
+        &[
+            "ledger",
+            "adjust",
+            "--team",
+            &team,
+            "--month",
+            "2024-09",
+            "--amount",
+            "-100.000",
+            "--note",
+            "Trừ khoản chi thừa",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("-100.000 ₫"), "{}", stdout(&o));
+    assert_eq!(balance(&db, &["--team", &team]), 300_000);
+    assert_eq!(balance(&db, &[]), total - amount + 300_000);
+    assert_refused(
+        &run(&db, &["ledger", "adjust", "--team", &team, "--month", "2024-09", "--amount", "0", "--note", "x"]),
+        1,
+        "khác 0",
+    );
+    let kinds: Vec<String> = json(&run(&db, &["ledger", "entries", "--team", &team, "--format", "json"]))
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(kinds, ["payment", "reversal", "adjustment", "adjustment"]);
+
+    // Planned, owed and paid, month by month, in whole đồng.
+    let r = json(&run(
+        &db,
+        &["report", "payments", "--unit", &code, "--from", "2024-08", "--months", "3", "--format", "json"],
+    ));
+    let months: Vec<&str> =
+        r.as_array().expect("array").iter().map(|m| m["month"].as_str().unwrap_or_default()).collect();
+    assert_eq!(months, ["2024-08", "2024-09", "2024-10"]);
+    for m in r.as_array().expect("array") {
+        for k in ["planned", "owed", "paid"] {
+            assert!(m[k].is_i64(), "{k} is an integer: {m}");
+        }
+    }
+    assert_eq!((r[1]["owed"].as_i64(), r[1]["paid"].as_i64()), (Some(total), Some(total - amount + 300_000)));
+    assert_eq!((r[0]["owed"].as_i64(), r[0]["paid"].as_i64()), (Some(0), Some(0)), "August was not computed");
+}
+
+#[test]
+fn work_day_claims_are_made_once_a_day_and_decided_once() {
+    let db = fresh_demo("claims");
+    let teams = json(&run(&db, &["teams", "list", "--unit", "48", "--format", "json"]));
+    let team = teams[0]["id"].as_i64().expect("team").to_string();
+    let shown = json(&run(&db, &["teams", "show", &team, "--format", "json"]));
+    let person = shown["member_list"][0]["person_id"].as_i64().expect("person").to_string();
+    let name = shown["member_list"][0]["full_name"].as_str().expect("name").to_owned();
+    let claim = |day: &str| {
+        run(
+            &db,
+            &["payments", "claim", "--person", &person, "--team", &team, "--day", day, "--task", "Hướng dẫn cài VNeID"],
+        )
+    };
+    let o = claim("2025-03-10");
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).starts_with("Đã ghi ngày công số ") && stdout(&o).contains(&name), "{}", stdout(&o));
+    // The same day, however written, is refused.
+    assert_refused(&claim("10/03/2025"), 1, &format!("{name} đã khai ngày công ngày 10/03/2025"));
+    assert_refused(&claim("2099-01-01"), 1, "--day: Ngày ở tương lai");
+    let o = run(
+        &db,
+        &["payments", "claim", "--person", &person, "--team", "99999999", "--day", "2025-03-11", "--task", "x"],
+    );
+    assert_refused(&o, 1, "Không tìm thấy");
+
+    let claims = json(&run(&db, &["payments", "claims", "--month", "2025-03", "--format", "json"]));
+    assert_eq!(claims.as_array().map(Vec::len), Some(1), "{claims}");
+    assert_eq!(
+        (claims[0]["full_name"].as_str(), claims[0]["status"].as_str()),
+        (Some(name.as_str()), Some("submitted"))
+    );
+    assert_eq!(claims[0]["worked_on"], "2025-03-10");
+    let id = claims[0]["id"].as_i64().expect("id").to_string();
+    assert_eq!(
+        json(&run(&db, &["payments", "claims", "--month", "2025-04", "--format", "json"])).as_array().map(Vec::len),
+        Some(0)
+    );
+
+    assert_eq!(run(&db, &["payments", "decide", &id]).status.code(), Some(2), "--approve or --reject");
+    assert_eq!(run(&db, &["payments", "decide", &id, "--approve", "--reject"]).status.code(), Some(2));
+    let o = run(&db, &["payments", "decide", &id, "--approve"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_refused(&run(&db, &["payments", "decide", &id, "--reject"]), 1, "Ngày công này đã được xét");
+    let claims = json(&run(&db, &["payments", "claims", "--month", "2025-03", "--format", "json"]));
+    assert_eq!((claims[0]["status"].as_str(), claims[0]["decided_by"].as_str()), (Some("approved"), Some("cli")));
+
+    // Under a work-day policy in force, the approved day is owed once.
+    let o = run(
+        &db,
+        &[
+            "policy",
+            "add",
+            "--name",
+            "Ngày công (thử)",
+            "--kind",
+            "work-day",
+            "--amount",
+            "150000",
+            "--from",
+            "2025-01-01",
+            "--scope",
+            "49",
+            "--status",
+            "in-force",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(run(&db, &["payments", "compute", "--month", "2025-03"]).status.success());
+    let owed = json(&run(&db, &["payments", "entitlements", "--month", "2025-03", "--format", "json"]));
+    let days: Vec<&serde_json::Value> =
+        owed.as_array().expect("array").iter().filter(|e| !e["work_claim_id"].is_null()).collect();
+    assert_eq!(days.len(), 1, "{days:?}");
+    assert_eq!((days[0]["work_claim_id"].as_i64(), days[0]["amount"].as_i64()), (id.parse().ok(), Some(150_000)));
+    assert_eq!(days[0]["person_id"].as_i64(), person.parse().ok());
+}

@@ -926,9 +926,24 @@ pub async fn entries(db: &Db, scope: &Scope, f: &LedgerFilter) -> Result<Vec<Led
 /// The balance paid, derived from the ledger: the sum of entries within scope and filter.
 ///
 /// # Errors
-/// Database errors; overflow.
+/// Database errors.
 pub async fn balance(db: &Db, scope: &Scope, f: &LedgerFilter) -> Result<Vnd, StoreError> {
-    Vnd::sum(entries(db, scope, f).await?.iter().map(|e| Vnd::new(e.amount))).ok_or_else(overflow)
+    let (cond, values) = scope.condition("c.path", 4);
+    let sql = format!(
+        "select cast(coalesce(sum(g.amount), 0) as bigint) from ledger_entry g join unit c on c.unit_id = g.commune_id \
+         where ($1 = 0 or g.team_id = $1) and ($2 = '' or g.paid_on >= $2) and ($3 = '' or g.paid_on <= $3) and {cond}"
+    );
+    let (sum,): (i64,) = on_db!(db, |pool| {
+        let mut q = sqlx::query_as(AssertSqlSafe(sql.as_str()))
+            .bind(f.team_id.unwrap_or(0))
+            .bind(f.from.map(iso).unwrap_or_default())
+            .bind(f.to.map(iso).unwrap_or_default());
+        for v in &values {
+            q = q.bind(v);
+        }
+        q.fetch_one(pool).await
+    })?;
+    Ok(Vnd::new(sum))
 }
 
 /// Reverses an entry (a new entry of the opposite amount); an entry is reversed once.
@@ -1046,8 +1061,9 @@ pub async fn adjust(
     })
 }
 
-/// Planned (the simulator over the policies in force, on the registry of each month's first day),
-/// owed (entitlements) and paid (the ledger) for a unit, month by month.
+/// Planned (the simulator over the policies in force, on the registry of each month's first day,
+/// for the villages in the unit today), owed (entitlements) and paid (the ledger) for a unit,
+/// month by month: the three columns count the same villages.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct MonthFigures {
     pub month: String,
@@ -1072,18 +1088,18 @@ pub async fn report(
     let policies: Vec<String> = in_force(db).await?.into_iter().map(|p| p.name).collect();
     let mut out = Vec::new();
     for month in from.span(months) {
-        let planned = if policies.is_empty() {
-            Vnd::ZERO
-        } else {
-            match crate::funding::simulate(db, scope, unit_code, month, 1, &policies, Default::default()).await {
-                Ok(sim) => {
-                    Vnd::sum(sim.policies.iter().filter(|p| p.kind != PolicyKind::OneOff).map(|p| p.scenarios[0].total))
-                        .ok_or_else(overflow)?
+        // Planned over the same villages as owed and paid (those in the unit today), each on the
+        // boundaries of the month's first day: every root of that day, narrowed to the unit.
+        let mut planned = Vnd::ZERO;
+        if !policies.is_empty() {
+            for root in crate::units::roots_at(db, month.first_day()).await? {
+                let sim = crate::funding::simulate(db, &narrowed, &root.code, month, 1, &policies, Default::default())
+                    .await?;
+                for p in sim.policies.iter().filter(|p| p.kind != PolicyKind::OneOff) {
+                    planned = planned.checked_add(p.scenarios[0].total).ok_or_else(overflow)?;
                 }
-                Err(StoreError::NotFound(_)) => Vnd::ZERO,
-                Err(e) => return Err(e),
             }
-        };
+        }
         let owed = Vnd::sum(entitlements(db, &narrowed, month).await?.iter().map(|e| Vnd::new(e.amount)))
             .ok_or_else(overflow)?;
         let (cond, values) = narrowed.condition("c.path", 2);

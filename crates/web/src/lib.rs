@@ -10,6 +10,7 @@ mod pages;
 pub mod routes;
 mod svg;
 pub mod xlsx;
+pub mod xlsx_payments;
 
 use std::time::Duration;
 

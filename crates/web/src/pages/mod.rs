@@ -7,6 +7,7 @@ mod funding;
 
 pub(crate) use funding::BudgetQuery;
 mod members;
+mod payments;
 mod teams;
 mod units;
 mod users;
@@ -29,6 +30,7 @@ pub fn router() -> crate::routes::Routes {
         .merge(members::router())
         .merge(users::router())
         .merge(funding::router())
+        .merge(payments::router())
 }
 
 /// A numeric id in the path; anything else is a page that does not exist (404 in Vietnamese),

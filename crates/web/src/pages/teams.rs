@@ -84,6 +84,8 @@ struct TeamPage {
     can_dissolve: bool,
     /// Whether phones and CCCDs show masked.
     masked: bool,
+    /// What the ledger says was paid to the team, all time.
+    paid: domain::money::Vnd,
 }
 
 impl TeamPage {
@@ -133,6 +135,12 @@ async fn render_team(
     }
     let can_edit = v.access.writes_team(team.id, &team.commune_path);
     let can_dissolve = v.access.writes(&team.commune_path);
+    let paid = store::payments::balance(
+        &state.db,
+        &v.access.read,
+        &store::payments::LedgerFilter { team_id: Some(team.id), ..Default::default() },
+    )
+    .await?;
     let commune = units::by_code(&state.db, &team.commune_code).await?;
     let mut trail = units::ancestors(&state.db, &commune).await?;
     trail.push(commune);
@@ -153,6 +161,7 @@ async fn render_team(
         can_edit,
         can_dissolve,
         masked,
+        paid,
     };
     Ok((status, Html(page.render()?)).into_response())
 }

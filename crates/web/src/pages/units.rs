@@ -35,6 +35,8 @@ struct UnitPage {
     successors: Vec<UnitLink>,
     /// Whether the reader may add villages here.
     can_write: bool,
+    /// What the ledger says was paid within the unit (as the reader sees it), all time.
+    paid: Option<domain::money::Vnd>,
 }
 
 /// The day a page reports on, and on whose boundaries.
@@ -150,12 +152,19 @@ pub(super) async fn render_unit(
             predecessors: vec![],
             successors: vec![],
             can_write: false,
+            paid: None,
         }
         .render()?);
     };
     let trail = units::ancestors(&state.db, &unit).await?;
     let cov = coverage::at(&state.db, &v.access.read, &unit, when.boundaries_on(), when.facts_on()).await?;
     let can_write = v.access.writes(&unit.path);
+    let paid = if unit.valid_to.is_none() {
+        let scope = v.access.read.narrow(&unit.path);
+        Some(store::payments::balance(&state.db, &scope, &store::payments::LedgerFilter::default()).await?)
+    } else {
+        None
+    };
     let (predecessors, successors) = store::reorg::links_of(&state.db, unit.unit_id).await?;
     let versions = units::versions(&state.db, &unit.code).await?;
     let is_commune = unit.level == "commune";
@@ -188,6 +197,7 @@ pub(super) async fn render_unit(
         predecessors,
         successors,
         can_write,
+        paid,
     }
     .render()?)
 }

@@ -103,6 +103,16 @@ impl Who {
         self.writes(side) || (self == Who::Leader && side == Side::Own)
     }
 
+    /// Approves and pays on this side (administrators do not: a separate duty).
+    fn finance(self, side: Side) -> bool {
+        self == Who::Finance && side != Side::Out
+    }
+
+    /// Computes what is owed and prepares lists on this side.
+    fn prepares(self, side: Side) -> bool {
+        self.writes(side) || self.finance(side)
+    }
+
     /// Records and changes funding policies on this side.
     fn manages_funding(self, side: Side) -> bool {
         match self {
@@ -193,6 +203,16 @@ enum Kind {
     Funding,
     /// The same, the unit named in the body (refused beside its field when out of reach).
     FundingBody,
+    /// Computing what is owed: registry writers and finance approvers, within their units.
+    Preparer,
+    /// Preparing or submitting a commune's list: the same, on a side.
+    PrepareOn,
+    /// Approving, paying, reversing: finance approvers of the side.
+    Finance,
+    /// The same, the team named in the body.
+    FinanceBody,
+    /// A work-day claim for a team named in the body: who changes the team.
+    ClaimBody,
 }
 
 fn kind(method: &Method, path: &str) -> Option<Kind> {
@@ -241,6 +261,15 @@ fn kind(method: &Method, path: &str) -> Option<Kind> {
         ("GET", "/policies/{id}" | "/budget.xlsx" | "/api/v1/policies/{id}" | "/api/v1/budget") => Kind::Read,
         ("POST", "/policies" | "/api/v1/policies") => Kind::FundingBody,
         ("POST", "/policies/{id}" | "/api/v1/policies/{id}/versions") => Kind::Funding,
+        ("GET", "/payments" | "/claims" | "/ledger" | "/payments/report") => Kind::List,
+        ("GET", "/payments/{id}" | "/payments/{id}/bang-ke.xlsx") => Kind::Read,
+        ("POST", "/payments/compute") => Kind::Preparer,
+        ("POST", "/payments/prepare") => Kind::PrepareOn,
+        ("POST", "/payments/{id}/submit") => Kind::PrepareOn,
+        ("POST", "/payments/{id}/approve" | "/payments/{id}/pay" | "/ledger/{id}/reverse") => Kind::Finance,
+        ("POST", "/ledger/adjust") => Kind::FinanceBody,
+        ("POST", "/claims") => Kind::ClaimBody,
+        ("POST", "/claims/{id}/approve" | "/claims/{id}/reject") => Kind::Write,
         _ => return None,
     })
 }
@@ -290,6 +319,33 @@ fn expect(k: Kind, who: Who, side: Side) -> Expect {
             (true, false) => Expect::Forbidden,
             (false, _) => Expect::Refused,
         },
+        Kind::Preparer => {
+            if who.prepares(Side::Own) {
+                Expect::Allowed
+            } else {
+                Expect::Forbidden
+            }
+        }
+        Kind::PrepareOn => match (who.reads(side), who.prepares(side)) {
+            (_, true) => Expect::Allowed,
+            (true, false) => Expect::Forbidden,
+            (false, _) => Expect::NotFound,
+        },
+        Kind::Finance => match (who.reads(side), who.finance(side)) {
+            (_, true) => Expect::Ok,
+            (true, false) => Expect::Forbidden,
+            (false, _) => Expect::NotFound,
+        },
+        Kind::FinanceBody => match (who.reads(side), who.finance(side)) {
+            (_, true) => Expect::Ok,
+            (true, false) => Expect::Forbidden,
+            (false, _) => Expect::Refused,
+        },
+        Kind::ClaimBody => match (who.reads(side), who.writes_team(side)) {
+            (_, true) => Expect::Ok,
+            (true, false) => Expect::Forbidden,
+            (false, _) => Expect::Refused,
+        },
         Kind::National => {
             if who == Who::Admin {
                 Expect::Allowed
@@ -305,6 +361,12 @@ struct World {
     teams: BTreeMap<Side, i64>,
     people: BTreeMap<Side, i64>,
     next: u32,
+    /// Months used by payment lists so far.
+    month: u32,
+    /// Days used by work-day claims so far.
+    day: u32,
+    /// A list per side, to read.
+    lists: BTreeMap<Side, i64>,
 }
 
 impl World {
@@ -334,7 +396,19 @@ impl World {
         app.user_with(Who::Leader.login(), Some((UserRole::TeamLeader, Target::Team(teams[&Side::Own])))).await;
         app.user_with(Who::Viewer.login(), Some((UserRole::Viewer, Target::Unit("502".into())))).await;
         app.user_with(Who::Nobody.login(), None).await;
-        World { teams, people, next }
+        // Teams are paid 500,000 a month across the province from 2025.
+        let policy = domain::funding::PolicyDraft {
+            name: "Hỗ trợ tổ hằng tháng".into(),
+            kind: "team_month".into(),
+            amount: "500000".into(),
+            effective_from: "01/01/2025".into(),
+            scope: "49".into(),
+            source: "province".into(),
+            status: "in_force".into(),
+            ..Default::default()
+        };
+        store::funding::create(&app.db, &policy.parse().expect("policy")).await.expect("policy");
+        World { teams, people, next, month: 0, day: 0, lists: BTreeMap::new() }
     }
 
     fn n(&mut self) -> u32 {
@@ -394,6 +468,81 @@ impl World {
         let id = app.user_with(&login, Some((UserRole::Viewer, Target::Unit(side.commune().into())))).await;
         let grant = store::access::of_user(&app.db, id).await.expect("grants")[0].grant_id;
         (id, grant)
+    }
+
+    /// A month (from January 2025 on, a new one each time) with what the side's commune is owed
+    /// computed.
+    async fn owed_month(&mut self, app: &TestApp, side: Side) -> String {
+        self.month += 1;
+        let m = domain::funding::YearMonth::parse("2025-01").expect("m").span(self.month).pop().expect("month");
+        let commune = Scope::Paths(vec![store::units::by_code(&app.db, side.commune()).await.expect("unit").path]);
+        store::payments::compute(&app.db, &commune, m).await.expect("compute");
+        m.to_string()
+    }
+
+    /// A new payment list of the side's commune, in a month of its own, taken to a step.
+    async fn list(&mut self, app: &TestApp, side: Side, to: Option<store::payments::ListStatus>) -> i64 {
+        use store::payments::ListStatus;
+        let m = self.owed_month(app, side).await;
+        let m = domain::funding::YearMonth::parse(&m).expect("m");
+        let id = store::payments::prepare(&app.db, &Scope::All, side.commune(), m).await.expect("prepare");
+        let steps: &[ListStatus] = match to {
+            Some(ListStatus::Submitted) => &[ListStatus::Submitted],
+            Some(ListStatus::Approved) => &[ListStatus::Submitted, ListStatus::Approved],
+            _ => &[],
+        };
+        for s in steps {
+            let actor = store::audit::Actor { login: "ke.toan.khac".into(), channel: "web", address: None };
+            store::audit::acting_as(actor, store::payments::advance(&app.db, &Scope::All, id, *s, None))
+                .await
+                .expect("step");
+        }
+        id
+    }
+
+    /// A list of the side's commune to read (made once: reading changes nothing).
+    async fn shown_list(&mut self, app: &TestApp, side: Side) -> i64 {
+        if let Some(id) = self.lists.get(&side) {
+            return *id;
+        }
+        let id = self.list(app, side, None).await;
+        self.lists.insert(side, id);
+        id
+    }
+
+    /// A new ledger entry for the side's team.
+    async fn entry(&mut self, app: &TestApp, side: Side) -> i64 {
+        let m = domain::funding::YearMonth::parse("2025-01").expect("m");
+        store::payments::adjust(
+            &app.db,
+            &Scope::All,
+            self.teams[&side],
+            m,
+            domain::money::Vnd::new(100_000),
+            "",
+            "Chi bổ sung",
+        )
+        .await
+        .expect("entry")
+    }
+
+    /// A day no claim has used yet (each person claims a day once).
+    fn claim_day(&mut self) -> String {
+        self.day += 1;
+        let d = time::macros::date!(2024 - 01 - 01) + time::Duration::days(i64::from(self.day));
+        domain::input::format_date(d)
+    }
+
+    /// A new work-day claim for the side's team leader.
+    async fn claim(&mut self, app: &TestApp, side: Side) -> i64 {
+        let draft = store::payments::ClaimDraft {
+            person_id: self.people[&side].to_string(),
+            team_id: self.teams[&side].to_string(),
+            worked_on: self.claim_day(),
+            task: "Hướng dẫn thanh toán không dùng tiền mặt".into(),
+            mobilised_by: String::new(),
+        };
+        store::payments::add_claim(&app.db, &Scope::All, &draft.parse().expect("claim")).await.expect("claim")
     }
 
     /// A policy's fields on the side's commune, with a name of its own.
@@ -605,6 +754,49 @@ impl World {
                     self.policy_fields(side).into_iter().map(|(k, v)| (k, Value::String(v))).collect();
                 Ask::json(Method::POST, format!("/api/v1/policies/{id}/versions"), Value::Object(map))
             }
+            ("GET", "/payments/{id}") => Ask::get(format!("/payments/{}", self.shown_list(app, side).await)),
+            ("GET", "/payments/{id}/bang-ke.xlsx") => {
+                Ask::get(format!("/payments/{}/bang-ke.xlsx", self.shown_list(app, side).await))
+            }
+            ("POST", "/payments/prepare") => {
+                let m = self.owed_month(app, side).await;
+                f(&[("commune_code", code), ("month", m)]).at("/payments/prepare".into())
+            }
+            ("POST", "/payments/{id}/submit") => {
+                let id = self.list(app, side, None).await;
+                f(&[]).at(format!("/payments/{id}/submit"))
+            }
+            ("POST", "/payments/{id}/approve") => {
+                let id = self.list(app, side, Some(store::payments::ListStatus::Submitted)).await;
+                f(&[]).at(format!("/payments/{id}/approve"))
+            }
+            ("POST", "/payments/{id}/pay") => {
+                let id = self.list(app, side, Some(store::payments::ListStatus::Approved)).await;
+                f(&[]).at(format!("/payments/{id}/pay"))
+            }
+            ("POST", "/ledger/{id}/reverse") => {
+                let entry = self.entry(app, side).await;
+                f(&[("note", "Sai số tiền".into())]).at(format!("/ledger/{entry}/reverse"))
+            }
+            ("POST", "/ledger/adjust") => f(&[
+                ("team_id", team.to_string()),
+                ("month", "2025-01".into()),
+                ("amount", "-100.000".into()),
+                ("note", "Điều chỉnh theo biên bản".into()),
+            ])
+            .at("/ledger/adjust".into()),
+            ("POST", "/claims") => {
+                let day = self.claim_day();
+                f(&[
+                    ("person_id", person.to_string()),
+                    ("team_id", team.to_string()),
+                    ("worked_on", day),
+                    ("task", "Hướng dẫn cài VNeID".into()),
+                ])
+                .at("/claims".into())
+            }
+            ("POST", "/claims/{id}/approve") => f(&[]).at(format!("/claims/{}/approve", self.claim(app, side).await)),
+            ("POST", "/claims/{id}/reject") => f(&[]).at(format!("/claims/{}/reject", self.claim(app, side).await)),
             ("GET", "/admin/users/{id}") => {
                 let (u, _) = self.fresh_user(app, side).await;
                 Ask::get(format!("/admin/users/{u}"))
@@ -658,6 +850,7 @@ impl World {
             }
             ("POST", "/admin/units/preview") => Ask::multipart("/admin/units/preview".into()),
             ("POST", "/admin/units/apply") => f(&[]).at("/admin/units/apply".into()),
+            ("POST", "/payments/compute") => f(&[("month", "2025-01".into())]).at("/payments/compute".into()),
             ("POST", "/account/tokens/{id}/revoke") => {
                 // Filled in by the caller: the token belongs to the user asking.
                 let _ = who;
