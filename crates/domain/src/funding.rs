@@ -261,9 +261,12 @@ impl Terms {
         months.iter().copied().filter(|m| self.counts(*m)).take(usize::try_from(left).unwrap_or(usize::MAX)).collect()
     }
 
-    /// What one team (or member) is owed for `months` under this policy: the amount for each
-    /// paid month, each calendar year's sum held to the cap per year (counting what that year
-    /// already paid, `paid_in_year`).
+    /// What one team (or member) is owed for `months` under this policy, given the months it has
+    /// already been paid for (`already_months`) and what each calendar year already paid it
+    /// (`paid_in_year`): the amount for each month in force, each calendar year held to the cap
+    /// per year, at most the cap in months. A month in which nothing is left to pay (the year's
+    /// cap is reached) does not count against the cap in months. Computing month by month, each
+    /// time counting what came before, owes exactly what the whole period owes at once.
     ///
     /// # Errors
     /// Overflow.
@@ -273,18 +276,28 @@ impl Terms {
         already_months: u32,
         paid_in_year: &dyn Fn(i32) -> Vnd,
     ) -> Result<Vnd, MoneyError> {
-        let paid = self.paid_months(months, already_months);
+        let mut left = self.cap_months.map_or(u32::MAX, |c| c.saturating_sub(already_months));
+        let mut this_call: Vec<(i32, Vnd)> = Vec::new();
         let mut total = Vnd::ZERO;
-        let mut years: Vec<i32> = paid.iter().map(|m| m.year).collect();
-        years.dedup();
-        for year in years {
-            let n = i64::try_from(paid.iter().filter(|m| m.year == year).count()).unwrap_or(i64::MAX);
-            let mut sum = self.amount.try_mul(n)?;
-            if let Some(cap) = self.cap_per_year {
-                let room = Vnd::new((cap.value() - paid_in_year(year).value()).max(0));
-                sum = sum.min(room);
+        for m in months.iter().copied().filter(|m| self.counts(*m)) {
+            if left == 0 {
+                break;
             }
-            total = total.try_add(sum)?;
+            let mut amount = self.amount;
+            if let Some(cap) = self.cap_per_year {
+                let here = this_call.iter().find(|(y, _)| *y == m.year).map_or(Vnd::ZERO, |(_, v)| *v);
+                let used = paid_in_year(m.year).try_add(here)?;
+                amount = amount.min(Vnd::new((cap.value() - used.value()).max(0)));
+            }
+            if amount.value() == 0 {
+                continue;
+            }
+            total = total.try_add(amount)?;
+            match this_call.iter_mut().find(|(y, _)| *y == m.year) {
+                Some((_, v)) => *v = v.try_add(amount)?,
+                None => this_call.push((m.year, amount)),
+            }
+            left -= 1;
         }
         Ok(total)
     }

@@ -761,3 +761,131 @@ mod money {
         }
     }
 }
+
+// --- Funding: caps hold, breakdowns sum, month by month equals the whole (issue D, point 8) ---
+
+mod funding_rules {
+    use domain::funding::{
+        Assumptions, PolicyKind, ProjectedVillage, Scenario, SimPolicy, Terms, YearMonth, simulate,
+    };
+    use domain::money::Vnd;
+    use proptest::prelude::*;
+    use time::Month;
+
+    fn terms() -> impl Strategy<Value = Terms> {
+        (
+            1i64..=10_000_000,
+            proptest::option::of(1u32..=36),
+            proptest::option::of(1i64..=60_000_000),
+            2023i32..=2027,
+            1u8..=12,
+            1u8..=28,
+            proptest::option::of(1i64..=1500),
+        )
+            .prop_map(|(amount, cap_months, cap_year, y, m, d, len)| {
+                let from = time::Date::from_calendar_date(y, Month::try_from(m).expect("m"), d).expect("day");
+                Terms {
+                    kind: PolicyKind::TeamMonth,
+                    amount: Vnd::new(amount),
+                    effective_from: from,
+                    effective_to: len.map(|l| from + time::Duration::days(l)),
+                    cap_months,
+                    cap_per_year: cap_year.map(Vnd::new),
+                }
+            })
+    }
+
+    fn period() -> impl Strategy<Value = Vec<YearMonth>> {
+        (2023i32..=2027, 1u8..=12, 1u32..=60)
+            .prop_map(|(y, m, n)| YearMonth::new(y, Month::try_from(m).expect("m")).span(n))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn caps_never_give_way(t in terms(), months in period(), already in 0u32..=40) {
+            let none = |_: i32| Vnd::ZERO;
+            let paid = t.paid_months(&months, already);
+            if let Some(cap) = t.cap_months {
+                prop_assert!(paid.len() <= cap.saturating_sub(already) as usize);
+            }
+            prop_assert!(paid.iter().all(|m| t.counts(*m)), "only months in force");
+            let owed = t.owed(&months, already, &none).expect("owed");
+            prop_assert!(owed.value() <= t.amount.value() * paid.len() as i64);
+            prop_assert!(owed.value() >= 0);
+            // Each calendar year held to the cap per year.
+            if let Some(cap) = t.cap_per_year {
+                let mut years: Vec<i32> = months.iter().map(|m| m.year).collect();
+                years.dedup();
+                for y in years {
+                    let in_year: Vec<YearMonth> = months.iter().copied().filter(|m| m.year == y).collect();
+                    let that_year = t.owed(&in_year, already, &none).expect("owed");
+                    prop_assert!(that_year.value() <= cap.value(), "{} > {} in {}", that_year.value(), cap.value(), y);
+                }
+            }
+        }
+
+        #[test]
+        fn month_by_month_comes_to_the_whole(t in terms(), months in period()) {
+            // Computing each month in turn, counting what came before, owes what the whole period
+            // owes at once: the entitlements of a year add up to the simulator's figure.
+            let none = |_: i32| Vnd::ZERO;
+            let whole = t.owed(&months, 0, &none).expect("whole");
+            let mut counted = 0u32;
+            let mut by_year: std::collections::BTreeMap<i32, i64> = std::collections::BTreeMap::new();
+            let mut sum = 0i64;
+            for m in &months {
+                let year_sum = by_year.get(&m.year).copied().unwrap_or(0);
+                let owed = t.owed(&[*m], counted, &|_| Vnd::new(year_sum)).expect("month");
+                // As the store counts: a month counts against the cap when something was owed.
+                counted += u32::from(owed.value() > 0);
+                *by_year.entry(m.year).or_default() += owed.value();
+                sum += owed.value();
+            }
+            prop_assert_eq!(sum, whole.value());
+        }
+
+        #[test]
+        fn breakdowns_sum_to_totals(
+            t in terms(),
+            months in period(),
+            villages in proptest::collection::vec((0usize..5, any::<bool>(), 0i64..15, 0usize..3), 0..60),
+            member_kind in any::<bool>(),
+        ) {
+            let paths = ["49/502/20335/", "49/502/20341/", "49/518/20380/"];
+            let projected: Vec<ProjectedVillage> = villages
+                .iter()
+                .map(|(row, has_team, members, p)| ProjectedVillage {
+                    row: *row,
+                    commune_path: paths[*p].to_owned(),
+                    has_team: *has_team,
+                    members: if *has_team { *members } else { 0 },
+                })
+                .collect();
+            let kind = if member_kind { PolicyKind::MemberMonth } else { PolicyKind::TeamMonth };
+            let policy = SimPolicy { terms: Terms { kind, ..t.clone() }, scope_path: "49/502/".into(), one_off_row: None };
+            let none = |_: i32| Vnd::ZERO;
+            let per_head = policy.terms.owed(&months, 0, &none).expect("per head").value();
+            for scenario in Scenario::ALL {
+                let rows = simulate(&policy, scenario, &projected, 5, &months, Assumptions::default()).expect("sim");
+                prop_assert_eq!(rows.len(), 5);
+                let total: i64 = rows.iter().map(|d| d.value()).sum();
+                // Counted independently: heads inside the scope, by scenario.
+                let heads: i64 = projected
+                    .iter()
+                    .filter(|v| v.commune_path.starts_with("49/502/"))
+                    .map(|v| match (scenario, v.has_team, kind) {
+                        (_, true, PolicyKind::TeamMonth) => 1,
+                        (_, true, _) => v.members,
+                        (Scenario::CurrentTeams, false, _) => 0,
+                        (Scenario::FullCoverage, false, PolicyKind::TeamMonth) => 1,
+                        (Scenario::FullCoverage, false, _) => 5,
+                    })
+                    .sum();
+                prop_assert_eq!(total, per_head * heads);
+                prop_assert!(rows.iter().all(|d| d.value() >= 0));
+            }
+        }
+    }
+}
