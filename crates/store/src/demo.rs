@@ -6,6 +6,7 @@ use domain::demo::{DemoPlan, plan};
 use domain::text;
 use domain::units::{QUANG_NAM_2023, parse_state_csv};
 
+use crate::Scope;
 use crate::{Db, StoreError, iso, now, units};
 
 /// The day the demo's unit state took effect (Resolution 727/NQ-UBTVQH15).
@@ -39,7 +40,46 @@ pub async fn load(db: &Db, progress: &(dyn Fn(&str, usize, usize) + Sync)) -> Re
         crate::reorg::apply_files(db, changes, state, day, source, false).await?;
         progress("reorganisations", i + 1, crate::reorg::SHIPPED.len());
     }
+    load_payments(db).await?;
     Ok(counts)
+}
+
+/// The demo's money: what Phú Ninh's teams were owed from September to December 2024 under the
+/// district's policy, September's lists paid (prepared and approved by two different officials),
+/// October's approved, November's prepared, December's only computed.
+///
+/// # Errors
+/// Database errors.
+pub async fn load_payments(db: &Db) -> Result<(), StoreError> {
+    use crate::audit::{Actor, acting_as};
+    use crate::payments::{self, ListStatus};
+    let preparer = || Actor { login: "demo.canbo".into(), channel: "system", address: None };
+    let approver = || Actor { login: "demo.ketoan".into(), channel: "system", address: None };
+    let months = ["2024-09", "2024-10", "2024-11", "2024-12"];
+    for (i, m) in months.iter().enumerate() {
+        let month = domain::funding::YearMonth::parse(m).map_err(|e| StoreError::invalid("month", e))?;
+        payments::compute(db, &Scope::All, month).await?;
+        if i == 3 {
+            continue;
+        }
+        let mut communes: Vec<String> =
+            payments::entitlements(db, &Scope::All, month).await?.into_iter().map(|e| e.commune_code).collect();
+        communes.dedup();
+        for code in communes {
+            let id = acting_as(preparer(), payments::prepare(db, &Scope::All, &code, month)).await?;
+            let steps: &[ListStatus] = match i {
+                0 => &[ListStatus::Submitted, ListStatus::Approved, ListStatus::Paid],
+                1 => &[ListStatus::Submitted, ListStatus::Approved],
+                _ => &[],
+            };
+            for step in steps {
+                let who = if *step == ListStatus::Submitted { preparer() } else { approver() };
+                let paid_on = month.next().first_day().replace_day(5).ok();
+                acting_as(who, payments::advance(db, &Scope::All, id, *step, paid_on)).await?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The funding policies of the source report (Quảng Nam, August 2024): the two options the
