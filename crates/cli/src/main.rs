@@ -122,7 +122,8 @@ enum PolicyCommand {
     /// Change a policy: a new version; the old one stays for what was computed under it.
     Revise {
         /// The policy's current name.
-        name: String,
+        #[arg(value_name = "CURRENT_NAME")]
+        policy: String,
         #[command(flatten)]
         terms: Box<PolicyArgs>,
     },
@@ -1269,8 +1270,8 @@ async fn policy(db: &Db, c: PolicyCommand) -> Result<()> {
             println!("Đã ghi chính sách “{}” (số {id}).", input.name);
             Ok(())
         }
-        PolicyCommand::Revise { name, terms } => {
-            let old = store::funding::by_name(db, &name).await?;
+        PolicyCommand::Revise { policy, terms } => {
+            let old = store::funding::by_name(db, &policy).await?;
             let input = terms.parse()?;
             let id = store::funding::revise(db, old.id, &input).await?;
             println!("Đã ghi phiên bản {} của chính sách “{}” (số {id}).", old.version + 1, input.name);

@@ -810,9 +810,10 @@ fn a_payment_list_walks_from_what_is_owed_to_the_ledger() {
         (Some(0), format!("Đã trình duyệt bảng kê số {id}.").as_str())
     );
     assert!(run(&db, &["payments", "approve", &id]).status.success());
-    // Once submitted, the month's list of that commune is not prepared again.
+    // Once submitted, the month's list is not prepared again; with nothing new owed, no
+    // supplementary list either.
     let o = run(&db, &["payments", "prepare", "--commune", &code, "--month", "2025-01"]);
-    assert_refused(&o, 1, "Bảng kê tháng này đã trình duyệt; không lập lại được");
+    assert_refused(&o, 1, "đã có trong bảng kê");
     assert_refused(&run(&db, &["payments", "pay", &id, "--on", "2099-01-01"]), 1, "ở tương lai");
     assert_eq!(balance(&db, &[]), 0, "nothing paid before the list is");
     let o = run(&db, &["payments", "pay", &id, "--on", "20/01/2025"]);

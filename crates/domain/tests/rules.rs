@@ -765,9 +765,7 @@ mod money {
 // --- Funding: caps hold, breakdowns sum, month by month equals the whole (issue D, point 8) ---
 
 mod funding_rules {
-    use domain::funding::{
-        Assumptions, PolicyKind, ProjectedVillage, Scenario, SimPolicy, Terms, YearMonth, simulate,
-    };
+    use domain::funding::{Assumptions, PolicyKind, ProjectedVillage, Scenario, SimPolicy, Terms, YearMonth, simulate};
     use domain::money::Vnd;
     use proptest::prelude::*;
     use time::Month;

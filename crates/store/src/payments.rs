@@ -141,14 +141,23 @@ pub async fn compute(db: &Db, scope: &Scope, month: YearMonth) -> Result<Compute
     .bind(&this)
     .fetch_all(pool)
     .await)?;
-    let prior: HashMap<(String, i64, Option<i64>), (i64, i64)> =
-        prior.into_iter().map(|(k, t, p, n, y)| ((k, t, p), (n, y))).collect();
+    // A team's months are the team's; a member's follow the person from team to team.
+    let mut by_key: HashMap<(String, i64, Option<i64>), (i64, i64)> = HashMap::new();
+    for (k, t, p, n, y) in prior {
+        let key = if p.is_some() { (k, 0, p) } else { (k, t, None) };
+        let e = by_key.entry(key).or_insert((0, 0));
+        e.0 += n;
+        e.1 += y;
+    }
+    let prior = by_key;
 
     let mut rows: Vec<NewEntitlement> = Vec::new();
     for p in &policies {
         let Some(terms) = p.terms() else { continue };
         let owed = |team: i64, person: Option<i64>| -> Result<Vnd, StoreError> {
-            let (already, year_sum) = prior.get(&(p.policy_key.clone(), team, person)).copied().unwrap_or((0, 0));
+            let key =
+                if person.is_some() { (p.policy_key.clone(), 0, person) } else { (p.policy_key.clone(), team, None) };
+            let (already, year_sum) = prior.get(&key).copied().unwrap_or((0, 0));
             let already = u32::try_from(already).unwrap_or(u32::MAX);
             terms.owed(&[month], already, &|_| Vnd::new(year_sum)).map_err(|_| overflow())
         };
@@ -552,6 +561,8 @@ pub struct PaymentList {
     pub paid_by: Option<String>,
     pub paid_at: Option<String>,
     pub paid_on: Option<String>,
+    /// 1 for the month's list; 2, 3… for supplementary ones.
+    pub seq: i64,
 }
 
 impl PaymentList {
@@ -575,7 +586,7 @@ pub struct PaymentLine {
 
 const LIST_SELECT: &str = "select l.payment_list_id as id, c.code as commune_code, c.name as commune, \
     c.path as commune_path, l.month, l.status, l.total, l.prepared_by, l.prepared_at, l.submitted_by, l.submitted_at, \
-    l.approved_by, l.approved_at, l.paid_by, l.paid_at, l.paid_on \
+    l.approved_by, l.approved_at, l.paid_by, l.paid_at, l.paid_on, l.seq \
     from payment_list l join unit c on c.unit_id = l.commune_id";
 
 /// One list, if its commune is in scope.
@@ -641,29 +652,33 @@ struct Owed {
 }
 
 /// Prepares (or, while it is only prepared, prepares again) a commune's list for a month: every
-/// entitlement of the commune and month not on another list, frozen into numbered lines.
+/// entitlement of the commune and month not on another list, frozen into numbered lines. Once the
+/// month's list has gone ahead, what was owed since (a late claim, a late computation) goes on a
+/// supplementary list.
 ///
 /// # Errors
-/// `NotFound` for a commune out of scope; `Invalid` when nothing is owed; `Conflict` when the
-/// month's list has gone further than prepared.
+/// `NotFound` for a commune out of scope; `Invalid` when nothing is left to list.
 pub async fn prepare(db: &Db, scope: &Scope, commune_code: &str, month: YearMonth) -> Result<i64, StoreError> {
     let commune = crate::units::by_code(db, commune_code).await?;
     if commune.level != "commune" || !scope.covers(&commune.path) {
         return Err(StoreError::not_found(format!("Không có xã mã {}", commune_code.trim())));
     }
     let this = month.to_string();
-    let existing: Option<(i64, String)> = on_db!(db, |pool| sqlx::query_as(
-        "select payment_list_id, status from payment_list where commune_id = $1 and month = $2"
+    // The month's latest list: refreshed while only prepared; once it went ahead, what was owed
+    // since goes on a supplementary list.
+    let latest: Option<(i64, String, i64)> = on_db!(db, |pool| sqlx::query_as(
+        "select payment_list_id, status, seq from payment_list where commune_id = $1 and month = $2 \
+         order by seq desc limit 1"
     )
     .bind(commune.unit_id)
     .bind(&this)
     .fetch_optional(pool)
     .await)?;
-    if let Some((_, status)) = &existing
-        && status != "prepared"
-    {
-        return Err(StoreError::conflict("status", "Bảng kê tháng này đã trình duyệt; không lập lại được"));
-    }
+    let (existing, seq) = match &latest {
+        Some((id, status, seq)) if status == "prepared" => (Some((*id, status.clone())), *seq),
+        Some((_, _, seq)) => (None, seq + 1),
+        None => (None, 1),
+    };
     let day = iso(month.deciding_day());
     let owed: Vec<Owed> = on_db!(db, |pool| {
         sqlx::query_as(
@@ -685,14 +700,16 @@ pub async fn prepare(db: &Db, scope: &Scope, commune_code: &str, month: YearMont
     .await
     })?;
     if owed.is_empty() {
-        return Err(StoreError::invalid(
-            "month",
+        let message = if latest.is_some() {
+            format!("Mọi khoản phải chi của {} tháng {} đã có trong bảng kê", commune.name, month.label())
+        } else {
             format!(
                 "Không có khoản nào phải chi cho {} tháng {}; hãy tính số phải chi trước",
                 commune.name,
                 month.label()
-            ),
-        ));
+            )
+        };
+        return Err(StoreError::invalid("month", message));
     }
     let mut owed = owed;
     owed.sort_by(|a, b| {
@@ -727,14 +744,15 @@ pub async fn prepare(db: &Db, scope: &Scope, commune_code: &str, month: YearMont
             }
             None => {
                 let (id,): (i64,) = sqlx::query_as(
-                    "insert into payment_list (commune_id, month, status, total, prepared_by, prepared_at) \
-                     values ($1, $2, 'prepared', $3, $4, $5) returning payment_list_id",
+                    "insert into payment_list (commune_id, month, status, total, prepared_by, prepared_at, seq) \
+                     values ($1, $2, 'prepared', $3, $4, $5, $6) returning payment_list_id",
                 )
                 .bind(commune.unit_id)
                 .bind(&this)
                 .bind(total.value())
                 .bind(&actor)
                 .bind(&stamp)
+                .bind(seq)
                 .fetch_one(&mut *tx)
                 .await?;
                 id

@@ -202,7 +202,7 @@ both_databases!(a_payment_list_goes_from_prepared_to_paid_and_the_ledger_holds_i
         .expect("approve");
     // Approved, it is frozen: not prepared again, its lines not changed, even past the code.
     let r = payments::prepare(&db, &Scope::All, TAN_THANH, jan).await;
-    assert!(matches!(r, Err(StoreError::Conflict { .. })), "{r:?}");
+    assert!(matches!(&r, Err(StoreError::Invalid { message, .. }) if message.contains("đã có trong bảng kê")), "{r:?}");
     assert!(raw(&db, &format!("update payment_line set amount = 1 where payment_list_id = {id}")).await.is_err());
     assert!(raw(&db, &format!("delete from payment_line where payment_list_id = {id}")).await.is_err());
     assert!(
@@ -306,4 +306,59 @@ both_databases!(no_order_of_operations_pays_anything_twice, |db: Db| async move 
             .expect("paid");
         assert!(paid.value() <= i64::try_from(owed_months.len()).expect("n") * 500_000, "paid no more than owed");
     }
+});
+
+both_databases!(what_is_owed_after_a_list_went_ahead_goes_on_a_supplementary_list, |db: Db| async move {
+    load_units(&db).await;
+    let t = team(&db, TAN_THANH, "Thôn Một", "01/09/2024").await;
+    let p = member(&db, t, "Nguyễn Văn An", "0912000001", "leader", "01/10/2024").await;
+    policy(&db, "Hỗ trợ tổ", "team_month", "500.000", "49", "", "").await;
+    policy(&db, "Ngày công", "work_day", "150.000", "49", "", "").await;
+    let jan = month("2025-01");
+    payments::compute(&db, &Scope::All, jan).await.expect("compute");
+    let first = acting_as(web("lap"), payments::prepare(&db, &Scope::All, TAN_THANH, jan)).await.expect("prepare");
+    acting_as(web("lap"), payments::advance(&db, &Scope::All, first, ListStatus::Submitted, None))
+        .await
+        .expect("submit");
+    // A claim for January approved after the list went ahead.
+    let draft = ClaimDraft {
+        person_id: p.to_string(),
+        team_id: t.to_string(),
+        worked_on: "20/01/2025".into(),
+        task: "Hỗ trợ dịch vụ công trực tuyến".into(),
+        mobilised_by: String::new(),
+    };
+    let c = payments::add_claim(&db, &Scope::All, &draft.parse().expect("claim")).await.expect("claim");
+    payments::decide_claim(&db, &Scope::All, c, true).await.expect("approve");
+    payments::compute(&db, &Scope::All, jan).await.expect("again");
+    let second = acting_as(web("lap"), payments::prepare(&db, &Scope::All, TAN_THANH, jan)).await.expect("supplement");
+    assert_ne!(first, second);
+    let l = payments::list_by_id(&db, &Scope::All, second).await.expect("list");
+    assert_eq!((l.seq, l.total), (2, 150_000));
+    assert_eq!(payments::lines(&db, second).await.expect("lines").len(), 1);
+    assert_eq!(payments::list_by_id(&db, &Scope::All, first).await.expect("first").total, 500_000, "the first stays");
+    // Prepared again while only prepared: the same supplementary list, refreshed, not a third.
+    let again = acting_as(web("lap"), payments::prepare(&db, &Scope::All, TAN_THANH, jan)).await.expect("refresh");
+    assert_eq!(again, second);
+    assert_eq!(payments::lists(&db, &Scope::All, Some(jan)).await.expect("lists").len(), 2);
+});
+
+both_databases!(a_member_s_cap_follows_the_person_from_team_to_team, |db: Db| async move {
+    load_units(&db).await;
+    let a = team(&db, TAN_THANH, "Thôn Một", "01/09/2024").await;
+    let b = team(&db, TAN_THANH, "Thôn Hai", "01/09/2024").await;
+    let person = member(&db, a, "Nguyễn Văn An", "0912000001", "member", "01/10/2024").await;
+    policy(&db, "Theo thành viên", "member_month", "50.000", "49", "2", "").await;
+    payments::compute(&db, &Scope::All, month("2025-01")).await.expect("january");
+    payments::compute(&db, &Scope::All, month("2025-02")).await.expect("february");
+    // The member moves to another team: the two months used stay used.
+    let m = people::get(&db, &Scope::All, person).await.expect("p").membership_id.expect("active");
+    people::leave(&db, &Scope::All, m, time::macros::date!(2025 - 02 - 28)).await.expect("leave");
+    let joining = MembershipDraft { role: "member".into(), position: "other".into(), joined_on: "01/03/2025".into() }
+        .parse(store::today())
+        .expect("membership");
+    people::join(&db, &Scope::All, person, b, &joining).await.expect("join");
+    payments::compute(&db, &Scope::All, month("2025-03")).await.expect("march");
+    let march = payments::entitlements(&db, &Scope::All, month("2025-03")).await.expect("owed");
+    assert!(march.iter().all(|e| e.person_id != Some(person)), "{march:?}");
 });

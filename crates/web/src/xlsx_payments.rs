@@ -162,6 +162,7 @@ mod tests {
             paid_by: None,
             paid_at: None,
             paid_on: None,
+            seq: 1,
         }
     }
 

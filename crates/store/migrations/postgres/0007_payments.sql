@@ -35,7 +35,9 @@ create table payment_list (
     paid_by text,
     paid_at text,
     paid_on text,
-    unique (commune_id, month)
+    -- 1 for a month's list; 2, 3… for supplementary lists of what was owed after it went ahead.
+    seq bigint not null default 1 check (seq > 0),
+    unique (commune_id, month, seq)
 );
 
 create table entitlement (

@@ -1,7 +1,9 @@
 //! A real browser walks the flows a person walks (headless Chromium through chromedriver), on a
-//! 360 px wide window: log in, find a member typed without diacritics, edit their team.
+//! 360 px wide window: log in, find a member typed without diacritics, edit their team; compute
+//! a month, prepare and submit a commune's payment list, then, as another person, approve and
+//! pay it.
 //!
-//! Needs Debian's `chromium` and `chromium-driver` (`.ci/run` installs them). Without them the
+//! Needs Debian's `chromium` and `chromium-driver` (`.ci/run` installs them). Without them each
 //! test says loudly that it skips; in CI (`CI=true`) their absence is a failure.
 
 use std::io::{Read, Write};
@@ -12,6 +14,7 @@ use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
+use store::payments::LedgerFilter;
 use store::people::{self, MemberFilter};
 use store::testing::{Backend, TestDb};
 use store::{Db, PageRequest, Scope, teams, users};
@@ -176,19 +179,35 @@ async fn pick_member(db: &Db) -> (String, String) {
     panic!("no demo member with diacritics and a findable name among the first 200");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_volunteer_finds_a_member_and_edits_the_team_on_a_phone() {
-    if !browser_installed() {
-        return;
-    }
-    let started = Instant::now();
+/// A fresh SQLite database holding the demo province (reorganised to today's units) and the
+/// administrator.
+async fn demo() -> TestDb {
     let t = TestDb::new(Backend::Sqlite).await.expect("SQLite is always there");
-    let db = t.db.clone();
-    store::demo::load(&db, &|_, _, _| {}).await.expect("load the demo province");
+    store::demo::load(&t.db, &|_, _, _| {}).await.expect("load the demo province");
     let hash = users::hash_password(ADMIN_PASSWORD).expect("hash");
-    users::add(&db, ADMIN, "Quản trị", &hash, &[store::access::NewGrant::everywhere(domain::UserRole::ProvinceAdmin)])
-        .await
-        .expect("admin");
+    users::add(
+        &t.db,
+        ADMIN,
+        "Quản trị",
+        &hash,
+        &[store::access::NewGrant::everywhere(domain::UserRole::ProvinceAdmin)],
+    )
+    .await
+    .expect("admin");
+    t
+}
+
+/// Serves `t`'s database on a free port, opens Chromium at a phone's width and walks `walk`
+/// (given the browser, the server's address and the database) within [`WALK_LIMIT`]. The walk
+/// runs in a task of its own so that a failed assertion still lets us close the browser and the
+/// server before the failure is reported.
+async fn in_browser<F, Fut>(name: &str, t: TestDb, walk: F)
+where
+    F: FnOnce(Client, String, Db) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let started = Instant::now();
+    let db = t.db.clone();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind the app");
     let base = format!("http://{}", listener.local_addr().expect("app address"));
     let server = tokio::spawn(web::serve(web::AppState::new(db.clone()), listener));
@@ -196,20 +215,26 @@ async fn a_volunteer_finds_a_member_and_edits_the_team_on_a_phone() {
     let mut driver = Driver::start();
     driver.ready().await;
     let client = driver.connect().await;
-    // The walk runs in a task of its own so that a failed assertion still lets us close the
-    // browser before the failure is reported.
-    let walk = tokio::spawn(walk(client.clone(), base, db.clone()));
+    let walk = tokio::spawn(walk(client.clone(), base, db));
     let outcome = tokio::time::timeout(WALK_LIMIT, walk).await;
     let _ = tokio::time::timeout(Duration::from_secs(10), client.close()).await;
     drop(driver);
     server.abort();
     drop(t);
     match outcome {
-        Ok(Ok(())) => eprintln!("browser test: walked in {:.1} s", started.elapsed().as_secs_f64()),
+        Ok(Ok(())) => eprintln!("browser test ({name}): walked in {:.1} s", started.elapsed().as_secs_f64()),
         Ok(Err(e)) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
-        Ok(Err(e)) => panic!("the browser walk failed: {e}"),
-        Err(_) => panic!("the browser walk took more than {WALK_LIMIT:?}"),
+        Ok(Err(e)) => panic!("the browser walk ({name}) failed: {e}"),
+        Err(_) => panic!("the browser walk ({name}) took more than {WALK_LIMIT:?}"),
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_volunteer_finds_a_member_and_edits_the_team_on_a_phone() {
+    if !browser_installed() {
+        return;
+    }
+    in_browser("member and team", demo().await, walk).await;
 }
 
 async fn walk(c: Client, base: String, db: Db) {
@@ -220,9 +245,7 @@ async fn walk(c: Client, base: String, db: Db) {
     let inner = c.execute("return window.innerWidth;", vec![]).await.expect("innerWidth");
     assert_eq!(inner.as_i64(), Some(PHONE_WIDTH), "the page is laid out {inner} px wide, not {PHONE_WIDTH}");
     fits_a_phone(&c, "login").await;
-    c.find(Locator::Id("login")).await.expect("#login").send_keys(ADMIN).await.expect("type the login");
-    c.find(Locator::Id("password")).await.expect("#password").send_keys(ADMIN_PASSWORD).await.expect("password");
-    c.find(Locator::Id("login-submit")).await.expect("#login-submit").click().await.expect("log in");
+    log_in(&c, ADMIN).await;
     wait_for_path(&c, "/").await;
     let h1 = c.find(Locator::Css("main h1")).await.expect("the dashboard's heading");
     let heading = h1.text().await.expect("heading text");
@@ -236,7 +259,7 @@ async fn walk(c: Client, base: String, db: Db) {
     let search = c.find(Locator::Id("member-search")).await.expect("#member-search");
     search.send_keys(&typed).await.expect("type the name");
     c.find(Locator::Id("member-search-go")).await.expect("#member-search-go").click().await.expect("search");
-    wait_for_query(&c).await;
+    wait_for_query(&c, "q=").await;
     let results = c.find(Locator::Id("member-results")).await.expect("#member-results");
     let text = results.text().await.expect("results text");
     assert!(text.contains(&name), "searching “{typed}” should find “{name}”; the results read:\n{text}");
@@ -289,6 +312,147 @@ async fn walk(c: Client, base: String, db: Db) {
     assert_eq!(kept.name, new_name);
 }
 
+/// Who prepares in the payments walk: a province officer of today's city.
+const OFFICER: &str = "can.bo.tinh";
+/// Who approves and pays: the city's finance approver.
+const APPROVER: &str = "ke.toan.thanh.pho";
+/// The month the walk pays, and the day it is paid on.
+const PAID_MONTH: &str = "2025-01";
+const PAID_ON: &str = "31/01/2025";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_payment_list_goes_from_prepared_to_paid_on_a_phone() {
+    if !browser_installed() {
+        return;
+    }
+    let t = demo().await;
+    // A policy in force in Quảng Nam from 2025 (the demo's own options are only proposed): its
+    // months before the province joined Đà Nẵng are still owed, on today's communes' lists.
+    let draft = domain::funding::PolicyDraft {
+        name: "Hỗ trợ tổ hằng tháng (đã ban hành)".into(),
+        kind: "team_month".into(),
+        amount: "500.000".into(),
+        effective_from: "01/01/2025".into(),
+        scope: "49".into(),
+        source: "province".into(),
+        status: "in_force".into(),
+        ..domain::funding::PolicyDraft::default()
+    };
+    store::funding::create(&t.db, &draft.parse().expect("policy")).await.expect("record the policy");
+    let hash = users::hash_password(ADMIN_PASSWORD).expect("hash");
+    for (login, role) in [(OFFICER, domain::UserRole::ProvinceOfficer), (APPROVER, domain::UserRole::FinanceApprover)] {
+        let grant = store::access::resolve(&t.db, role, &store::access::Target::Unit("48".into()))
+            .await
+            .expect("a grant on today's city");
+        users::add(&t.db, login, login, &hash, &[grant]).await.expect("user");
+    }
+    in_browser("payment list", t, pay_walk).await;
+}
+
+async fn pay_walk(c: Client, base: String, db: Db) {
+    let before = store::payments::balance(&db, &Scope::All, &LedgerFilter::default()).await.expect("balance");
+    // The province officer opens the payments, logs in and picks the month.
+    c.goto(&format!("{base}/payments")).await.expect("open /payments");
+    wait_for_path(&c, "/login").await;
+    log_in(&c, OFFICER).await;
+    wait_for_path(&c, "/payments").await;
+    let month = c.find(Locator::Css("form.search input[name='month']")).await.expect("the month box");
+    month.clear().await.expect("clear the month");
+    month.send_keys(PAID_MONTH).await.expect("type the month");
+    click(&c, "form.search button").await;
+    wait_for_query(&c, &format!("month={PAID_MONTH}")).await;
+    fits_a_phone(&c, "payments").await;
+
+    // Computes what the month owes, then prepares the first commune's list.
+    click(&c, "#compute-go").await;
+    let computed = wait_for_text(&c, "#computed", "khoản mới").await;
+    assert!(!computed.contains(" 0 khoản mới"), "the month owes something: {computed}");
+    fits_a_phone(&c, "payments (computed)").await;
+    let row = c.find(Locator::Css("#unlisted tbody tr")).await.expect("a commune left to list");
+    let commune = row.find(Locator::Css("td:first-child")).await.expect("commune").text().await.expect("commune");
+    let owed = row.find(Locator::Css("td:nth-child(3)")).await.expect("amount").text().await.expect("amount");
+    row.find(Locator::Css("button.prepare"))
+        .await
+        .expect("the commune's prepare button")
+        .click()
+        .await
+        .expect("prepare");
+    let id = wait_for_list(&c).await;
+    let path = format!("/payments/{id}");
+    let status = wait_for_text(&c, "#list-status", "Đã lập").await;
+    let total = c.find(Locator::Id("list-total")).await.expect("#list-total").text().await.expect("total");
+    assert_eq!(total.trim(), owed.trim(), "the list of {commune} totals what the commune was owed; status {status}");
+    let title = c.find(Locator::Css("main h1")).await.expect("heading").text().await.expect("heading");
+    let name = commune.split_once(' ').map_or(commune.as_str(), |(_, n)| n);
+    assert!(title.contains(name), "the list's heading “{title}” names {commune}");
+    fits_a_phone(&c, "payment list").await;
+
+    // Submits it, then hands over: logs out.
+    click(&c, "#submit button").await;
+    wait_for_text(&c, "#list-status", "Đã trình duyệt").await;
+    assert!(c.find(Locator::Id("approve")).await.is_err(), "the officer is offered no approval");
+    click(&c, "form[action='/logout'] button").await;
+    wait_for_path(&c, "/login").await;
+
+    // The finance approver comes to the list through the login page, approves and pays.
+    c.goto(&format!("{base}{path}")).await.expect("open the list");
+    wait_for_path(&c, "/login").await;
+    log_in(&c, APPROVER).await;
+    wait_for_path(&c, &path).await;
+    wait_for_text(&c, "#list-status", "Đã trình duyệt").await;
+    click(&c, "#approve button").await;
+    wait_for_text(&c, "#list-status", "Đã duyệt").await;
+    let paid_on = c.find(Locator::Css("#pay input[name='paid_on']")).await.expect("the day paid");
+    paid_on.send_keys(PAID_ON).await.expect("type the day paid");
+    click(&c, "#pay button").await;
+    let status = wait_for_text(&c, "#list-status", "Đã chi trả").await;
+    assert_eq!(status.trim(), "Trạng thái: Đã chi trả");
+    let trail = c.find(Locator::Id("list-trail")).await.expect("#list-trail").text().await.expect("trail");
+    for who in [OFFICER, APPROVER, PAID_ON] {
+        assert!(trail.contains(who), "the list's trail names {who}: {trail}");
+    }
+    assert!(c.find(Locator::Id("pay")).await.is_err(), "nothing left to pay");
+    fits_a_phone(&c, "payment list (paid)").await;
+
+    // The ledger, asked for the day paid, holds what was paid; the whole ledger grew by as much
+    // (the demo paid Phú Ninh's September 2024 already).
+    c.goto(&format!("{base}/ledger")).await.expect("open /ledger");
+    wait_for_text(&c, "#balance", "Đã chi").await;
+    for field in ["from", "to"] {
+        let input = c.find(Locator::Css(&format!("form.search input[name='{field}']"))).await.expect("a day box");
+        input.send_keys(PAID_ON).await.expect("type the day");
+    }
+    click(&c, "form.search button").await;
+    wait_for_query(&c, "from=").await;
+    let balance = wait_for_text(&c, "#balance", "Đã chi").await;
+    assert_eq!(balance.trim(), format!("Đã chi: {}", total.trim()), "the ledger's balance on {PAID_ON}");
+    fits_a_phone(&c, "ledger").await;
+    let l = store::payments::list_by_id(&db, &Scope::All, id).await.expect("the list in the store");
+    assert_eq!(
+        (l.status.as_str(), l.prepared_by.as_str(), l.approved_by.as_deref(), l.paid_on.as_deref()),
+        ("paid", OFFICER, Some(APPROVER), Some("2025-01-31"))
+    );
+    let after = store::payments::balance(&db, &Scope::All, &LedgerFilter::default()).await.expect("balance");
+    assert_eq!(after.value() - before.value(), l.total, "the ledger grew by the list's total");
+    assert_eq!(domain::money::Vnd::new(l.total).display(), total.trim());
+}
+
+/// Waits until the page is a payment list's (`/payments/7`) and has loaded; answers its id.
+async fn wait_for_list(c: &Client) -> i64 {
+    let start = Instant::now();
+    loop {
+        let url = c.current_url().await.expect("url");
+        let id = url.path().strip_prefix("/payments/").and_then(|id| id.parse::<i64>().ok());
+        if let Some(id) = id
+            && loaded(c).await
+        {
+            return id;
+        }
+        assert!(start.elapsed() < WAIT, "still at {url} after {WAIT:?}, waiting for a payment list");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 /// Empties an input and types a new value into it.
 async fn replace(c: &Client, id: &str, value: &str) {
     let input = c.find(Locator::Id(id)).await.unwrap_or_else(|e| panic!("#{id}: {e}"));
@@ -311,17 +475,53 @@ async fn wait_for_path(c: &Client, path: &str) {
     }
 }
 
-/// Waits until the page's address carries a query (a submitted GET form) and has loaded.
-async fn wait_for_query(c: &Client) {
+/// Waits until the page's address carries `wanted` in its query (a submitted GET form) and the
+/// page has loaded.
+async fn wait_for_query(c: &Client, wanted: &str) {
     let start = Instant::now();
     loop {
         let url = c.current_url().await.expect("url");
-        if url.query().is_some_and(|q| q.contains("q=")) && loaded(c).await {
+        if url.query().is_some_and(|q| q.contains(wanted)) && loaded(c).await {
             return;
         }
-        assert!(start.elapsed() < WAIT, "still at {url} after {WAIT:?}, waiting for the search");
+        assert!(start.elapsed() < WAIT, "still at {url} after {WAIT:?}, waiting for “{wanted}” in the query");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+/// Waits until the element at `css` reads `wanted` somewhere in its text (a form posted and the
+/// page after it loaded); answers the whole text.
+async fn wait_for_text(c: &Client, css: &str, wanted: &str) -> String {
+    let start = Instant::now();
+    loop {
+        let now = match c.find(Locator::Css(css)).await {
+            Ok(el) => el.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        if now.contains(wanted) && loaded(c).await {
+            return now;
+        }
+        assert!(start.elapsed() < WAIT, "{css} reads “{now}” after {WAIT:?}, waiting for “{wanted}”");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Logs in on the login page (the admin's password) and waits to be sent on.
+async fn log_in(c: &Client, login: &str) {
+    c.find(Locator::Id("login")).await.expect("#login").send_keys(login).await.expect("type the login");
+    c.find(Locator::Id("password")).await.expect("#password").send_keys(ADMIN_PASSWORD).await.expect("password");
+    c.find(Locator::Id("login-submit")).await.expect("#login-submit").click().await.expect("log in");
+    let start = Instant::now();
+    while c.current_url().await.expect("url").path() == "/login" {
+        assert!(start.elapsed() < WAIT, "{login} is still on the login page after {WAIT:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Clicks the first element at `css`.
+async fn click(c: &Client, css: &str) {
+    let el = c.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}"));
+    el.click().await.unwrap_or_else(|e| panic!("click {css}: {e}"));
 }
 
 async fn loaded(c: &Client) -> bool {

@@ -9,3 +9,4 @@ mod browser;
 mod funding;
 mod matrix;
 mod pages;
+mod payments;
