@@ -82,6 +82,7 @@ pub mod funding;
 pub mod payments;
 pub mod people;
 pub mod reorg;
+pub mod reports;
 mod scope;
 pub mod teams;
 #[cfg(feature = "testing")]
@@ -306,6 +307,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         "entitlements, payment lists and the ledger",
         include_str!("../migrations/sqlite/0007_payments.sql"),
         include_str!("../migrations/postgres/0007_payments.sql"),
+    ),
+    (
+        8,
+        "indicators and monthly team reports",
+        include_str!("../migrations/sqlite/0008_reports.sql"),
+        include_str!("../migrations/postgres/0008_reports.sql"),
     ),
 ];
 

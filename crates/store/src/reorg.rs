@@ -337,6 +337,16 @@ pub async fn apply_with_villages(
         .execute(&mut *tx)
         .await?
         .rows_affected();
+        // Reports follow their team's village to its new commune; the kept totals are recounted.
+        for sql in [
+            crate::reports::REKEY_REPORTS,
+            crate::reports::CLEAR_TOTALS,
+            crate::reports::RECOUNT_TOTALS,
+            crate::reports::CLEAR_COUNTS,
+            crate::reports::RECOUNT_COUNTS,
+        ] {
+            sqlx::query(sql).execute(&mut *tx).await?;
+        }
         // Grants on ended units pass to the successors, for an administrator to confirm.
         let mut passed = 0i64;
         for (old_id, from_label, targets) in passing.iter().filter(|(_, _, t)| !t.is_empty()) {

@@ -1,0 +1,894 @@
+//! Indicators (chỉ tiêu) as data, monthly team reports from draft to approval, and the totals and
+//! counts kept beside them in the same transaction as every submission and return, so that
+//! completeness and indicator dashboards read a few rows per commune instead of every value.
+//!
+//! A report is expected from every team active on the 15th of its month (the rule of
+//! [`domain::funding`]); it is on time when submitted on or before the deadline day of the
+//! following month (setting `report_deadline_day`, 5 by default, in Vietnam's time).
+
+use domain::funding::YearMonth;
+use serde::Serialize;
+use sqlx::AssertSqlSafe;
+
+use crate::{Db, Scope, StoreError, iso, now};
+
+/// Replaces a report's values, inside a transaction of either database.
+macro_rules! write_values {
+    ($tx:ident, $id:expr, $values:expr) => {{
+        sqlx::query("delete from report_value where team_report_id = $1").bind($id).execute(&mut *$tx).await?;
+        for (indicator, value) in $values {
+            sqlx::query("insert into report_value (team_report_id, indicator_id, value) values ($1, $2, $3)")
+                .bind($id)
+                .bind(*indicator)
+                .bind(*value)
+                .execute(&mut *$tx)
+                .await?;
+        }
+    }};
+}
+
+/// Adds (`sign` 1) or takes away (`sign` -1) a report's values from the kept totals and counts,
+/// inside a transaction of either database.
+macro_rules! move_totals {
+    ($tx:ident, $id:expr, $sign:expr) => {{
+        sqlx::query(
+            "insert into report_total (commune_id, month, indicator_id, total) \
+             select r.commune_id, r.month, rv.indicator_id, rv.value * $2 from team_report r \
+             join report_value rv on rv.team_report_id = r.team_report_id where r.team_report_id = $1 \
+             on conflict (commune_id, month, indicator_id) do update set total = report_total.total + excluded.total",
+        )
+        .bind($id)
+        .bind($sign)
+        .execute(&mut *$tx)
+        .await?;
+        sqlx::query(
+            "insert into report_count (commune_id, month, received, on_time) \
+             select commune_id, month, $2, case when late = 0 then $2 else 0 end from team_report \
+             where team_report_id = $1 \
+             on conflict (commune_id, month) do update set received = report_count.received + excluded.received, \
+             on_time = report_count.on_time + excluded.on_time",
+        )
+        .bind($id)
+        .bind($sign)
+        .execute(&mut *$tx)
+        .await?;
+    }};
+}
+
+/// The deadline day when the province has set none.
+pub const DEFAULT_DEADLINE_DAY: u8 = 5;
+
+/// The demo's catalogue: what the teams of the source report do for residents.
+pub const DEMO_INDICATORS: [(&str, &str, &str); 9] = [
+    ("dvc_huong_dan", "Số người dân được hướng dẫn nộp hồ sơ dịch vụ công trực tuyến", "người"),
+    ("dvc_ho_so", "Số hồ sơ dịch vụ công trực tuyến đã nộp", "hồ sơ"),
+    ("vneid_muc_2", "Số tài khoản định danh điện tử VNeID mức 2 được hỗ trợ kích hoạt", "tài khoản"),
+    ("ttktm_tai_khoan", "Số tài khoản thanh toán không dùng tiền mặt được mở", "tài khoản"),
+    ("tmdt_ho_tro", "Số người dân được hỗ trợ mua, bán hàng trực tuyến", "người"),
+    ("kiosk_ho_tro", "Số người dân được hỗ trợ tại ki-ốt dịch vụ công", "người"),
+    ("ho_5_ky_nang", "Số hộ có thành viên thành thạo 5 kỹ năng số cơ bản", "hộ"),
+    ("buoi_ho_tro", "Số buổi hỗ trợ, tuyên truyền đã tổ chức", "buổi"),
+    ("nguoi_tiep_can", "Số lượt người dân được tiếp cận", "lượt"),
+];
+
+/// One indicator of the catalogue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct Indicator {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub unit_of_measure: String,
+    pub sort_order: i64,
+}
+
+/// The active indicators, in their order.
+///
+/// # Errors
+/// Database errors.
+pub async fn indicators(db: &Db) -> Result<Vec<Indicator>, StoreError> {
+    Ok(on_db!(db, |pool| sqlx::query_as(
+        "select indicator_id as id, code, name, unit_of_measure, sort_order from indicator where active = 1 \
+         order by sort_order, indicator_id"
+    )
+    .fetch_all(pool)
+    .await)?)
+}
+
+/// Adds an indicator to the catalogue (no code change needed).
+///
+/// # Errors
+/// `Invalid` for an empty code or name, a code other than lower-case letters, digits and `_`;
+/// `Conflict` for a code in use.
+pub async fn add_indicator(db: &Db, code: &str, name: &str, unit: &str, order: i64) -> Result<i64, StoreError> {
+    let code = code.trim().to_owned();
+    if code.is_empty() || !code.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') {
+        return Err(StoreError::invalid("code", "Mã chỉ tiêu gồm chữ thường không dấu, chữ số và dấu gạch dưới"));
+    }
+    let name = domain::text::clean(name);
+    if name.is_empty() {
+        return Err(StoreError::invalid("name", "Chưa nhập tên chỉ tiêu"));
+    }
+    let unit = domain::text::clean(unit);
+    let stamp = now();
+    let r: Result<i64, StoreError> = in_tx!(db, |tx| {
+        let (id,): (i64,) = sqlx::query_as(
+            "insert into indicator (code, name, unit_of_measure, sort_order, active, created_at) \
+             values ($1, $2, $3, $4, 1, $5) returning indicator_id",
+        )
+        .bind(&code)
+        .bind(&name)
+        .bind(&unit)
+        .bind(order)
+        .bind(&stamp)
+        .fetch_one(&mut *tx)
+        .await?;
+        audit!(
+            tx,
+            crate::audit::Event::new("indicator", id, "create")
+                .after(serde_json::json!({ "code": code, "name": name, "unit": unit }))
+        );
+        Ok::<i64, StoreError>(id)
+    });
+    r.map_err(|e| {
+        if e.is_unique_violation() {
+            StoreError::conflict("code", format!("Mã chỉ tiêu “{code}” đã có"))
+        } else {
+            e
+        }
+    })
+}
+
+/// The day a month's reports are due: the deadline day of the following month.
+///
+/// # Errors
+/// Database errors.
+pub async fn due_day(db: &Db, month: YearMonth) -> Result<time::Date, StoreError> {
+    let day = db
+        .setting("report_deadline_day")
+        .await?
+        .and_then(|d| d.parse::<u8>().ok())
+        .filter(|d| (1..=28).contains(d))
+        .unwrap_or(DEFAULT_DEADLINE_DAY);
+    Ok(month.next().first_day().replace_day(day).unwrap_or(month.next().first_day()))
+}
+
+/// A team's report of a month, with its values by indicator code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Report {
+    pub id: i64,
+    pub team_id: i64,
+    pub team: String,
+    pub month: String,
+    pub status: String,
+    pub late: bool,
+    pub submitted_at: Option<String>,
+    pub submitted_by: Option<String>,
+    pub decided_at: Option<String>,
+    pub decided_by: Option<String>,
+    pub comment: String,
+    #[serde(skip)]
+    pub commune_path: String,
+    /// `(indicator code, value)`, in catalogue order.
+    pub values: Vec<(String, i64)>,
+}
+
+#[derive(sqlx::FromRow)]
+struct ReportRow {
+    id: i64,
+    team_id: i64,
+    team: String,
+    month: String,
+    status: String,
+    late: i64,
+    submitted_at: Option<String>,
+    submitted_by: Option<String>,
+    decided_at: Option<String>,
+    decided_by: Option<String>,
+    comment: String,
+    commune_path: String,
+}
+
+const REPORT_SELECT: &str = "select r.team_report_id as id, r.team_id, t.name as team, r.month, r.status, r.late, \
+    r.submitted_at, r.submitted_by, r.decided_at, r.decided_by, r.comment, c.path as commune_path \
+    from team_report r join team t on t.team_id = r.team_id join village v on v.village_id = t.village_id \
+    join unit c on c.unit_id = v.commune_id";
+
+async fn values_of(db: &Db, report_id: i64) -> Result<Vec<(String, i64)>, StoreError> {
+    Ok(on_db!(db, |pool| sqlx::query_as(
+        "select i.code, rv.value from report_value rv join indicator i on i.indicator_id = rv.indicator_id \
+         where rv.team_report_id = $1 order by i.sort_order, i.indicator_id"
+    )
+    .bind(report_id)
+    .fetch_all(pool)
+    .await)?)
+}
+
+async fn finish(db: &Db, row: ReportRow) -> Result<Report, StoreError> {
+    let values = values_of(db, row.id).await?;
+    Ok(Report {
+        id: row.id,
+        team_id: row.team_id,
+        team: row.team,
+        month: row.month,
+        status: row.status,
+        late: row.late != 0,
+        submitted_at: row.submitted_at,
+        submitted_by: row.submitted_by,
+        decided_at: row.decided_at,
+        decided_by: row.decided_by,
+        comment: row.comment,
+        commune_path: row.commune_path,
+        values,
+    })
+}
+
+/// A report by id, if its team is in scope.
+///
+/// # Errors
+/// `NotFound`.
+pub async fn get(db: &Db, scope: &Scope, id: i64) -> Result<Report, StoreError> {
+    let (cond, values) = scope.condition("c.path", 2);
+    let sql = format!("{REPORT_SELECT} where r.team_report_id = $1 and {cond}");
+    let row: Option<ReportRow> = on_db!(db, |pool| {
+        let mut q = sqlx::query_as(AssertSqlSafe(sql.as_str())).bind(id);
+        for v in &values {
+            q = q.bind(v);
+        }
+        q.fetch_optional(pool).await
+    })?;
+    finish(db, row.ok_or_else(|| StoreError::not_found("Không tìm thấy báo cáo này"))?).await
+}
+
+/// A team's report of a month, if any (the team must be in scope).
+///
+/// # Errors
+/// `NotFound` for a team out of scope.
+pub async fn of_team(db: &Db, scope: &Scope, team_id: i64, month: YearMonth) -> Result<Option<Report>, StoreError> {
+    crate::teams::get(db, scope, team_id).await?;
+    let sql = format!("{REPORT_SELECT} where r.team_id = $1 and r.month = $2");
+    let row: Option<ReportRow> = on_db!(db, |pool| sqlx::query_as(AssertSqlSafe(sql.as_str()))
+        .bind(team_id)
+        .bind(month.to_string())
+        .fetch_optional(pool)
+        .await)?;
+    match row {
+        Some(r) => Ok(Some(finish(db, r).await?)),
+        None => Ok(None),
+    }
+}
+
+/// Reads values typed by indicator code: every code must be in the catalogue, every value a
+/// whole number, zero or more.
+///
+/// # Errors
+/// `Invalid`, naming the indicator.
+pub async fn check_values(db: &Db, typed: &[(String, String)]) -> Result<Vec<(i64, i64)>, StoreError> {
+    let catalogue = indicators(db).await?;
+    let mut out = Vec::new();
+    for (code, raw) in typed {
+        let Some(ind) = catalogue.iter().find(|i| i.code == code.trim()) else {
+            return Err(StoreError::invalid("values", format!("Không có chỉ tiêu mã “{}”", code.trim())));
+        };
+        let raw = raw.trim().replace(['.', ' '], "");
+        let value = if raw.is_empty() {
+            0
+        } else {
+            raw.parse::<i64>()
+                .ok()
+                .filter(|v| *v >= 0 && *v <= 10_000_000)
+                .ok_or_else(|| StoreError::invalid("values", format!("{}: cần một số nguyên từ 0 trở lên", ind.name)))?
+        };
+        out.push((ind.id, value));
+    }
+    Ok(out)
+}
+
+/// Whether a month may be reported on a day: not before the month has begun.
+fn reportable(month: YearMonth, today: time::Date) -> Result<(), StoreError> {
+    if month.first_day() > today {
+        return Err(StoreError::invalid("month", format!("Tháng {} chưa đến; chưa báo cáo được", month.label())));
+    }
+    Ok(())
+}
+
+/// Saves a draft (new, a draft again, or a returned report being corrected).
+///
+/// # Errors
+/// `NotFound` for a team out of scope; `Invalid` values or month; `Conflict` when the report is
+/// submitted or approved.
+pub async fn save_draft(
+    db: &Db,
+    scope: &Scope,
+    team_id: i64,
+    month: YearMonth,
+    values: &[(i64, i64)],
+) -> Result<i64, StoreError> {
+    reportable(month, crate::today())?;
+    let team = crate::teams::get(db, scope, team_id).await?;
+    let existing = of_team(db, scope, team_id, month).await?;
+    if let Some(r) = &existing
+        && (r.status == "submitted" || r.status == "approved")
+    {
+        return Err(StoreError::conflict("status", "Báo cáo đã gửi; không sửa bản nháp được"));
+    }
+    let commune = commune_id_of(db, team_id).await?;
+    let stamp = now();
+    let this = month.to_string();
+    in_tx!(db, |tx| {
+        let id = match &existing {
+            Some(r) => {
+                sqlx::query("update team_report set updated_at = $2 where team_report_id = $1")
+                    .bind(r.id)
+                    .bind(&stamp)
+                    .execute(&mut *tx)
+                    .await?;
+                r.id
+            }
+            None => {
+                let (id,): (i64,) = sqlx::query_as(
+                    "insert into team_report (team_id, month, status, commune_id, created_at, updated_at) \
+                     values ($1, $2, 'draft', $3, $4, $4) returning team_report_id",
+                )
+                .bind(team_id)
+                .bind(&this)
+                .bind(commune)
+                .bind(&stamp)
+                .fetch_one(&mut *tx)
+                .await?;
+                id
+            }
+        };
+        write_values!(tx, id, values);
+        audit!(
+            tx,
+            crate::audit::Event::new("team_report", id, "draft")
+                .unit(&team.commune_path)
+                .after(serde_json::json!({ "month": this, "values": values }))
+        );
+        Ok::<i64, StoreError>(id)
+    })
+}
+
+async fn commune_id_of(db: &Db, team_id: i64) -> Result<i64, StoreError> {
+    let (c,): (i64,) = on_db!(db, |pool| sqlx::query_as(
+        "select v.commune_id from team t join village v on v.village_id = t.village_id where t.team_id = $1"
+    )
+    .bind(team_id)
+    .fetch_one(pool)
+    .await)?;
+    Ok(c)
+}
+
+/// What a submission came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Submitted {
+    pub id: i64,
+    pub late: bool,
+    /// False when the same submission (same key) had arrived already: nothing was done twice.
+    pub created: bool,
+}
+
+/// Submits a team's report of a month with its values. Sending the same submission again (the
+/// same `submission_key`, as a phone resends after a dropped connection) returns the report
+/// already made and changes nothing. The report counts at once in the kept totals.
+///
+/// # Errors
+/// `NotFound` for a team out of scope; `Invalid` values or month; `Conflict` when the month's
+/// report was already submitted or approved.
+pub async fn submit(
+    db: &Db,
+    scope: &Scope,
+    team_id: i64,
+    month: YearMonth,
+    values: &[(i64, i64)],
+    submission_key: Option<&str>,
+) -> Result<Submitted, StoreError> {
+    let key = submission_key.map(str::trim).filter(|k| !k.is_empty()).map(str::to_owned);
+    if let Some(k) = &key {
+        let seen: Option<(i64, i64)> = on_db!(db, |pool| sqlx::query_as(
+            "select team_report_id, late from team_report where submission_key = $1"
+        )
+        .bind(k)
+        .fetch_optional(pool)
+        .await)?;
+        if let Some((id, late)) = seen {
+            return Ok(Submitted { id, late: late != 0, created: false });
+        }
+    }
+    reportable(month, crate::today())?;
+    let team = crate::teams::get(db, scope, team_id).await?;
+    let existing = of_team(db, scope, team_id, month).await?;
+    if let Some(r) = &existing
+        && (r.status == "submitted" || r.status == "approved")
+    {
+        return Err(StoreError::conflict("status", format!("Tổ đã gửi báo cáo tháng {}", month.label())));
+    }
+    let late = crate::today() > due_day(db, month).await?;
+    let commune = commune_id_of(db, team_id).await?;
+    let actor = crate::audit::current().login;
+    let stamp = now();
+    let this = month.to_string();
+    let r: Result<i64, StoreError> = in_tx!(db, |tx| {
+        let id = match &existing {
+            Some(r) => {
+                sqlx::query(
+                    "update team_report set status = 'submitted', commune_id = $2, submission_key = $3, submitted_at = $4, \
+                     submitted_by = $5, late = $6, updated_at = $4 where team_report_id = $1 and status in ('draft', 'returned')",
+                )
+                .bind(r.id)
+                .bind(commune)
+                .bind(&key)
+                .bind(&stamp)
+                .bind(&actor)
+                .bind(i64::from(late))
+                .execute(&mut *tx)
+                .await?;
+                r.id
+            }
+            None => {
+                let (id,): (i64,) = sqlx::query_as(
+                    "insert into team_report (team_id, month, status, commune_id, submission_key, submitted_at, submitted_by, \
+                     late, created_at, updated_at) values ($1, $2, 'submitted', $3, $4, $5, $6, $7, $5, $5) \
+                     returning team_report_id",
+                )
+                .bind(team_id)
+                .bind(&this)
+                .bind(commune)
+                .bind(&key)
+                .bind(&stamp)
+                .bind(&actor)
+                .bind(i64::from(late))
+                .fetch_one(&mut *tx)
+                .await?;
+                id
+            }
+        };
+        write_values!(tx, id, values);
+        move_totals!(tx, id, 1_i64);
+        audit!(
+            tx,
+            crate::audit::Event::new("team_report", id, "submit")
+                .unit(&team.commune_path)
+                .after(serde_json::json!({ "month": this, "late": late, "values": values }))
+        );
+        Ok::<i64, StoreError>(id)
+    });
+    match r {
+        Ok(id) => Ok(Submitted { id, late, created: true }),
+        // Two sends of one submission raced: the other one made it.
+        Err(e) if e.is_unique_violation() => {
+            let seen: Option<(i64, i64)> = on_db!(db, |pool| {
+                sqlx::query_as(
+                "select team_report_id, late from team_report where submission_key = $1 or (team_id = $2 and month = $3)"
+            )
+            .bind(key.clone().unwrap_or_default())
+            .bind(team_id)
+            .bind(&this)
+            .fetch_optional(pool)
+            .await
+            })?;
+            match seen {
+                Some((id, late)) if key.is_some() => Ok(Submitted { id, late: late != 0, created: false }),
+                _ => Err(StoreError::conflict("status", format!("Tổ đã gửi báo cáo tháng {}", month.label()))),
+            }
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Approves a submitted report: it is locked from then on.
+///
+/// # Errors
+/// `NotFound` out of scope; `Conflict` unless submitted.
+pub async fn approve(db: &Db, scope: &Scope, id: i64) -> Result<(), StoreError> {
+    decide(db, scope, id, true, "").await
+}
+
+/// Returns a submitted report to its team with a comment; it stops counting until resubmitted.
+///
+/// # Errors
+/// `NotFound` out of scope; `Invalid` without a comment; `Conflict` unless submitted.
+pub async fn send_back(db: &Db, scope: &Scope, id: i64, comment: &str) -> Result<(), StoreError> {
+    let comment = domain::text::clean(comment);
+    if comment.is_empty() {
+        return Err(StoreError::invalid("comment", "Ghi rõ lý do trả lại để tổ sửa"));
+    }
+    decide(db, scope, id, false, &comment).await
+}
+
+async fn decide(db: &Db, scope: &Scope, id: i64, approve: bool, comment: &str) -> Result<(), StoreError> {
+    let r = get(db, scope, id).await?;
+    if r.status != "submitted" {
+        let message = match r.status.as_str() {
+            "approved" => "Báo cáo đã duyệt và đã khóa",
+            _ => "Báo cáo chưa gửi",
+        };
+        return Err(StoreError::conflict("status", message));
+    }
+    let actor = crate::audit::current().login;
+    let stamp = now();
+    let status = if approve { "approved" } else { "returned" };
+    in_tx!(db, |tx| {
+        let done = sqlx::query(
+            "update team_report set status = $2, decided_at = $3, decided_by = $4, comment = $5, submission_key = null, \
+             updated_at = $3 where team_report_id = $1 and status = 'submitted'",
+        )
+        .bind(id)
+        .bind(status)
+        .bind(&stamp)
+        .bind(&actor)
+        .bind(comment)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if done == 0 {
+            return Err(StoreError::conflict("status", "Báo cáo vừa được người khác xét; hãy tải lại"));
+        }
+        if !approve {
+            move_totals!(tx, id, -1_i64);
+        }
+        audit!(
+            tx,
+            crate::audit::Event::new("team_report", id, if approve { "approve" } else { "return" })
+                .unit(&r.commune_path)
+                .before(serde_json::json!({ "status": "submitted" }))
+                .after(serde_json::json!({ "status": status, "comment": comment }))
+        );
+        Ok::<(), StoreError>(())
+    })
+}
+
+/// Completeness and timeliness of one unit (or village) for a month.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Completeness {
+    pub code: String,
+    pub name: String,
+    /// Teams active on the 15th of the month.
+    pub expected: i64,
+    /// Reports submitted or approved.
+    pub received: i64,
+    /// Of those, submitted by the deadline.
+    pub on_time: i64,
+    /// Per hundred expected, to one decimal (display only; the counts are the figures).
+    pub received_percent: f64,
+    pub on_time_percent: f64,
+    pub children: Vec<Completeness>,
+}
+
+fn percent(part: i64, whole: i64) -> f64 {
+    if whole == 0 {
+        return 0.0;
+    }
+    #[allow(clippy::cast_precision_loss)]
+    let p = part as f64 * 100.0 / whole as f64;
+    (p * 10.0).round() / 10.0
+}
+
+impl Completeness {
+    fn finish(mut self) -> Self {
+        self.received_percent = percent(self.received, self.expected);
+        self.on_time_percent = percent(self.on_time, self.expected);
+        self
+    }
+}
+
+/// Expected (active teams) per current commune path within scope, for a month's 15th.
+async fn expected_by_commune(
+    db: &Db,
+    scope: &Scope,
+    under: &str,
+    month: YearMonth,
+) -> Result<Vec<(String, i64)>, StoreError> {
+    let (cond, values) = scope.condition("c.path", 3);
+    let sql = format!(
+        "select c.path, count(*) from team t join village v on v.village_id = t.village_id \
+         join unit c on c.unit_id = v.commune_id where c.path like $1 and t.established_on <= $2 \
+         and (t.dissolved_on is null or t.dissolved_on > $2) and {cond} group by c.path"
+    );
+    Ok(on_db!(db, |pool| {
+        let mut q =
+            sqlx::query_as(AssertSqlSafe(sql.as_str())).bind(format!("{under}%")).bind(iso(month.deciding_day()));
+        for v in &values {
+            q = q.bind(v);
+        }
+        q.fetch_all(pool).await
+    })?)
+}
+
+/// Received and on-time counts per commune path within scope (the kept counts).
+async fn counts_by_commune(
+    db: &Db,
+    scope: &Scope,
+    under: &str,
+    month: YearMonth,
+) -> Result<Vec<(String, i64, i64)>, StoreError> {
+    let (cond, values) = scope.condition("c.path", 3);
+    let sql = format!(
+        "select c.path, k.received, k.on_time from report_count k join unit c on c.unit_id = k.commune_id \
+         where c.path like $1 and k.month = $2 and {cond}"
+    );
+    Ok(on_db!(db, |pool| {
+        let mut q = sqlx::query_as(AssertSqlSafe(sql.as_str())).bind(format!("{under}%")).bind(month.to_string());
+        for v in &values {
+            q = q.bind(v);
+        }
+        q.fetch_all(pool).await
+    })?)
+}
+
+/// Completeness of a current unit for a month within scope, with one row per child unit (a
+/// commune's villages with a team).
+///
+/// # Errors
+/// `NotFound` for a unit; database errors.
+pub async fn completeness(
+    db: &Db,
+    scope: &Scope,
+    unit_code: &str,
+    month: YearMonth,
+) -> Result<Completeness, StoreError> {
+    let unit = crate::units::by_code(db, unit_code).await?;
+    let expected = expected_by_commune(db, scope, &unit.path, month).await?;
+    let counts = counts_by_commune(db, scope, &unit.path, month).await?;
+    let mut whole = Completeness { code: unit.code.clone(), name: unit.name.clone(), ..Completeness::default() };
+    whole.expected = expected.iter().map(|(_, n)| n).sum();
+    whole.received = counts.iter().map(|(_, r, _)| r).sum();
+    whole.on_time = counts.iter().map(|(_, _, o)| o).sum();
+    if unit.level == "commune" {
+        for m in missing(db, scope, &unit.path, month)
+            .await?
+            .into_iter()
+            .chain(reported(db, scope, &unit.path, month).await?)
+        {
+            whole.children.push(m.finish());
+        }
+        whole.children.sort_by(|a, b| a.name.cmp(&b.name));
+    } else {
+        for child in crate::units::children(db, &unit).await? {
+            let mut c = Completeness { code: child.code.clone(), name: child.name.clone(), ..Completeness::default() };
+            c.expected = expected.iter().filter(|(p, _)| p.starts_with(&child.path)).map(|(_, n)| n).sum();
+            c.received = counts.iter().filter(|(p, _, _)| p.starts_with(&child.path)).map(|(_, r, _)| r).sum();
+            c.on_time = counts.iter().filter(|(p, _, _)| p.starts_with(&child.path)).map(|(_, _, o)| o).sum();
+            if c.expected > 0 || c.received > 0 || scope.covers(&child.path) {
+                whole.children.push(c.finish());
+            }
+        }
+    }
+    Ok(whole.finish())
+}
+
+/// A team as the completeness list shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct TeamDue {
+    pub team_id: i64,
+    pub team: String,
+    pub village: String,
+    pub commune: String,
+}
+
+/// The teams expected to report for a month within a unit that have not (no report, a draft, or
+/// a returned one).
+///
+/// # Errors
+/// Database errors.
+pub async fn not_reported(
+    db: &Db,
+    scope: &Scope,
+    unit_code: &str,
+    month: YearMonth,
+) -> Result<Vec<TeamDue>, StoreError> {
+    let unit = crate::units::by_code(db, unit_code).await?;
+    let (cond, values) = scope.condition("c.path", 4);
+    let sql = format!(
+        "select t.team_id, t.name as team, v.name as village, c.name as commune from team t \
+         join village v on v.village_id = t.village_id join unit c on c.unit_id = v.commune_id \
+         where c.path like $1 and t.established_on <= $2 and (t.dissolved_on is null or t.dissolved_on > $2) and {cond} \
+         and not exists (select 1 from team_report r where r.team_id = t.team_id and r.month = $3 \
+                         and r.status in ('submitted', 'approved')) \
+         order by c.path, v.sort_key, t.team_id"
+    );
+    Ok(on_db!(db, |pool| {
+        let mut q = sqlx::query_as(AssertSqlSafe(sql.as_str()))
+            .bind(format!("{}%", unit.path))
+            .bind(iso(month.deciding_day()))
+            .bind(month.to_string());
+        for v in &values {
+            q = q.bind(v);
+        }
+        q.fetch_all(pool).await
+    })?)
+}
+
+async fn missing(db: &Db, scope: &Scope, path: &str, month: YearMonth) -> Result<Vec<Completeness>, StoreError> {
+    let code = path.trim_end_matches('/').rsplit('/').next().unwrap_or_default();
+    Ok(not_reported(db, scope, code, month)
+        .await?
+        .into_iter()
+        .map(|t| Completeness {
+            code: format!("t{}", t.team_id),
+            name: t.village,
+            expected: 1,
+            ..Completeness::default()
+        })
+        .collect())
+}
+
+async fn reported(db: &Db, scope: &Scope, path: &str, month: YearMonth) -> Result<Vec<Completeness>, StoreError> {
+    let (cond, values) = scope.condition("c.path", 4);
+    let sql = format!(
+        "select t.team_id, v.name, r.late from team_report r join team t on t.team_id = r.team_id \
+         join village v on v.village_id = t.village_id join unit c on c.unit_id = r.commune_id \
+         where c.path like $1 and r.month = $2 and r.status in ('submitted', 'approved') and $3 = $3 and {cond}"
+    );
+    let rows: Vec<(i64, String, i64)> = on_db!(db, |pool| {
+        let mut q =
+            sqlx::query_as(AssertSqlSafe(sql.as_str())).bind(format!("{path}%")).bind(month.to_string()).bind(0_i64);
+        for v in &values {
+            q = q.bind(v);
+        }
+        q.fetch_all(pool).await
+    })?;
+    Ok(rows
+        .into_iter()
+        .map(|(t, name, late)| Completeness {
+            code: format!("t{t}"),
+            name,
+            expected: 1,
+            received: 1,
+            on_time: i64::from(late == 0),
+            ..Completeness::default()
+        })
+        .collect())
+}
+
+/// One indicator's total over a period, and month by month.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct IndicatorTotal {
+    pub code: String,
+    pub name: String,
+    pub unit_of_measure: String,
+    pub total: i64,
+    /// `(month, value)` for every month of the period, zero included.
+    pub months: Vec<(String, i64)>,
+}
+
+/// Indicator totals of a current unit within scope, from month `from` to `to` (inclusive), read
+/// from the kept totals.
+///
+/// # Errors
+/// `NotFound` for a unit; `Invalid` for a period that ends before it begins.
+pub async fn indicator_totals(
+    db: &Db,
+    scope: &Scope,
+    unit_code: &str,
+    from: YearMonth,
+    to: YearMonth,
+) -> Result<Vec<IndicatorTotal>, StoreError> {
+    if to < from {
+        return Err(StoreError::invalid("to", "Tháng cuối trước tháng đầu"));
+    }
+    let unit = crate::units::by_code(db, unit_code).await?;
+    let (cond, values) = scope.condition("c.path", 4);
+    let sql = format!(
+        "select k.indicator_id, k.month, cast(sum(k.total) as bigint) from report_total k \
+         join unit c on c.unit_id = k.commune_id where c.path like $1 and k.month >= $2 and k.month <= $3 and {cond} \
+         group by k.indicator_id, k.month"
+    );
+    let rows: Vec<(i64, String, i64)> = on_db!(db, |pool| {
+        let mut q = sqlx::query_as(AssertSqlSafe(sql.as_str()))
+            .bind(format!("{}%", unit.path))
+            .bind(from.to_string())
+            .bind(to.to_string());
+        for v in &values {
+            q = q.bind(v);
+        }
+        q.fetch_all(pool).await
+    })?;
+    let mut months = Vec::new();
+    let mut m = from;
+    while m <= to {
+        months.push(m.to_string());
+        m = m.next();
+    }
+    Ok(indicators(db)
+        .await?
+        .into_iter()
+        .map(|i| {
+            let by_month: Vec<(String, i64)> = months
+                .iter()
+                .map(|mm| {
+                    let v = rows.iter().filter(|(id, rm, _)| *id == i.id && rm == mm).map(|(_, _, v)| v).sum();
+                    (mm.clone(), v)
+                })
+                .collect();
+            IndicatorTotal {
+                total: by_month.iter().map(|(_, v)| v).sum(),
+                code: i.code,
+                name: i.name,
+                unit_of_measure: i.unit_of_measure,
+                months: by_month,
+            }
+        })
+        .collect())
+}
+
+/// Recounts the kept totals and counts from every report, inside a transaction (after a
+/// reorganisation moved villages, every report follows its team's village first).
+pub(crate) const REKEY_REPORTS: &str = "update team_report set commune_id = (select v.commune_id from team t \
+    join village v on v.village_id = t.village_id where t.team_id = team_report.team_id)";
+pub(crate) const CLEAR_TOTALS: &str = "delete from report_total";
+pub(crate) const RECOUNT_TOTALS: &str = "insert into report_total (commune_id, month, indicator_id, total) \
+    select r.commune_id, r.month, rv.indicator_id, sum(rv.value) from team_report r \
+    join report_value rv on rv.team_report_id = r.team_report_id where r.status in ('submitted', 'approved') \
+    group by r.commune_id, r.month, rv.indicator_id";
+pub(crate) const CLEAR_COUNTS: &str = "delete from report_count";
+pub(crate) const RECOUNT_COUNTS: &str = "insert into report_count (commune_id, month, received, on_time) \
+    select commune_id, month, count(*), sum(case when late = 0 then 1 else 0 end) from team_report \
+    where status in ('submitted', 'approved') group by commune_id, month";
+
+/// A kept figure that differs from a full recount.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Mismatch {
+    pub what: String,
+    pub commune_id: i64,
+    pub month: String,
+    pub kept: i64,
+    pub recounted: i64,
+}
+
+/// Compares the kept totals and counts with a full recount of every report; empty when they
+/// agree.
+///
+/// # Errors
+/// Database errors.
+pub async fn verify(db: &Db) -> Result<Vec<Mismatch>, StoreError> {
+    let totals_sql = "select coalesce(k.commune_id, x.commune_id), coalesce(k.month, x.month), \
+        coalesce(k.indicator_id, x.indicator_id), coalesce(k.total, 0), coalesce(x.total, 0) \
+        from report_total k full outer join (select r.commune_id, r.month, rv.indicator_id, \
+        cast(sum(rv.value) as bigint) as total \
+        from team_report r join report_value rv on rv.team_report_id = r.team_report_id \
+        where r.status in ('submitted', 'approved') group by r.commune_id, r.month, rv.indicator_id) x \
+        on x.commune_id = k.commune_id and x.month = k.month and x.indicator_id = k.indicator_id \
+        where coalesce(k.total, 0) <> coalesce(x.total, 0)";
+    let counts_sql = "select coalesce(k.commune_id, x.commune_id), coalesce(k.month, x.month), \
+        coalesce(k.received, 0), coalesce(x.received, 0), coalesce(k.on_time, 0), coalesce(x.on_time, 0) \
+        from report_count k full outer join (select commune_id, month, count(*) as received, \
+        cast(sum(case when late = 0 then 1 else 0 end) as bigint) as on_time from team_report \
+        where status in ('submitted', 'approved') group by commune_id, month) x \
+        on x.commune_id = k.commune_id and x.month = k.month \
+        where coalesce(k.received, 0) <> coalesce(x.received, 0) or coalesce(k.on_time, 0) <> coalesce(x.on_time, 0)";
+    let totals: Vec<(i64, String, i64, i64, i64)> =
+        on_db!(db, |pool| sqlx::query_as(totals_sql).fetch_all(pool).await)?;
+    let counts: Vec<(i64, String, i64, i64, i64, i64)> =
+        on_db!(db, |pool| sqlx::query_as(counts_sql).fetch_all(pool).await)?;
+    let mut out: Vec<Mismatch> = totals
+        .into_iter()
+        .map(|(c, m, i, k, x)| Mismatch {
+            what: format!("indicator {i}"),
+            commune_id: c,
+            month: m,
+            kept: k,
+            recounted: x,
+        })
+        .collect();
+    for (c, m, kr, xr, ko, xo) in counts {
+        if kr != xr {
+            out.push(Mismatch { what: "received".into(), commune_id: c, month: m.clone(), kept: kr, recounted: xr });
+        }
+        if ko != xo {
+            out.push(Mismatch { what: "on_time".into(), commune_id: c, month: m, kept: ko, recounted: xo });
+        }
+    }
+    Ok(out)
+}
+
+/// Loads the demo's catalogue.
+///
+/// # Errors
+/// Database errors.
+pub async fn load_demo_indicators(db: &Db) -> Result<(), StoreError> {
+    for (i, (code, name, unit)) in DEMO_INDICATORS.iter().enumerate() {
+        add_indicator(db, code, name, unit, i64::try_from(i + 1).unwrap_or(0)).await?;
+    }
+    Ok(())
+}
