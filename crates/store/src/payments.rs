@@ -62,6 +62,9 @@ pub struct ComputeReport {
     pub amount: Vnd,
 }
 
+/// Entitlements written a statement (nine values each, well under either database's limit).
+const ENTITLEMENT_BATCH: usize = 500;
+
 /// An entitlement about to be recorded: policy (id, key), team, member, claim, commune, amount.
 type NewEntitlement = (i64, String, i64, Option<i64>, Option<i64>, i64, Vnd);
 
@@ -102,12 +105,17 @@ pub async fn compute(db: &Db, scope: &Scope, month: YearMonth) -> Result<Compute
         }
         q.fetch_all(pool).await
     })?;
-    let members: Vec<MemberOnDay> = on_db!(db, |pool| sqlx::query_as(
-        "select person_id, team_id from membership where joined_on <= $1 and (left_on is null or left_on > $1)"
-    )
-    .bind(&day)
-    .fetch_all(pool)
-    .await)?;
+    let policies = in_force(db).await?;
+    let members: Vec<MemberOnDay> = if policies.iter().any(|p| p.kind() == Some(PolicyKind::MemberMonth)) {
+        on_db!(db, |pool| sqlx::query_as(
+            "select person_id, team_id from membership where joined_on <= $1 and (left_on is null or left_on > $1)"
+        )
+        .bind(&day)
+        .fetch_all(pool)
+        .await)?
+    } else {
+        Vec::new()
+    };
     let (ccond, cvalues) = scope.condition("cur.path", 3);
     let claims_sql = format!(
         "select w.work_claim_id, w.person_id, w.team_id, w.worked_on, c.path as then_path, v.commune_id \
@@ -124,7 +132,6 @@ pub async fn compute(db: &Db, scope: &Scope, month: YearMonth) -> Result<Compute
         }
         q.fetch_all(pool).await
     })?;
-    let policies = in_force(db).await?;
     // What each policy already owes in other months, whatever order months are computed in:
     // months counted (against the cap in months) and this calendar year's sum (against the cap
     // per year).
@@ -214,26 +221,47 @@ pub async fn compute(db: &Db, scope: &Scope, month: YearMonth) -> Result<Compute
     let (created, amount) = in_tx!(db, |tx| {
         let mut created = 0i64;
         let mut amount = Vnd::ZERO;
-        for (policy_id, key, team, person, claim, commune, a) in &rows {
-            let done = sqlx::query(
+        // Many rows a statement: one round trip per batch, not per entitlement.
+        for batch in rows.chunks(ENTITLEMENT_BATCH) {
+            let mut sql = String::from(
                 "insert into entitlement (month, policy_key, funding_policy_id, team_id, person_id, work_claim_id, \
-                 commune_id, amount, computed_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9) on conflict do nothing",
-            )
-            .bind(&this)
-            .bind(key)
-            .bind(policy_id)
-            .bind(team)
-            .bind(person)
-            .bind(claim)
-            .bind(commune)
-            .bind(a.value())
-            .bind(&stamp)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            if done > 0 {
+                 commune_id, amount, computed_at) values ",
+            );
+            for i in 0..batch.len() {
+                let b = i * 9;
+                if i > 0 {
+                    sql.push_str(", ");
+                }
+                sql.push_str(&format!(
+                    "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                    b + 1,
+                    b + 2,
+                    b + 3,
+                    b + 4,
+                    b + 5,
+                    b + 6,
+                    b + 7,
+                    b + 8,
+                    b + 9
+                ));
+            }
+            sql.push_str(" on conflict do nothing returning amount");
+            let mut q = sqlx::query_as::<_, (i64,)>(AssertSqlSafe(sql.as_str()));
+            for (policy_id, key, team, person, claim, commune, a) in batch {
+                q = q
+                    .bind(&this)
+                    .bind(key)
+                    .bind(policy_id)
+                    .bind(team)
+                    .bind(person)
+                    .bind(claim)
+                    .bind(commune)
+                    .bind(a.value())
+                    .bind(&stamp);
+            }
+            for (a,) in q.fetch_all(&mut *tx).await? {
                 created += 1;
-                amount = amount.checked_add(*a).ok_or_else(overflow)?;
+                amount = amount.checked_add(Vnd::new(a)).ok_or_else(overflow)?;
             }
         }
         audit!(
