@@ -445,6 +445,34 @@ enum ReportCommand {
         #[command(flatten)]
         format: FormatArg,
     },
+    /// Completeness and timeliness of the monthly team reports: expected (teams active on the
+    /// 15th), received, on time, for a unit and each child unit.
+    Completeness {
+        /// The unit's code.
+        #[arg(long)]
+        unit: String,
+        /// The month, yyyy-mm.
+        #[arg(long)]
+        month: String,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// Indicator totals of a unit, in all and month by month.
+    Indicators {
+        /// The unit's code.
+        #[arg(long)]
+        unit: String,
+        /// The first month, yyyy-mm.
+        #[arg(long)]
+        from: String,
+        /// The last month, yyyy-mm.
+        #[arg(long)]
+        to: String,
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// Checks that the totals kept beside the reports equal a full recount (exit 1 when not).
+    Verify,
 }
 
 #[derive(Subcommand)]
@@ -795,6 +823,47 @@ async fn dispatch(db: &Db, command: Command) -> Result<()> {
         Command::Policy(c) => policy(db, c).await,
         Command::Payments(c) => payments_command(db, c).await,
         Command::Ledger(c) => ledger(db, c).await,
+        Command::Report(ReportCommand::Completeness { unit, month, format }) => {
+            let month = domain::funding::YearMonth::parse(&month).map_err(anyhow::Error::msg)?;
+            let c = store::reports::completeness(db, &Scope::All, &unit, month).await?;
+            let mut t = Table::new(&["Đơn vị", "Phải báo cáo", "Đã nhận", "Đúng hạn", "% đã nhận", "% đúng hạn"]);
+            for row in c.children.iter().chain(std::iter::once(&c)) {
+                t.row(vec![
+                    row.name.clone(),
+                    row.expected.to_string(),
+                    row.received.to_string(),
+                    row.on_time.to_string(),
+                    format!("{:.1}", row.received_percent),
+                    format!("{:.1}", row.on_time_percent),
+                ]);
+            }
+            print_rows(format.format, &c, &t)
+        }
+        Command::Report(ReportCommand::Indicators { unit, from, to, format }) => {
+            let from = domain::funding::YearMonth::parse(&from).map_err(anyhow::Error::msg)?;
+            let to = domain::funding::YearMonth::parse(&to).map_err(anyhow::Error::msg)?;
+            let totals = store::reports::indicator_totals(db, &Scope::All, &unit, from, to).await?;
+            let mut t = Table::new(&["Mã", "Chỉ tiêu", "Đơn vị tính", "Tổng"]);
+            for i in &totals {
+                t.row(vec![i.code.clone(), i.name.clone(), i.unit_of_measure.clone(), i.total.to_string()]);
+            }
+            print_rows(format.format, &totals, &t)
+        }
+        Command::Report(ReportCommand::Verify) => {
+            let wrong = store::reports::verify(db).await?;
+            if wrong.is_empty() {
+                println!("Số liệu tổng hợp khớp với việc đếm lại toàn bộ báo cáo.");
+                Ok(())
+            } else {
+                for w in &wrong {
+                    println!(
+                        "xã {} tháng {} {}: đang giữ {}, đếm lại {}",
+                        w.commune_id, w.month, w.what, w.kept, w.recounted
+                    );
+                }
+                anyhow::bail!("{} số liệu tổng hợp không khớp với việc đếm lại", wrong.len())
+            }
+        }
         Command::Report(ReportCommand::Payments { unit, from, months, format }) => {
             payments_report(db, &unit, &from, months, format.format).await
         }

@@ -1001,3 +1001,65 @@ fn work_day_claims_are_made_once_a_day_and_decided_once() {
     assert_eq!((days[0]["work_claim_id"].as_i64(), days[0]["amount"].as_i64()), (id.parse().ok(), Some(150_000)));
     assert_eq!(days[0]["person_id"].as_i64(), person.parse().ok());
 }
+
+#[test]
+fn completeness_indicators_and_verify_from_the_command_line() {
+    let db = temp_db("reports");
+    assert!(run(&db, &["migrate"]).status.success());
+    // Units, the catalogue, two teams, one report, through the store.
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let a = rt.block_on(async {
+        let d = store::Db::connect(&db.to_string_lossy()).await.expect("open");
+        let rows = domain::units::parse_state_csv(domain::units::QUANG_NAM_2023).expect("units");
+        store::units::load_state(&d, &rows, store::demo::DEMO_UNITS_FROM).await.expect("load");
+        store::reports::load_demo_indicators(&d).await.expect("indicators");
+        let mut ids = Vec::new();
+        for name in ["Thôn Một", "Thôn Hai"] {
+            let u = store::units::by_code(&d, "20335").await.expect("unit");
+            let v = store::villages::create(&d, &u, name).await.expect("village");
+            let input = domain::input::TeamDraft {
+                name: String::new(),
+                established_on: "01/09/2024".into(),
+                zalo_url: String::new(),
+            }
+            .parse(store::today())
+            .expect("team");
+            ids.push(store::teams::create(&d, &store::Scope::All, v, &input).await.expect("team"));
+        }
+        let month = domain::funding::YearMonth::parse("2025-01").expect("m");
+        let values = store::reports::check_values(&d, &[("dvc_ho_so".into(), "7".into())]).await.expect("values");
+        store::reports::submit(&d, &store::Scope::All, ids[0], month, &values, Some("k")).await.expect("submit");
+        d.close().await;
+        ids[0]
+    });
+    let c = json(&run(&db, &["report", "completeness", "--unit", "502", "--month", "2025-01", "--format", "json"]));
+    assert_eq!((c["expected"].as_i64(), c["received"].as_i64(), c["on_time"].as_i64()), (Some(2), Some(1), Some(0)));
+    let children = c["children"].as_array().expect("children");
+    let tan_thanh = children.iter().find(|x| x["code"] == "20335").expect("20335");
+    assert_eq!((tan_thanh["expected"].as_i64(), tan_thanh["received"].as_i64()), (Some(2), Some(1)));
+    let i = json(&run(
+        &db,
+        &["report", "indicators", "--unit", "49", "--from", "2024-12", "--to", "2025-02", "--format", "json"],
+    ));
+    let hs = i.as_array().expect("array").iter().find(|x| x["code"] == "dvc_ho_so").expect("indicator");
+    assert_eq!(hs["total"].as_i64(), Some(7));
+    assert_eq!(hs["months"], serde_json::json!([["2024-12", 0], ["2025-01", 7], ["2025-02", 0]]));
+    let o = run(&db, &["report", "verify"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("khớp"));
+    // A drifted total: verify says so and exits 1.
+    rt.block_on(async {
+        let d = store::Db::connect(&db.to_string_lossy()).await.expect("open");
+        store::testing::execute(&d, "update report_total set total = total + $1", 1).await;
+        d.close().await;
+    });
+    let o = run(&db, &["report", "verify"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).starts_with("lỗi:"), "{}", stderr(&o));
+    assert!(a > 0);
+    assert_eq!(
+        run(&db, &["report", "completeness", "--unit", "502", "--month", "2025-13"]).status.code(),
+        Some(1),
+        "a bad month"
+    );
+}
