@@ -145,9 +145,29 @@ pub async fn resolve(db: &Db, role: UserRole, target: &Target) -> Result<NewGran
     }
 }
 
-/// The SQL that stores a grant: user, role, unit, team, status, passed_from, created_at.
-pub(crate) const INSERT_GRANT: &str = "insert into user_grant (user_id, role, unit_id, team_id, status, passed_from, created_at) \
-     values ($1, $2, $3, $4, $5, $6, $7) returning user_grant_id";
+/// Stores an active grant for a user and records it in the audit trail, inside the transaction
+/// `$tx`; evaluates to the grant's id.
+macro_rules! insert_grant {
+    ($tx:ident, $user_id:expr, $login:expr, $g:expr, $stamp:expr) => {{
+        let g: &$crate::access::NewGrant = $g;
+        let (id,): (i64,) = sqlx::query_as(
+            "insert into user_grant (user_id, role, unit_id, team_id, status, passed_from, created_at) \
+             values ($1, $2, $3, $4, 'active', null, $5) returning user_grant_id",
+        )
+        .bind($user_id)
+        .bind(g.role.code())
+        .bind(g.unit_id)
+        .bind(g.team_id)
+        .bind($stamp)
+        .fetch_one(&mut *$tx)
+        .await?;
+        let mut event = $crate::audit::Event::new("grant", id, "create")
+            .after(serde_json::json!({ "login": $login, "grant": g.label }));
+        event.unit_path = g.path.clone();
+        audit!($tx, event);
+        id
+    }};
+}
 
 fn duplicate(e: StoreError) -> StoreError {
     if e.is_unique_violation() { StoreError::conflict("role", "Người dùng đã có quyền này") } else { e }
@@ -161,20 +181,7 @@ pub async fn grant(db: &Db, login: &str, g: &NewGrant) -> Result<i64, StoreError
     let user = crate::users::by_login(db, login).await?;
     let stamp = now();
     let r: Result<i64, StoreError> = in_tx!(db, |tx| {
-        let (id,): (i64,) = sqlx::query_as(INSERT_GRANT)
-            .bind(user.user_id)
-            .bind(g.role.code())
-            .bind(g.unit_id)
-            .bind(g.team_id)
-            .bind("active")
-            .bind(None::<String>)
-            .bind(&stamp)
-            .fetch_one(&mut *tx)
-            .await?;
-        let mut event = crate::audit::Event::new("grant", id, "create")
-            .after(serde_json::json!({ "login": user.login, "grant": g.label }));
-        event.unit_path = g.path.clone();
-        audit!(tx, event);
+        let id = insert_grant!(tx, user.user_id, &user.login, g, &stamp);
         Ok::<i64, StoreError>(id)
     });
     r.map_err(duplicate)

@@ -73,6 +73,7 @@ macro_rules! audit {
     }};
 }
 
+#[macro_use]
 pub mod access;
 pub mod audit;
 pub mod coverage;

@@ -350,20 +350,7 @@ pub async fn add(
             }
         }
         for g in unique {
-            let (grant_id,): (i64,) = sqlx::query_as(crate::access::INSERT_GRANT)
-                .bind(id)
-                .bind(g.role.code())
-                .bind(g.unit_id)
-                .bind(g.team_id)
-                .bind("active")
-                .bind(None::<String>)
-                .bind(&stamp)
-                .fetch_one(&mut *tx)
-                .await?;
-            let mut event = crate::audit::Event::new("grant", grant_id, "create")
-                .after(serde_json::json!({ "login": login, "grant": g.label }));
-            event.unit_path = g.path.clone();
-            audit!(tx, event);
+            insert_grant!(tx, id, &login, g, &stamp);
         }
         Ok::<i64, StoreError>(id)
     });

@@ -104,6 +104,18 @@ fn role_label(lang: crate::Lang, g: &Grant) -> String {
     g.role().map_or_else(|| g.role.clone(), |r| lang.t(r.label(), r.label_en()).to_owned())
 }
 
+/// A new random password and its Argon2id hash (made off the async runtime: it is slow on
+/// purpose).
+async fn new_password() -> Result<(String, String), AppError> {
+    let pw = users::generate_password();
+    let hash = tokio::task::spawn_blocking({
+        let pw = pw.clone();
+        move || users::hash_password(&pw)
+    })
+    .await??;
+    Ok((pw, hash))
+}
+
 /// The users an administrator reaches: all of them for an administrator of everything, otherwise
 /// those whose every grant lies inside the units they administer. A user who also holds a grant
 /// elsewhere is beyond reach: resetting their password would hand over the wider grant.
@@ -161,12 +173,7 @@ async fn create(State(state): State<AppState>, v: Viewer, Form(f): Form<NewUserF
     v.check_csrf(&f.csrf)?;
     let result = async {
         let grant = f.grant.resolve(&state, &v).await?;
-        let pw = users::generate_password();
-        let hash = tokio::task::spawn_blocking({
-            let pw = pw.clone();
-            move || users::hash_password(&pw)
-        })
-        .await??;
+        let (pw, hash) = new_password().await?;
         users::add(&state.db, &f.login, &f.name, &hash, std::slice::from_ref(&grant)).await?;
         Ok::<_, AppError>(pw)
     }
@@ -299,12 +306,7 @@ async fn reset_password(
         let errors = Errors(domain::input::FieldErrors::single("confirm", "Hãy đánh dấu ô xác nhận trước khi đặt lại"));
         return render_user(&state, &v, id, None, GrantFields::default(), errors, None).await;
     }
-    let pw = users::generate_password();
-    let hash = tokio::task::spawn_blocking({
-        let pw = pw.clone();
-        move || users::hash_password(&pw)
-    })
-    .await??;
+    let (pw, hash) = new_password().await?;
     users::set_password_hash(&state.db, &row.user.login, &hash).await?;
     render_user(&state, &v, id, Some("password_reset"), GrantFields::default(), Errors::default(), Some(pw)).await
 }
