@@ -8,6 +8,7 @@ mod funding;
 pub(crate) use funding::BudgetQuery;
 mod members;
 mod payments;
+mod reports;
 mod teams;
 mod units;
 mod users;
@@ -31,6 +32,7 @@ pub fn router() -> crate::routes::Routes {
         .merge(users::router())
         .merge(funding::router())
         .merge(payments::router())
+        .merge(reports::router())
 }
 
 /// A numeric id in the path; anything else is a page that does not exist (404 in Vietnamese),
@@ -122,6 +124,7 @@ impl Chrome {
                 "revoked" => ("Đã thu hồi mã truy cập.", "Token revoked."),
                 "revoked_grant" => ("Đã thu hồi quyền.", "Grant revoked."),
                 "enabled" => ("Đã mở lại tài khoản.", "Account enabled."),
+                "submitted" => ("Đã gửi báo cáo.", "Report submitted."),
                 "disabled" => (
                     "Đã khóa tài khoản; các phiên và mã truy cập API của người này không còn dùng được.",
                     "Account disabled; its sessions and API tokens no longer work.",

@@ -10,3 +10,4 @@ mod funding;
 mod matrix;
 mod pages;
 mod payments;
+mod reports;

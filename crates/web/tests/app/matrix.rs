@@ -270,6 +270,10 @@ fn kind(method: &Method, path: &str) -> Option<Kind> {
         ("POST", "/ledger/adjust") => Kind::FinanceBody,
         ("POST", "/claims") => Kind::ClaimBody,
         ("POST", "/claims/{id}/approve" | "/claims/{id}/reject") => Kind::Write,
+        ("GET", "/reports") => Kind::List,
+        ("GET", "/teams/{id}/reports/{month}") => Kind::Read,
+        ("POST", "/teams/{id}/reports/{month}") => Kind::WriteTeam,
+        ("POST", "/reports/{id}/approve" | "/reports/{id}/return") => Kind::Write,
         _ => return None,
     })
 }
@@ -367,6 +371,8 @@ struct World {
     day: u32,
     /// A list per side, to read.
     lists: BTreeMap<Side, i64>,
+    /// Months used by each side's team reports so far.
+    report_months: BTreeMap<Side, u32>,
 }
 
 impl World {
@@ -408,7 +414,8 @@ impl World {
             ..Default::default()
         };
         store::funding::create(&app.db, &policy.parse().expect("policy")).await.expect("policy");
-        World { teams, people, next, month: 0, day: 0, lists: BTreeMap::new() }
+        store::reports::load_demo_indicators(&app.db).await.expect("indicators");
+        World { teams, people, next, month: 0, day: 0, lists: BTreeMap::new(), report_months: BTreeMap::new() }
     }
 
     fn n(&mut self) -> u32 {
@@ -508,6 +515,15 @@ impl World {
         let id = self.list(app, side, None).await;
         self.lists.insert(side, id);
         id
+    }
+
+    /// A submitted report of the side's team, for a month of its own.
+    async fn report(&mut self, app: &TestApp, side: Side) -> i64 {
+        let n = self.report_months.entry(side).or_insert(0);
+        *n += 1;
+        let m = domain::funding::YearMonth::parse("2023-01").expect("m").span(*n).pop().expect("month");
+        let key = format!("matrix-{side:?}-{n}");
+        store::reports::submit(&app.db, &Scope::All, self.teams[&side], m, &[], Some(&key)).await.expect("report").id
     }
 
     /// A new ledger entry for the side's team.
@@ -797,6 +813,14 @@ impl World {
             }
             ("POST", "/claims/{id}/approve") => f(&[]).at(format!("/claims/{}/approve", self.claim(app, side).await)),
             ("POST", "/claims/{id}/reject") => f(&[]).at(format!("/claims/{}/reject", self.claim(app, side).await)),
+            ("GET", "/teams/{id}/reports/{month}") => Ask::get(format!("/teams/{team}/reports/2025-01")),
+            ("POST", "/teams/{id}/reports/{month}") => f(&[("action", "draft".into()), ("v_dvc_ho_so", "3".into())])
+                .at(format!("/teams/{team}/reports/2025-01")),
+            ("POST", "/reports/{id}/approve") => {
+                f(&[]).at(format!("/reports/{}/approve", self.report(app, side).await))
+            }
+            ("POST", "/reports/{id}/return") => f(&[("comment", "Thiếu số liệu".into())])
+                .at(format!("/reports/{}/return", self.report(app, side).await)),
             ("GET", "/admin/users/{id}") => {
                 let (u, _) = self.fresh_user(app, side).await;
                 Ask::get(format!("/admin/users/{u}"))
