@@ -41,6 +41,7 @@ pub async fn load(db: &Db, progress: &(dyn Fn(&str, usize, usize) + Sync)) -> Re
         progress("reorganisations", i + 1, crate::reorg::SHIPPED.len());
     }
     load_payments(db).await?;
+    crate::reports::load_demo_indicators(db).await?;
     Ok(counts)
 }
 
