@@ -42,7 +42,57 @@ pub async fn load(db: &Db, progress: &(dyn Fn(&str, usize, usize) + Sync)) -> Re
     }
     load_payments(db).await?;
     crate::reports::load_demo_indicators(db).await?;
+    load_training(db).await?;
     Ok(counts)
+}
+
+/// The source report's training: on 28/08/2024 the Department and the National Digital
+/// Transformation Agency trained the members of Tam Kỳ's 85 teams. The roll call is generated:
+/// every twelfth member absent, every thirtieth excused.
+///
+/// # Errors
+/// Database errors.
+pub async fn load_training(db: &Db) -> Result<(), StoreError> {
+    let course = crate::training::add_course(
+        db,
+        "Phổ cập kỹ năng số cộng đồng",
+        "Sở TT&TT Quảng Nam, Cục Chuyển đổi số quốc gia (Bộ TT&TT)",
+        "Tổng quan về Tổ công nghệ số cộng đồng; câu chuyện triển khai thực tế; sử dụng dịch vụ công trực tuyến; \
+         ki-ốt dịch vụ công (VNPT Quảng Nam hướng dẫn)",
+    )
+    .await?;
+    let day = time::macros::date!(2024 - 08 - 28);
+    let session = crate::training::add_session(
+        db,
+        course,
+        day,
+        "Thành phố Tam Kỳ",
+        "Ông Mai Thanh Hải (Cục Chuyển đổi số quốc gia); VNPT Quảng Nam",
+    )
+    .await?;
+    let tam_ky = units::by_code_at(db, "502", day).await?;
+    let teams: Vec<i64> = crate::coverage::villages_at(db, &Scope::All, &tam_ky, day, day)
+        .await?
+        .into_iter()
+        .filter_map(|v| v.team_id)
+        .collect();
+    crate::training::invite(db, &Scope::All, session, &teams).await?;
+    let marks: Vec<(i64, String)> = crate::training::roll_call(db, &Scope::All, session)
+        .await?
+        .into_iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let status = if i % 30 == 29 {
+                "excused"
+            } else if i % 12 == 11 {
+                "absent"
+            } else {
+                "present"
+            };
+            (r.person_id, status.to_owned())
+        })
+        .collect();
+    crate::training::record(db, &Scope::All, session, &marks).await
 }
 
 /// The demo's money: what Phú Ninh's teams were owed from September to December 2024 under the

@@ -88,6 +88,7 @@ mod scope;
 pub mod teams;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod training;
 pub mod units;
 pub mod users;
 pub mod villages;
@@ -314,6 +315,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         "indicators and monthly team reports",
         include_str!("../migrations/sqlite/0008_reports.sql"),
         include_str!("../migrations/postgres/0008_reports.sql"),
+    ),
+    (
+        9,
+        "training",
+        include_str!("../migrations/sqlite/0009_training.sql"),
+        include_str!("../migrations/postgres/0009_training.sql"),
     ),
 ];
 
