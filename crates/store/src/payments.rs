@@ -296,12 +296,13 @@ pub struct Entitlement {
     pub person_id: Option<i64>,
     pub work_claim_id: Option<i64>,
     pub commune_code: String,
+    pub commune: String,
     pub amount: i64,
     pub payment_list_id: Option<i64>,
 }
 
 const ENTITLEMENT_SELECT: &str = "select e.entitlement_id as id, e.month, e.funding_policy_id as policy_id, \
-    p.name as policy_name, e.team_id, t.name as team, e.person_id, e.work_claim_id, c.code as commune_code, e.amount, \
+    p.name as policy_name, e.team_id, t.name as team, e.person_id, e.work_claim_id, c.code as commune_code, c.name as commune, e.amount, \
     e.payment_list_id from entitlement e join funding_policy p on p.funding_policy_id = e.funding_policy_id \
     join team t on t.team_id = e.team_id join unit c on c.unit_id = e.commune_id";
 
@@ -926,6 +927,8 @@ pub struct LedgerEntry {
     pub team: String,
     pub commune_code: String,
     #[serde(skip)]
+    pub commune_id: i64,
+    #[serde(skip)]
     pub commune_path: String,
     pub payment_line_id: Option<i64>,
     pub reverses_id: Option<i64>,
@@ -936,7 +939,7 @@ pub struct LedgerEntry {
 }
 
 const LEDGER_SELECT: &str = "select g.ledger_entry_id as id, g.kind, g.paid_on, g.month, g.team_id, t.name as team, \
-    c.code as commune_code, c.path as commune_path, g.payment_line_id, g.reverses_id, g.amount, g.payee, g.note, \
+    c.code as commune_code, g.commune_id, c.path as commune_path, g.payment_line_id, g.reverses_id, g.amount, g.payee, g.note, \
     g.recorded_by from ledger_entry g join team t on t.team_id = g.team_id join unit c on c.unit_id = g.commune_id";
 
 /// Which entries to read: a scope, optionally one team, and paid days from / to (inclusive).
@@ -969,6 +972,23 @@ pub async fn entries(db: &Db, scope: &Scope, f: &LedgerFilter) -> Result<Vec<Led
     })?)
 }
 
+/// One entry, if its commune is in scope.
+///
+/// # Errors
+/// `NotFound`.
+pub async fn entry(db: &Db, scope: &Scope, id: i64) -> Result<LedgerEntry, StoreError> {
+    let (cond, values) = scope.condition("c.path", 2);
+    let sql = format!("{LEDGER_SELECT} where g.ledger_entry_id = $1 and {cond}");
+    let e: Option<LedgerEntry> = on_db!(db, |pool| {
+        let mut q = sqlx::query_as(AssertSqlSafe(sql.as_str())).bind(id);
+        for v in &values {
+            q = q.bind(v);
+        }
+        q.fetch_optional(pool).await
+    })?;
+    e.ok_or_else(|| StoreError::not_found("Không tìm thấy bút toán này"))
+}
+
 /// The balance paid, derived from the ledger: the sum of entries within scope and filter.
 ///
 /// # Errors
@@ -997,12 +1017,7 @@ pub async fn balance(db: &Db, scope: &Scope, f: &LedgerFilter) -> Result<Vnd, St
 /// # Errors
 /// `NotFound` out of scope; `Conflict` for a reversal or an entry reversed already.
 pub async fn reverse(db: &Db, scope: &Scope, entry_id: i64, note: &str) -> Result<i64, StoreError> {
-    let f = LedgerFilter::default();
-    let e = entries(db, scope, &f)
-        .await?
-        .into_iter()
-        .find(|e| e.id == entry_id)
-        .ok_or_else(|| StoreError::not_found("Không tìm thấy bút toán này"))?;
+    let e = entry(db, scope, entry_id).await?;
     if e.kind == "reversal" {
         return Err(StoreError::conflict("kind", "Không đảo một bút toán đảo"));
     }
@@ -1012,11 +1027,7 @@ pub async fn reverse(db: &Db, scope: &Scope, entry_id: i64, note: &str) -> Resul
     }
     let actor = crate::audit::current().login;
     let stamp = now();
-    let commune: (i64,) =
-        on_db!(db, |pool| sqlx::query_as("select commune_id from ledger_entry where ledger_entry_id = $1")
-            .bind(entry_id)
-            .fetch_one(pool)
-            .await)?;
+    let commune = (e.commune_id,);
     let r: Result<i64, StoreError> = in_tx!(db, |tx| {
         let (id,): (i64,) = sqlx::query_as(
             "insert into ledger_entry (kind, paid_on, month, team_id, commune_id, reverses_id, amount, payee, note, \
@@ -1075,12 +1086,7 @@ pub async fn adjust(
     let payee = domain::text::clean(payee);
     let actor = crate::audit::current().login;
     let stamp = now();
-    let commune: (i64,) = on_db!(db, |pool| sqlx::query_as(
-        "select v.commune_id from team t join village v on v.village_id = t.village_id where t.team_id = $1"
-    )
-    .bind(team_id)
-    .fetch_one(pool)
-    .await)?;
+    let commune = (crate::reports::commune_id_of(db, team_id).await?,);
     in_tx!(db, |tx| {
         let (id,): (i64,) = sqlx::query_as(
             "insert into ledger_entry (kind, paid_on, month, team_id, commune_id, amount, payee, note, recorded_by, recorded_at) \

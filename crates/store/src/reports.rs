@@ -349,7 +349,8 @@ pub async fn save_draft(
     })
 }
 
-async fn commune_id_of(db: &Db, team_id: i64) -> Result<i64, StoreError> {
+/// The commune a team's village lies in today.
+pub(crate) async fn commune_id_of(db: &Db, team_id: i64) -> Result<i64, StoreError> {
     let (c,): (i64,) = on_db!(db, |pool| sqlx::query_as(
         "select v.commune_id from team t join village v on v.village_id = t.village_id where t.team_id = $1"
     )
@@ -714,15 +715,14 @@ async fn missing(db: &Db, scope: &Scope, path: &str, month: YearMonth) -> Result
 }
 
 async fn reported(db: &Db, scope: &Scope, path: &str, month: YearMonth) -> Result<Vec<Completeness>, StoreError> {
-    let (cond, values) = scope.condition("c.path", 4);
+    let (cond, values) = scope.condition("c.path", 3);
     let sql = format!(
         "select t.team_id, v.name, r.late from team_report r join team t on t.team_id = r.team_id \
          join village v on v.village_id = t.village_id join unit c on c.unit_id = r.commune_id \
-         where c.path like $1 and r.month = $2 and r.status in ('submitted', 'approved') and $3 = $3 and {cond}"
+         where c.path like $1 and r.month = $2 and r.status in ('submitted', 'approved') and {cond}"
     );
     let rows: Vec<(i64, String, i64)> = on_db!(db, |pool| {
-        let mut q =
-            sqlx::query_as(AssertSqlSafe(sql.as_str())).bind(format!("{path}%")).bind(month.to_string()).bind(0_i64);
+        let mut q = sqlx::query_as(AssertSqlSafe(sql.as_str())).bind(format!("{path}%")).bind(month.to_string());
         for v in &values {
             q = q.bind(v);
         }

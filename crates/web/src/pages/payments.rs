@@ -106,10 +106,7 @@ async fn render_index(
                 row.2 += 1;
                 row.3 += e.amount;
             }
-            None => {
-                let name = store::units::by_code(&state.db, &e.commune_code).await.map(|u| u.name).unwrap_or_default();
-                unlisted.push((e.commune_code.clone(), name, 1, e.amount));
-            }
+            None => unlisted.push((e.commune_code.clone(), e.commune.clone(), 1, e.amount)),
         }
     }
     let page = IndexPage {
@@ -470,6 +467,7 @@ struct LedgerQuery {
     team: String,
     from: String,
     to: String,
+    page: Option<i64>,
     ok: Option<String>,
 }
 
@@ -482,6 +480,7 @@ struct LedgerPage {
     balance: Vnd,
     can_correct: bool,
     errors: Errors,
+    pager: super::Pager,
 }
 
 impl LedgerPage {
@@ -515,12 +514,24 @@ async fn render_ledger(state: &AppState, v: &Viewer, q: LedgerQuery, errors: Err
         t => Some(t.parse::<i64>().map_err(|_| AppError::BadRequest("Số tổ không hợp lệ".into()))?),
     };
     let f = LedgerFilter { team_id, from: day(&q.from)?, to: day(&q.to)? };
-    let rows = payments::entries(&state.db, &scope, &f).await?;
-    let balance = Vnd::sum(rows.iter().map(|e| Vnd::new(e.amount))).unwrap_or(Vnd::ZERO);
+    let balance = payments::balance(&state.db, &scope, &f).await?;
+    // A page at a time; the balance is the whole filter's.
+    let all = payments::entries(&state.db, &scope, &f).await?;
+    let request = store::PageRequest::new(q.page.unwrap_or(1), 50);
+    let total = i64::try_from(all.len()).unwrap_or(i64::MAX);
+    let rows: Vec<LedgerEntry> = all
+        .into_iter()
+        .skip(usize::try_from(request.offset()).unwrap_or(usize::MAX))
+        .take(usize::try_from(request.per_page).unwrap_or(50))
+        .collect();
+    let paged: store::Page<()> =
+        store::Page { items: Vec::new(), total, page: request.page, per_page: request.per_page };
+    let pager =
+        super::Pager::new(&paged, "/ledger", &[("unit", &q.unit), ("team", &q.team), ("from", &q.from), ("to", &q.to)]);
     let can_correct = v.access.finance != Scope::Paths(Vec::new());
     let code = if errors.any() { axum::http::StatusCode::UNPROCESSABLE_ENTITY } else { axum::http::StatusCode::OK };
     let ok = q.ok.clone();
-    let page = LedgerPage { c: Chrome::new(v, ok.as_deref()), q, rows, balance, can_correct, errors };
+    let page = LedgerPage { c: Chrome::new(v, ok.as_deref()), q, rows, balance, can_correct, errors, pager };
     Ok((code, Html(page.render()?)).into_response())
 }
 
@@ -542,11 +553,7 @@ async fn reverse(
     Form(f): Form<ReverseForm>,
 ) -> Result<Response, AppError> {
     v.check_csrf(&f.csrf)?;
-    let entry = payments::entries(&state.db, &v.access.read, &LedgerFilter::default())
-        .await?
-        .into_iter()
-        .find(|e| e.id == id)
-        .ok_or_else(|| AppError::NotFound("Không tìm thấy bút toán này".into()))?;
+    let entry = payments::entry(&state.db, &v.access.read, id).await?;
     if !v.access.finance.covers(&entry.commune_path) {
         return Err(not_allowed());
     }
