@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 
 use domain::demo::{DemoPlan, plan};
+use domain::funding::YearMonth;
 use domain::text;
 use domain::units::{QUANG_NAM_2023, parse_state_csv};
 
@@ -43,6 +44,8 @@ pub async fn load(db: &Db, progress: &(dyn Fn(&str, usize, usize) + Sync)) -> Re
     load_payments(db).await?;
     crate::reports::load_demo_indicators(db).await?;
     load_training(db).await?;
+    let reports = load_reports(db, crate::today()).await?;
+    progress("reports", reports, reports);
     Ok(counts)
 }
 
@@ -389,4 +392,248 @@ async fn insert_plan(
         );
         Ok::<(), StoreError>(())
     })
+}
+
+/// A deterministic 64-bit mix (SplitMix64's finaliser): the demo's dice, the same on every run.
+fn mix(mut x: u64) -> u64 {
+    x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    x ^ (x >> 31)
+}
+
+/// A die of `sides` faces for a team, a month and a purpose.
+fn roll(team: i64, month: usize, purpose: u64, sides: u64) -> u64 {
+    let seed = (u64::try_from(team).unwrap_or_default() << 20) ^ ((month as u64) << 8) ^ purpose;
+    mix(seed) % sides
+}
+
+/// One generated report of the demo.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct DemoReport {
+    team_id: i64,
+    commune_id: i64,
+    month: String,
+    status: &'static str,
+    submitted_at: Option<String>,
+    late: bool,
+    decided_at: Option<String>,
+    comment: &'static str,
+    /// Value per indicator, in the catalogue's order.
+    values: Vec<i64>,
+}
+
+/// What a team of `members` people reports for the `i`-th of the demo's months (0 the oldest):
+/// work grows a little each month and dips at Tết (February). Values follow the catalogue's
+/// order (`reports::DEMO_INDICATORS`); an indicator added later gets a small count.
+fn demo_values(
+    team: i64,
+    i: usize,
+    month: YearMonth,
+    members: i64,
+    indicators: &[crate::reports::Indicator],
+) -> Vec<i64> {
+    let growth = 100 + 3 * i64::try_from(i).unwrap_or_default();
+    let season = if u8::from(month.first_day().month()) == 2 { 65 } else { 100 };
+    let scale = |per_member: i64, spread: u64, purpose: u64| {
+        let base = members * per_member * growth * season / 10_000;
+        base + i64::try_from(roll(team, i, purpose, spread + 1)).unwrap_or_default()
+    };
+    // A kiosk is near only some villages.
+    let kiosk = roll(team, 0, 77, 3) == 0;
+    indicators
+        .iter()
+        .enumerate()
+        .map(|(k, ind)| match ind.code.as_str() {
+            "dvc_huong_dan" => scale(3, 12, 11),
+            "dvc_ho_so" => scale(2, 10, 12),
+            "vneid_muc_2" => scale(2, 8, 13),
+            "ttktm_tai_khoan" => scale(1, 6, 14),
+            "tmdt_ho_tro" => scale(1, 4, 15),
+            "kiosk_ho_tro" if kiosk => scale(2, 6, 16),
+            "kiosk_ho_tro" => 0,
+            "ho_5_ky_nang" => scale(1, 5, 17),
+            "buoi_ho_tro" => 2 + i64::try_from(roll(team, i, 18, 4)).unwrap_or_default(),
+            "nguoi_tiep_can" => scale(12, 40, 19),
+            _ => i64::try_from(roll(team, i, 20 + k as u64, 5)).unwrap_or_default(),
+        })
+        .collect()
+}
+
+/// A stored timestamp at a time of day in Vietnam, as UTC.
+fn stamp_on(day: time::Date, hour: u8, minute: u8) -> String {
+    let t = time::PrimitiveDateTime::new(day, time::Time::from_hms(hour, minute, 0).unwrap_or(time::Time::MIDNIGHT))
+        .assume_offset(time::UtcOffset::from_hms(7, 0, 0).unwrap_or(time::UtcOffset::UTC))
+        .to_offset(time::UtcOffset::UTC);
+    t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
+}
+
+/// The demo's reports, pure: for every team active on a month's 15th, in each of `months`.
+/// About one team in twenty reports only now and then; the others miss a month in twenty-five.
+/// One report in ten comes after the deadline (one in three for the irregular teams). Months
+/// before the last are mostly approved, a few still wait or were returned; the last month is
+/// partly approved, mostly waiting for the commune.
+fn plan_reports(
+    teams: &[(i64, i64, String, Option<String>, i64)],
+    months: &[(YearMonth, time::Date)],
+    indicators: &[crate::reports::Indicator],
+) -> Vec<DemoReport> {
+    let mut out = Vec::new();
+    let last = months.len().saturating_sub(1);
+    for (team_id, commune_id, established, dissolved, members) in teams {
+        let irregular = roll(*team_id, 0, 1, 20) == 0;
+        for (i, (month, due)) in months.iter().enumerate() {
+            let fifteenth = iso(month.deciding_day());
+            if established.as_str() > fifteenth.as_str()
+                || dissolved.as_deref().is_some_and(|d| d <= fifteenth.as_str())
+            {
+                continue;
+            }
+            let skip = if irregular { roll(*team_id, i, 2, 100) < 45 } else { roll(*team_id, i, 2, 100) < 4 };
+            let values = demo_values(*team_id, i, *month, (*members).max(3), indicators);
+            let mut report = DemoReport {
+                team_id: *team_id,
+                commune_id: *commune_id,
+                month: month.to_string(),
+                status: "draft",
+                submitted_at: None,
+                late: false,
+                decided_at: None,
+                comment: "",
+                values,
+            };
+            if skip {
+                // Some of the missing reports were begun and never sent.
+                if roll(*team_id, i, 3, 3) == 0 {
+                    out.push(report);
+                }
+                continue;
+            }
+            let late = roll(*team_id, i, 4, 100) < if irregular { 35 } else { 10 };
+            let day = if late {
+                *due + time::Duration::days(1 + i64::try_from(roll(*team_id, i, 5, 14)).unwrap_or_default())
+            } else {
+                let first = month.next().first_day();
+                let span = i64::from(due.day() - first.day()) + 1;
+                first + time::Duration::days(i64::try_from(roll(*team_id, i, 5, span as u64)).unwrap_or_default())
+            };
+            let hour = 7 + u8::try_from(roll(*team_id, i, 6, 13)).unwrap_or_default();
+            let minute = u8::try_from(roll(*team_id, i, 7, 60)).unwrap_or_default();
+            let fate = roll(*team_id, i, 8, 100);
+            let (status, comment) = if i == last {
+                match fate {
+                    0..40 => ("approved", ""),
+                    40..95 => ("submitted", ""),
+                    _ => ("returned", "Số hồ sơ dịch vụ công chưa khớp sổ theo dõi của xã; đề nghị tổ kiểm tra lại"),
+                }
+            } else {
+                match fate {
+                    0..97 => ("approved", ""),
+                    97..99 => ("submitted", ""),
+                    _ => ("returned", "Thiếu số buổi hỗ trợ; đề nghị tổ bổ sung"),
+                }
+            };
+            report.status = status;
+            report.comment = comment;
+            report.late = late;
+            report.submitted_at = Some(stamp_on(day, hour, minute));
+            if status != "submitted" {
+                report.decided_at = Some(stamp_on(day + time::Duration::days(2), 9, 30));
+            }
+            out.push(report);
+        }
+    }
+    out
+}
+
+/// The demo's monthly reports: the twelve months before `today`'s month, for every team active
+/// in each, deterministic (the same teams miss the same months on every load and on both
+/// databases). Written straight into the tables in one transaction, then the kept totals and
+/// counts are recounted from them, as `report verify` checks. Answers how many reports.
+///
+/// # Errors
+/// Database errors.
+pub async fn load_reports(db: &Db, today: time::Date) -> Result<usize, StoreError> {
+    let indicators = crate::reports::indicators(db).await?;
+    let mut months = Vec::new();
+    let mut m = YearMonth::of(today);
+    for _ in 0..12 {
+        m = YearMonth::of(m.first_day() - time::Duration::days(1));
+        months.push(m);
+    }
+    months.reverse();
+    let mut with_due = Vec::new();
+    for m in months {
+        with_due.push((m, crate::reports::due_day(db, m).await?));
+    }
+    let teams: Vec<(i64, i64, String, Option<String>, i64)> = on_db!(db, |pool| sqlx::query_as(
+        "select t.team_id, v.commune_id, t.established_on, t.dissolved_on, \
+         (select count(*) from membership m where m.team_id = t.team_id and m.left_on is null) \
+         from team t join village v on v.village_id = t.village_id order by t.team_id"
+    )
+    .fetch_all(pool)
+    .await)?;
+    let plan = plan_reports(&teams, &with_due, &indicators);
+    let n = plan.len();
+    in_tx!(db, |tx| {
+        for chunk in plan.chunks(BATCH) {
+            let mut qb = sqlx::QueryBuilder::new(
+                "insert into team_report (team_id, month, status, commune_id, submitted_at, submitted_by, late, \
+                 decided_at, decided_by, comment, created_at, updated_at) ",
+            );
+            qb.push_values(chunk, |mut b, r| {
+                let made = r.submitted_at.clone().unwrap_or_else(|| stamp_on(today, 7, 0));
+                b.push_bind(r.team_id)
+                    .push_bind(r.month.clone())
+                    .push_bind(r.status)
+                    .push_bind(r.commune_id)
+                    .push_bind(r.submitted_at.clone())
+                    .push_bind(r.submitted_at.as_ref().map(|_| "demo.totruong"))
+                    .push_bind(i64::from(r.late))
+                    .push_bind(r.decided_at.clone())
+                    .push_bind(r.decided_at.as_ref().map(|_| "demo.canbo"))
+                    .push_bind(r.comment)
+                    .push_bind(made.clone())
+                    .push_bind(r.decided_at.clone().unwrap_or(made));
+            });
+            qb.push(" returning team_report_id, team_id, month");
+            let ids: Vec<(i64, i64, String)> = qb.build_query_as().fetch_all(&mut *tx).await?;
+            let id_of: HashMap<(i64, &str), i64> = ids.iter().map(|(id, t, m)| ((*t, m.as_str()), *id)).collect();
+            let values: Vec<(i64, i64, i64)> = chunk
+                .iter()
+                .flat_map(|r| {
+                    let id = id_of.get(&(r.team_id, r.month.as_str())).copied().unwrap_or_default();
+                    r.values.iter().zip(&indicators).map(move |(v, ind)| (id, ind.id, *v))
+                })
+                .collect();
+            for part in values.chunks(BATCH * 2) {
+                let mut qb = sqlx::QueryBuilder::new("insert into report_value (team_report_id, indicator_id, value) ");
+                qb.push_values(part, |mut b, (id, ind, v)| {
+                    b.push_bind(*id).push_bind(*ind).push_bind(*v);
+                });
+                qb.build().execute(&mut *tx).await?;
+            }
+        }
+        for sql in [
+            crate::reports::CLEAR_TOTALS,
+            crate::reports::RECOUNT_TOTALS,
+            crate::reports::CLEAR_COUNTS,
+            crate::reports::RECOUNT_COUNTS,
+        ] {
+            sqlx::query(sql).execute(&mut *tx).await?;
+        }
+        audit!(
+            tx,
+            crate::audit::Event {
+                entity: "demo",
+                entity_id: None,
+                action: "reports",
+                unit_path: None,
+                before: None,
+                after: Some(serde_json::json!({ "reports": n }))
+            }
+        );
+        Ok::<(), StoreError>(())
+    })?;
+    Ok(n)
 }

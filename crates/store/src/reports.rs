@@ -842,43 +842,56 @@ pub struct Mismatch {
 /// # Errors
 /// Database errors.
 pub async fn verify(db: &Db) -> Result<Vec<Mismatch>, StoreError> {
-    let totals_sql = "select coalesce(k.commune_id, x.commune_id), coalesce(k.month, x.month), \
-        coalesce(k.indicator_id, x.indicator_id), coalesce(k.total, 0), coalesce(x.total, 0) \
-        from report_total k full outer join (select r.commune_id, r.month, rv.indicator_id, \
-        cast(sum(rv.value) as bigint) as total \
-        from team_report r join report_value rv on rv.team_report_id = r.team_report_id \
-        where r.status in ('submitted', 'approved') group by r.commune_id, r.month, rv.indicator_id) x \
-        on x.commune_id = k.commune_id and x.month = k.month and x.indicator_id = k.indicator_id \
-        where coalesce(k.total, 0) <> coalesce(x.total, 0)";
-    let counts_sql = "select coalesce(k.commune_id, x.commune_id), coalesce(k.month, x.month), \
-        coalesce(k.received, 0), coalesce(x.received, 0), coalesce(k.on_time, 0), coalesce(x.on_time, 0) \
-        from report_count k full outer join (select commune_id, month, count(*) as received, \
-        cast(sum(case when late = 0 then 1 else 0 end) as bigint) as on_time from team_report \
-        where status in ('submitted', 'approved') group by commune_id, month) x \
-        on x.commune_id = k.commune_id and x.month = k.month \
-        where coalesce(k.received, 0) <> coalesce(x.received, 0) or coalesce(k.on_time, 0) <> coalesce(x.on_time, 0)";
-    let totals: Vec<(i64, String, i64, i64, i64)> =
-        on_db!(db, |pool| sqlx::query_as(totals_sql).fetch_all(pool).await)?;
-    let counts: Vec<(i64, String, i64, i64, i64, i64)> =
-        on_db!(db, |pool| sqlx::query_as(counts_sql).fetch_all(pool).await)?;
-    let mut out: Vec<Mismatch> = totals
-        .into_iter()
-        .map(|(c, m, i, k, x)| Mismatch {
-            what: format!("indicator {i}"),
-            commune_id: c,
-            month: m,
-            kept: k,
-            recounted: x,
-        })
-        .collect();
-    for (c, m, kr, xr, ko, xo) in counts {
-        if kr != xr {
-            out.push(Mismatch { what: "received".into(), commune_id: c, month: m.clone(), kept: kr, recounted: xr });
-        }
-        if ko != xo {
-            out.push(Mismatch { what: "on_time".into(), commune_id: c, month: m, kept: ko, recounted: xo });
-        }
+    use std::collections::BTreeMap;
+    // Both sides are grouped by the database and compared here: a full outer join of the two is
+    // slow on SQLite, and the grouped rows are few (communes × months × indicators).
+    let kept_totals: Vec<(i64, String, i64, i64)> = on_db!(db, |pool| sqlx::query_as(
+        "select commune_id, month, indicator_id, cast(total as bigint) from report_total"
+    )
+    .fetch_all(pool)
+    .await)?;
+    let recounted_totals: Vec<(i64, String, i64, i64)> = on_db!(db, |pool| sqlx::query_as(
+        "select r.commune_id, r.month, rv.indicator_id, cast(sum(rv.value) as bigint) \
+         from team_report r join report_value rv on rv.team_report_id = r.team_report_id \
+         where r.status in ('submitted', 'approved') group by r.commune_id, r.month, rv.indicator_id"
+    )
+    .fetch_all(pool)
+    .await)?;
+    let kept_counts: Vec<(i64, String, i64, i64)> = on_db!(db, |pool| sqlx::query_as(
+        "select commune_id, month, cast(received as bigint), cast(on_time as bigint) from report_count"
+    )
+    .fetch_all(pool)
+    .await)?;
+    let recounted_counts: Vec<(i64, String, i64, i64)> = on_db!(db, |pool| sqlx::query_as(
+        "select commune_id, month, count(*), cast(sum(case when late = 0 then 1 else 0 end) as bigint) \
+         from team_report where status in ('submitted', 'approved') group by commune_id, month"
+    )
+    .fetch_all(pool)
+    .await)?;
+
+    // (commune, month, what) -> (kept, recounted)
+    let mut pairs: BTreeMap<(i64, String, String), (i64, i64)> = BTreeMap::new();
+    for (c, m, i, v) in kept_totals {
+        pairs.entry((c, m, format!("indicator {i}"))).or_default().0 += v;
     }
+    for (c, m, i, v) in recounted_totals {
+        pairs.entry((c, m, format!("indicator {i}"))).or_default().1 += v;
+    }
+    for (c, m, received, on_time) in kept_counts {
+        pairs.entry((c, m.clone(), "received".into())).or_default().0 += received;
+        pairs.entry((c, m, "on_time".into())).or_default().0 += on_time;
+    }
+    for (c, m, received, on_time) in recounted_counts {
+        pairs.entry((c, m.clone(), "received".into())).or_default().1 += received;
+        pairs.entry((c, m, "on_time".into())).or_default().1 += on_time;
+    }
+    let mut out: Vec<Mismatch> = pairs
+        .into_iter()
+        .filter(|(_, (kept, recounted))| kept != recounted)
+        .map(|((commune_id, month, what), (kept, recounted))| Mismatch { what, commune_id, month, kept, recounted })
+        .collect();
+    // Indicators first, then the counts, as before.
+    out.sort_by_key(|m| !m.what.starts_with("indicator"));
     Ok(out)
 }
 

@@ -205,3 +205,58 @@ both_databases!(reports_follow_their_village_through_a_reorganisation, |db: Db| 
     assert_eq!(total(&db, "502", "2024-12", "nguoi_tiep_can").await, 40);
     assert!(reports::verify(&db).await.expect("verify").is_empty());
 });
+
+/// The twelve months before today's month, oldest first (the demo's reports).
+fn demo_months() -> Vec<YearMonth> {
+    let mut m = YearMonth::of(store::today());
+    let mut out = Vec::new();
+    for _ in 0..12 {
+        m = YearMonth::of(m.first_day() - time::Duration::days(1));
+        out.push(m);
+    }
+    out.reverse();
+    out
+}
+
+async fn statuses(db: &Db) -> Vec<(String, i64)> {
+    let sql = "select status, count(*) from team_report group by status order by status";
+    match db {
+        Db::Sqlite(p) => sqlx::query_as(sql).fetch_all(p).await.expect("statuses"),
+        Db::Postgres(p) => sqlx::query_as(sql).fetch_all(p).await.expect("statuses"),
+    }
+}
+
+both_databases!(the_demo_holds_a_year_of_reports_with_gaps_and_late_ones, |db: Db| async move {
+    demo::load(&db, &|_, _, _| {}).await.expect("demo");
+    let months = demo_months();
+    assert!(reports::verify(&db).await.expect("verify").is_empty(), "the kept totals equal a recount");
+    let mut received_in_all = 0;
+    for m in &months {
+        let c = reports::completeness(&db, &Scope::All, "48", *m).await.expect("completeness");
+        assert!(c.expected > 1000, "{m}: the demo's teams are expected ({})", c.expected);
+        assert!(c.received < c.expected, "{m}: some teams have not reported");
+        assert!(c.received * 10 > c.expected * 8, "{m}: most teams have ({} of {})", c.received, c.expected);
+        assert!(c.on_time < c.received, "{m}: some reports came late");
+        received_in_all += c.received;
+    }
+    let totals = reports::indicator_totals(&db, &Scope::All, "48", months[0], months[11]).await.expect("totals");
+    assert_eq!(totals.len(), 9);
+    for t in &totals {
+        assert_eq!(t.months.len(), 12);
+        assert_eq!(t.total, t.months.iter().map(|(_, v)| v).sum::<i64>());
+        if t.code != "kiosk_ho_tro" {
+            assert!(t.months.iter().all(|(_, v)| *v > 0), "{}: every month has work", t.code);
+        }
+    }
+    // Drafts never sent and returned reports are there too, and do not count.
+    let by_status = statuses(&db).await;
+    let n = |s: &str| by_status.iter().find(|(k, _)| k == s).map_or(0, |(_, n)| *n);
+    assert!(n("draft") > 0 && n("returned") > 0 && n("submitted") > 0, "{by_status:?}");
+    assert_eq!(n("approved") + n("submitted"), received_in_all);
+    // The month before today's is not yet all approved: the commune has work waiting.
+    let last = reports::completeness(&db, &Scope::All, "48", months[11]).await.expect("last month");
+    assert!(last.received > 0);
+    // Nothing for today's month yet.
+    let now = reports::completeness(&db, &Scope::All, "48", YearMonth::of(store::today())).await.expect("now");
+    assert_eq!(now.received, 0);
+});

@@ -515,6 +515,24 @@ async fn the_demo_is_the_same_on_both_databases() {
     let on_sqlite = strip(first_members(&lite.db, 50).await);
     let on_postgres = strip(first_members(&pg.db, 50).await);
     assert_eq!(on_sqlite, on_postgres);
+    // The demo's year of reports is the same too: the same teams missed the same months.
+    let last = domain::funding::YearMonth::of(store::today().replace_day(1).expect("first") - time::Duration::days(1));
+    let first = domain::funding::YearMonth::of(last.first_day() - time::Duration::days(300));
+    for db in [&lite.db, &pg.db] {
+        assert!(store::reports::verify(db).await.expect("verify").is_empty());
+    }
+    let figures = |db: &Db| {
+        let db = db.clone();
+        async move {
+            let c = store::reports::completeness(&db, &Scope::All, "48", last).await.expect("completeness");
+            let t = store::reports::indicator_totals(&db, &Scope::All, "48", first, last).await.expect("totals");
+            let missing = store::reports::not_reported(&db, &Scope::All, "48", last).await.expect("missing");
+            (c, t, missing.into_iter().map(|t| (t.team, t.village, t.commune)).collect::<Vec<_>>())
+        }
+    };
+    let (on_sqlite, on_postgres) = (figures(&lite.db).await, figures(&pg.db).await);
+    assert!(on_sqlite.0.received > 0 && !on_sqlite.2.is_empty());
+    assert_eq!(on_sqlite, on_postgres);
 }
 
 // --- Reorganisations (issue B) ---
