@@ -1,7 +1,8 @@
 //! A real browser walks the flows a person walks (headless Chromium through chromedriver), on a
 //! 360 px wide window: log in, find a member typed without diacritics, edit their team; compute
 //! a month, prepare and submit a commune's payment list, then, as another person, approve and
-//! pay it.
+//! pay it; a team leader fills the monthly report, loses the connection without losing the
+//! figures, sends it, and the commune's completeness counts it.
 //!
 //! Needs Debian's `chromium` and `chromium-driver` (`.ci/run` installs them). Without them each
 //! test says loudly that it skips; in CI (`CI=true`) their absence is a failure.
@@ -562,4 +563,123 @@ async fn fits_a_phone(c: &Client, page: &str) {
         "the {page} page is {scroll} px wide on a {PHONE_WIDTH} px phone (it scrolls sideways); too wide: {}",
         measured["wide"]
     );
+}
+
+const LEADER: &str = "totruong.tanthanh";
+const COMMUNE_OFFICER: &str = "canbo.tanthanh";
+/// Tân Thạnh, a commune of today's Đà Nẵng that the demo fills with teams.
+const REPORT_COMMUNE: &str = "20335";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_team_leader_reports_on_a_phone_and_the_commune_sees_it() {
+    if !browser_installed() {
+        return;
+    }
+    let t = demo().await;
+    let team = *store::training::teams_of_unit(&t.db, &Scope::All, REPORT_COMMUNE)
+        .await
+        .expect("the commune's teams")
+        .first()
+        .expect("a team in the commune");
+    let hash = users::hash_password(ADMIN_PASSWORD).expect("hash");
+    for (login, role, target) in [
+        (LEADER, domain::UserRole::TeamLeader, store::access::Target::Team(team)),
+        (COMMUNE_OFFICER, domain::UserRole::CommuneOfficer, store::access::Target::Unit(REPORT_COMMUNE.into())),
+    ] {
+        let grant = store::access::resolve(&t.db, role, &target).await.expect("grant");
+        users::add(&t.db, login, login, &hash, &[grant]).await.expect("user");
+    }
+    in_browser("monthly report", t, move |c, base, db| report_walk(c, base, db, team)).await;
+}
+
+/// The number after `label` in the completeness line ("… đã nhận 3 (…)").
+fn figure_after(text: &str, label: &str) -> i64 {
+    let rest = text.split(label).nth(1).unwrap_or_else(|| panic!("“{label}” in “{text}”"));
+    rest.split_whitespace()
+        .next()
+        .and_then(|n| n.trim_end_matches(',').parse().ok())
+        .unwrap_or_else(|| panic!("a figure in “{rest}”"))
+}
+
+async fn field_value(c: &Client, name: &str) -> String {
+    let el = c.find(Locator::Css(&format!("#report-form input[name='{name}']"))).await.expect("a report field");
+    el.prop("value").await.expect("value").unwrap_or_default()
+}
+
+async fn report_walk(c: Client, base: String, db: Db, team: i64) {
+    let month = domain::funding::YearMonth::of(store::today());
+    let completeness = format!("/reports?unit={REPORT_COMMUNE}&month={month}");
+    let form = format!("/teams/{team}/reports/{month}");
+
+    // The commune officer looks at this month's completeness: the team has not reported.
+    c.goto(&format!("{base}{completeness}")).await.expect("open the completeness");
+    wait_for_path(&c, "/login").await;
+    log_in(&c, COMMUNE_OFFICER).await;
+    let before = wait_for_text(&c, "#completeness", "đã nhận").await;
+    let received_before = figure_after(&before, "đã nhận");
+    let expected = figure_after(&before, "phải báo cáo");
+    assert!(received_before < expected, "someone is still to report: {before}");
+    let missing = c.find(Locator::Id("not-reported")).await.expect("#not-reported").html(false).await.expect("list");
+    assert!(missing.contains(&form), "the team is among those not reported");
+    fits_a_phone(&c, "completeness").await;
+    click(&c, "form[action='/logout'] button").await;
+    wait_for_path(&c, "/login").await;
+
+    // The leader opens the form on a phone and types two figures…
+    c.goto(&format!("{base}{form}")).await.expect("open the report form");
+    wait_for_path(&c, "/login").await;
+    log_in(&c, LEADER).await;
+    wait_for_path(&c, &form).await;
+    fits_a_phone(&c, "report form").await;
+    let guided = c.find(Locator::Css("#report-form input[name='v_dvc_huong_dan']")).await.expect("a figure");
+    guided.send_keys("12").await.expect("type");
+    let filed = c.find(Locator::Css("#report-form input[name='v_dvc_ho_so']")).await.expect("a figure");
+    filed.send_keys("9").await.expect("type");
+
+    // …then the connection drops before anything is sent: the page comes back empty from the
+    // server, and the script puts the figures back, saying so.
+    c.goto(&format!("{base}{form}")).await.expect("open the form again");
+    wait_for_path(&c, &form).await;
+    let notice = wait_for_text(&c, "#draft-notice", "khôi phục").await;
+    assert!(notice.contains("chưa gửi"), "{notice}");
+    assert_eq!(field_value(&c, "v_dvc_huong_dan").await, "12");
+    assert_eq!(field_value(&c, "v_dvc_ho_so").await, "9");
+    assert!(
+        store::reports::of_team(&db, &Scope::All, team, month).await.expect("report").is_none(),
+        "nothing reached the server yet"
+    );
+    fits_a_phone(&c, "report form (restored)").await;
+
+    // Offline, pressing "send" keeps the figures and sends nothing.
+    c.execute("Object.defineProperty(navigator, 'onLine', { get: () => false });", vec![]).await.expect("go offline");
+    click(&c, "#report-submit").await;
+    wait_for_text(&c, "#draft-notice", "mất kết nối").await;
+    assert!(store::reports::of_team(&db, &Scope::All, team, month).await.expect("report").is_none());
+
+    // Back online (a new page), the leader sends it.
+    c.goto(&format!("{base}{form}")).await.expect("open the form once more");
+    wait_for_path(&c, &form).await;
+    wait_for_text(&c, "#draft-notice", "khôi phục").await;
+    click(&c, "#report-submit").await;
+    wait_for_text(&c, "#report-status", "Đã gửi").await;
+    let sent = store::reports::of_team(&db, &Scope::All, team, month).await.expect("report").expect("sent");
+    assert_eq!(sent.status, "submitted");
+    let value = |code: &str| sent.values.iter().find(|(c, _)| c == code).map(|(_, v)| *v);
+    assert_eq!((value("dvc_huong_dan"), value("dvc_ho_so")), (Some(12), Some(9)));
+    assert!(!sent.late, "this month's report is sent before its deadline");
+    let kept = c.execute("return window.localStorage.length;", vec![]).await.expect("read the device's storage");
+    assert_eq!(kept, json!(0), "once sent, nothing of the report stays on the device");
+    fits_a_phone(&c, "report form (sent)").await;
+    click(&c, "form[action='/logout'] button").await;
+    wait_for_path(&c, "/login").await;
+
+    // The commune's completeness counts it at once, on time.
+    c.goto(&format!("{base}{completeness}")).await.expect("open the completeness again");
+    wait_for_path(&c, "/login").await;
+    log_in(&c, COMMUNE_OFFICER).await;
+    let after = wait_for_text(&c, "#completeness", "đã nhận").await;
+    assert_eq!(figure_after(&after, "đã nhận"), received_before + 1, "{after}");
+    assert_eq!(figure_after(&after, "phải báo cáo"), expected);
+    let missing = c.find(Locator::Id("not-reported")).await.expect("#not-reported").html(false).await.expect("list");
+    assert!(!missing.contains(&form), "the team left the list of those not reported");
 }

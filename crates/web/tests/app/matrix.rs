@@ -218,7 +218,15 @@ enum Kind {
 fn kind(method: &Method, path: &str) -> Option<Kind> {
     let m = method.as_str();
     Some(match (m, path) {
-        ("GET", "/login" | "/lang/{code}" | "/static/app.css" | "/healthz" | "/api/v1/openapi.json")
+        (
+            "GET",
+            "/login"
+            | "/lang/{code}"
+            | "/static/app.css"
+            | "/static/report-draft.js"
+            | "/healthz"
+            | "/api/v1/openapi.json",
+        )
         | ("POST", "/login") => Kind::Public,
         ("POST", "/logout" | "/account/logout-everywhere") => Kind::EndsSession,
         ("GET", "/account") | ("POST", "/account/password" | "/account/tokens" | "/account/tokens/{id}/revoke") => {
