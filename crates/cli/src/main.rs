@@ -473,6 +473,32 @@ enum ReportCommand {
     },
     /// Checks that the totals kept beside the reports equal a full recount (exit 1 when not).
     Verify,
+    /// Shows the day of the following month by which a month's reports are due, or sets it.
+    Deadline {
+        /// The new deadline day, 1 to 28 (without it, shows the current one).
+        #[arg(long)]
+        day: Option<String>,
+    },
+    /// Lists the indicator catalogue: what every team's monthly report asks for.
+    Catalogue {
+        #[command(flatten)]
+        format: FormatArg,
+    },
+    /// Adds an indicator to the catalogue; every team's form asks for it from then on.
+    IndicatorAdd {
+        /// Lower-case letters without diacritics, digits and `_`.
+        #[arg(long)]
+        code: String,
+        /// The name teams read on the form.
+        #[arg(long)]
+        name: String,
+        /// The unit of measure (người, hồ sơ, …).
+        #[arg(long, default_value = "")]
+        unit_of_measure: String,
+        /// Its place on the form (default: last).
+        #[arg(long)]
+        order: Option<i64>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -863,6 +889,31 @@ async fn dispatch(db: &Db, command: Command) -> Result<()> {
                 }
                 anyhow::bail!("{} số liệu tổng hợp không khớp với việc đếm lại", wrong.len())
             }
+        }
+        Command::Report(ReportCommand::Deadline { day }) => {
+            let day = match day {
+                Some(d) => store::reports::set_deadline_day(db, &d).await?,
+                None => store::reports::deadline_day(db).await?,
+            };
+            println!("Hạn báo cáo tháng: ngày {day} của tháng sau.");
+            Ok(())
+        }
+        Command::Report(ReportCommand::Catalogue { format }) => {
+            let catalogue = store::reports::indicators(db).await?;
+            let mut t = Table::new(&["TT", "Mã", "Chỉ tiêu", "Đơn vị tính"]);
+            for i in &catalogue {
+                t.row(vec![i.sort_order.to_string(), i.code.clone(), i.name.clone(), i.unit_of_measure.clone()]);
+            }
+            print_rows(format.format, &catalogue, &t)
+        }
+        Command::Report(ReportCommand::IndicatorAdd { code, name, unit_of_measure, order }) => {
+            let order = match order {
+                Some(o) => o,
+                None => store::reports::indicators(db).await?.iter().map(|i| i.sort_order).max().unwrap_or(0) + 1,
+            };
+            store::reports::add_indicator(db, &code, &name, &unit_of_measure, order).await?;
+            println!("Đã thêm chỉ tiêu {code} (thứ tự {order}).");
+            Ok(())
         }
         Command::Report(ReportCommand::Payments { unit, from, months, format }) => {
             payments_report(db, &unit, &from, months, format.format).await

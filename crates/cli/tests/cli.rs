@@ -1063,3 +1063,40 @@ fn completeness_indicators_and_verify_from_the_command_line() {
         "a bad month"
     );
 }
+
+#[test]
+fn the_deadline_and_the_catalogue_from_the_command_line() {
+    let db = temp_db("catalogue");
+    assert!(run(&db, &["migrate"]).status.success());
+    let o = run(&db, &["report", "deadline"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("ngày 5 "), "the default: {}", stdout(&o));
+    for bad in ["0", "29", "mười"] {
+        let o = run(&db, &["report", "deadline", "--day", bad]);
+        assert_eq!(o.status.code(), Some(1), "day {bad}");
+        assert!(stderr(&o).starts_with("lỗi:") && stderr(&o).contains("từ 1 đến 28"), "{}", stderr(&o));
+    }
+    assert!(run(&db, &["report", "deadline", "--day", "10"]).status.success());
+    assert!(stdout(&run(&db, &["report", "deadline"])).contains("ngày 10 "));
+
+    let empty = json(&run(&db, &["report", "catalogue", "--format", "json"]));
+    assert_eq!(empty.as_array().map(Vec::len), Some(0));
+    let add = |code: &str, name: &str| {
+        run(&db, &["report", "indicator-add", "--code", code, "--name", name, "--unit-of-measure", "người"])
+    };
+    assert!(add("dvc_huong_dan", "Số người được hướng dẫn").status.success());
+    assert!(add("vneid", "Số tài khoản VNeID").status.success());
+    let o = add("vneid", "Trùng");
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("đã có"), "{}", stderr(&o));
+    let o = add("Có Dấu", "Sai mã");
+    assert_eq!(o.status.code(), Some(1));
+    let list = json(&run(&db, &["report", "catalogue", "--format", "json"]));
+    let codes: Vec<(&str, i64)> = list
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|i| (i["code"].as_str().unwrap_or_default(), i["sort_order"].as_i64().unwrap_or_default()))
+        .collect();
+    assert_eq!(codes, [("dvc_huong_dan", 1), ("vneid", 2)]);
+}

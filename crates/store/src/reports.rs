@@ -138,17 +138,62 @@ pub async fn add_indicator(db: &Db, code: &str, name: &str, unit: &str, order: i
     })
 }
 
+/// The province's deadline: the day of the following month by which a month's report is due.
+///
+/// # Errors
+/// Database errors.
+pub async fn deadline_day(db: &Db) -> Result<u8, StoreError> {
+    Ok(db
+        .setting("report_deadline_day")
+        .await?
+        .and_then(|d| d.parse::<u8>().ok())
+        .filter(|d| (1..=28).contains(d))
+        .unwrap_or(DEFAULT_DEADLINE_DAY))
+}
+
+/// Sets the province's deadline day (1 to 28, so that every month has it), with its audit row.
+/// Reports already submitted keep their lateness; the new day judges the submissions to come.
+///
+/// # Errors
+/// `Invalid` for anything but a whole number from 1 to 28.
+pub async fn set_deadline_day(db: &Db, typed: &str) -> Result<u8, StoreError> {
+    let day = typed
+        .trim()
+        .parse::<u8>()
+        .ok()
+        .filter(|d| (1..=28).contains(d))
+        .ok_or_else(|| StoreError::invalid("deadline_day", "Hạn báo cáo là một ngày từ 1 đến 28 của tháng sau"))?;
+    let before = deadline_day(db).await?;
+    in_tx!(db, |tx| {
+        sqlx::query(
+            "insert into setting (key, value) values ('report_deadline_day', $1) \
+             on conflict (key) do update set value = excluded.value",
+        )
+        .bind(day.to_string())
+        .execute(&mut *tx)
+        .await?;
+        audit!(
+            tx,
+            crate::audit::Event {
+                entity: "setting",
+                entity_id: None,
+                action: "report_deadline_day",
+                unit_path: None,
+                before: Some(serde_json::json!({ "day": before })),
+                after: Some(serde_json::json!({ "day": day }))
+            }
+        );
+        Ok::<(), StoreError>(())
+    })?;
+    Ok(day)
+}
+
 /// The day a month's reports are due: the deadline day of the following month.
 ///
 /// # Errors
 /// Database errors.
 pub async fn due_day(db: &Db, month: YearMonth) -> Result<time::Date, StoreError> {
-    let day = db
-        .setting("report_deadline_day")
-        .await?
-        .and_then(|d| d.parse::<u8>().ok())
-        .filter(|d| (1..=28).contains(d))
-        .unwrap_or(DEFAULT_DEADLINE_DAY);
+    let day = deadline_day(db).await?;
     Ok(month.next().first_day().replace_day(day).unwrap_or(month.next().first_day()))
 }
 

@@ -54,17 +54,20 @@ async fn render(
     Ok((status, Html(page.render()?)).into_response())
 }
 
-/// Unit changes reach across provinces: only an administrator of everything makes them.
-fn national(v: &Viewer) -> Result<(), AppError> {
+/// Settings that reach across units (unit changes, the report catalogue and deadline): only an
+/// administrator of everything makes them; `what` says what was refused.
+pub(super) fn national(v: &Viewer, what: &str) -> Result<(), AppError> {
     if v.access.admin == store::Scope::All {
         Ok(())
     } else {
-        Err(AppError::Forbidden("Chỉ quản trị viên toàn hệ thống được sắp xếp đơn vị hành chính".into()))
+        Err(AppError::Forbidden(format!("Chỉ quản trị viên toàn hệ thống được {what}")))
     }
 }
 
+const REORGANISE: &str = "sắp xếp đơn vị hành chính";
+
 async fn page(State(state): State<AppState>, v: Viewer, Query(q): Query<ListQuery>) -> Result<Response, AppError> {
-    national(&v)?;
+    national(&v, REORGANISE)?;
     render(&state, &v, q.ok.as_deref(), Errors::default(), None).await
 }
 
@@ -127,7 +130,7 @@ async fn run(
 }
 
 async fn preview(State(state): State<AppState>, v: Viewer, form: Multipart) -> Result<Response, AppError> {
-    national(&v)?;
+    national(&v, REORGANISE)?;
     let u = read_upload(form).await?;
     v.check_csrf(&u.csrf)?;
     match run(&state, &u.changes, &u.state, &u.villages, &u.effective, true).await {
@@ -160,7 +163,7 @@ struct ApplyForm {
 }
 
 async fn apply(State(state): State<AppState>, v: Viewer, Form(f): Form<ApplyForm>) -> Result<Response, AppError> {
-    national(&v)?;
+    national(&v, REORGANISE)?;
     v.check_csrf(&f.csrf)?;
     if f.confirm.is_none() {
         let errors = Errors(domain::input::FieldErrors::single("confirm", "Hãy đánh dấu ô xác nhận trước khi áp dụng"));

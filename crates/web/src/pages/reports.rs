@@ -21,6 +21,9 @@ pub fn router() -> Routes {
         .post("/teams/{id}/reports/{month}", save)
         .post("/reports/{id}/approve", approve)
         .post("/reports/{id}/return", send_back)
+        .get("/admin/reports", settings)
+        .post("/admin/reports/deadline", set_deadline)
+        .post("/admin/reports/indicators", add_indicator)
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -248,6 +251,108 @@ async fn send_back(
         Err(e @ store::StoreError::Invalid { .. }) => {
             let e = AppError::from(e);
             render_form(&state, &v, r.team_id, month, None, None, Errors(e.field_errors())).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// What the province reports and by when: the indicator catalogue and the deadline day.
+#[derive(Template)]
+#[template(path = "admin_reports.html")]
+struct SettingsPage {
+    c: Chrome,
+    indicators: Vec<Indicator>,
+    deadline: u8,
+    errors: Errors,
+    /// What the add form showed when it was refused.
+    typed: IndicatorForm,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct IndicatorForm {
+    csrf: String,
+    code: String,
+    name: String,
+    unit_of_measure: String,
+    sort_order: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct DeadlineForm {
+    csrf: String,
+    day: String,
+}
+
+const CATALOGUE: &str = "đổi danh mục chỉ tiêu và hạn báo cáo";
+
+async fn render_settings(
+    state: &AppState,
+    v: &Viewer,
+    ok: Option<&str>,
+    errors: Errors,
+    typed: IndicatorForm,
+) -> Result<Response, AppError> {
+    let page = SettingsPage {
+        c: Chrome::new(v, ok),
+        indicators: reports::indicators(&state.db).await?,
+        deadline: reports::deadline_day(&state.db).await?,
+        errors,
+        typed,
+    };
+    let code =
+        if page.errors.any() { axum::http::StatusCode::UNPROCESSABLE_ENTITY } else { axum::http::StatusCode::OK };
+    Ok((code, Html(page.render()?)).into_response())
+}
+
+async fn settings(State(state): State<AppState>, v: Viewer, Query(q): Query<MonthQuery>) -> Result<Response, AppError> {
+    super::admin::national(&v, CATALOGUE)?;
+    render_settings(&state, &v, q.ok.as_deref(), Errors::default(), IndicatorForm::default()).await
+}
+
+async fn set_deadline(
+    State(state): State<AppState>,
+    v: Viewer,
+    Form(f): Form<DeadlineForm>,
+) -> Result<Response, AppError> {
+    v.check_csrf(&f.csrf)?;
+    super::admin::national(&v, CATALOGUE)?;
+    match reports::set_deadline_day(&state.db, &f.day).await {
+        Ok(_) => Ok(done("/admin/reports", "saved")),
+        Err(e @ store::StoreError::Invalid { .. }) => {
+            let e = AppError::from(e);
+            render_settings(&state, &v, None, Errors(e.field_errors()), IndicatorForm::default()).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Adds an indicator: every team's form asks for it from then on, with no code change.
+async fn add_indicator(
+    State(state): State<AppState>,
+    v: Viewer,
+    Form(f): Form<IndicatorForm>,
+) -> Result<Response, AppError> {
+    v.check_csrf(&f.csrf)?;
+    super::admin::national(&v, CATALOGUE)?;
+    let order = if f.sort_order.trim().is_empty() {
+        Ok(reports::indicators(&state.db).await?.iter().map(|i| i.sort_order).max().unwrap_or(0) + 1)
+    } else {
+        f.sort_order
+            .trim()
+            .parse::<i64>()
+            .map_err(|_| store::StoreError::invalid("sort_order", "Thứ tự là một số nguyên"))
+    };
+    let added = match order {
+        Ok(order) => reports::add_indicator(&state.db, &f.code, &f.name, &f.unit_of_measure, order).await,
+        Err(e) => Err(e),
+    };
+    match added {
+        Ok(_) => Ok(done("/admin/reports", "saved")),
+        Err(e @ (store::StoreError::Invalid { .. } | store::StoreError::Conflict { .. })) => {
+            let e = AppError::from(e);
+            render_settings(&state, &v, None, Errors(e.field_errors()), f).await
         }
         Err(e) => Err(e.into()),
     }

@@ -265,6 +265,7 @@ fn kind(method: &Method, path: &str) -> Option<Kind> {
             | "/admin/grants/{id}/confirm",
         ) => Kind::AdminOf,
         ("GET", "/admin/units") | ("POST", "/admin/units/preview" | "/admin/units/apply") => Kind::National,
+        ("GET", "/admin/reports") | ("POST", "/admin/reports/deadline" | "/admin/reports/indicators") => Kind::National,
         ("GET", "/policies" | "/budget" | "/api/v1/policies") => Kind::List,
         ("GET", "/policies/{id}" | "/budget.xlsx" | "/api/v1/policies/{id}" | "/api/v1/budget") => Kind::Read,
         ("POST", "/policies" | "/api/v1/policies") => Kind::FundingBody,
@@ -882,6 +883,12 @@ impl World {
             }
             ("POST", "/admin/units/preview") => Ask::multipart("/admin/units/preview".into()),
             ("POST", "/admin/units/apply") => f(&[]).at("/admin/units/apply".into()),
+            ("POST", "/admin/reports/deadline") => f(&[("day", "5".into())]).at("/admin/reports/deadline".into()),
+            ("POST", "/admin/reports/indicators") => {
+                let n = self.n();
+                f(&[("code", format!("chi_tieu_{n}")), ("name", format!("Chỉ tiêu thử {n}"))])
+                    .at("/admin/reports/indicators".into())
+            }
             ("POST", "/payments/compute") => f(&[("month", "2025-01".into())]).at("/payments/compute".into()),
             ("POST", "/account/tokens/{id}/revoke") => {
                 // Filled in by the caller: the token belongs to the user asking.

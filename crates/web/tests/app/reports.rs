@@ -91,3 +91,66 @@ app_test!(a_team_leader_reports_and_the_commune_sees_it_at_once, |app| {
     assert_eq!(leader.get(&format!("/teams/{own}/reports/2025-13")).await.status, StatusCode::NOT_FOUND);
     assert_eq!(app.get("/reports?month=abc").await.status, StatusCode::BAD_REQUEST);
 });
+
+app_test!(the_catalogue_and_the_deadline_are_set_without_code, |app| {
+    store::reports::load_demo_indicators(&app.db).await.expect("indicators");
+    let team = app.team("20335", "Thôn Một").await;
+    let page = app.get("/admin/reports").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("dvc_huong_dan") && page.body.contains("value=\"5\""), "the catalogue and day 5");
+
+    // Bad input is refused in Vietnamese and changes nothing.
+    for day in ["0", "29", "năm", ""] {
+        let r = app.post_form("/admin/reports/deadline", &[("day", day)]).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "day {day:?}");
+        assert!(r.body.contains("từ 1 đến 28"), "{}", r.body);
+    }
+    assert_eq!(store::reports::deadline_day(&app.db).await.expect("day"), 5);
+    let refused = [
+        (("Có Dấu", "Tên"), "chữ thường không dấu"),
+        (("dvc_ho_so", "Trùng mã"), "đã có"),
+        (("moi", ""), "Chưa nhập tên chỉ tiêu"),
+    ];
+    for ((code, name), message) in refused {
+        let r = app.post_form("/admin/reports/indicators", &[("code", code), ("name", name)]).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{code}");
+        assert!(r.body.contains(message), "{code}: {message}");
+        assert!(r.body.contains(&format!("value=\"{code}\"")), "what was typed stays in the form");
+    }
+    let r =
+        app.post_form("/admin/reports/indicators", &[("code", "moi"), ("name", "Chỉ tiêu"), ("sort_order", "x")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(store::reports::indicators(&app.db).await.expect("catalogue").len(), 9);
+
+    // A new indicator: the next form asks for it, last.
+    let r = app
+        .post_form(
+            "/admin/reports/indicators",
+            &[("code", "zalo_nhom"), ("name", "Số nhóm Zalo cộng đồng được lập"), ("unit_of_measure", "nhóm")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let catalogue = store::reports::indicators(&app.db).await.expect("catalogue");
+    assert_eq!(catalogue.last().map(|i| (i.code.as_str(), i.sort_order)), Some(("zalo_nhom", 10)));
+    let form = app.get(&format!("/teams/{team}/reports/2025-01")).await;
+    assert!(form.body.contains("name=\"v_zalo_nhom\""), "the form asks for the new indicator");
+
+    // The deadline: day 28 makes a report sent today for last month on time whenever today is;
+    // day 1 makes it late unless today is the 1st.
+    let r = app.post_form("/admin/reports/deadline", &[("day", "28")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(store::reports::deadline_day(&app.db).await.expect("day"), 28);
+    let last = domain::funding::YearMonth::of(store::today().replace_day(1).expect("1st") - time::Duration::days(1));
+    let due = store::reports::due_day(&app.db, last).await.expect("due");
+    assert_eq!(due, last.next().first_day().replace_day(28).expect("28th"));
+    let sent = store::reports::submit(&app.db, &store::Scope::All, team, last, &[], Some("k-1")).await.expect("sent");
+    assert_eq!(sent.late, store::today() > due);
+    let trail = store::audit::list(
+        &app.db,
+        &store::audit::Filter { scope: store::Scope::All, ..store::audit::Filter::default() },
+        store::PageRequest::new(1, 50),
+    )
+    .await
+    .expect("audit");
+    assert!(trail.items.iter().any(|e| e.action == "report_deadline_day"), "the change is in the audit trail");
+});
