@@ -1163,10 +1163,12 @@ fn training_from_the_command_line() {
     assert!(o.status.success() && stdout(&o).contains("Đã điểm danh 3 người"), "{}", stderr(&o));
     let _ = std::fs::remove_file(&file);
     let roll = json(&run(&db, &["training", "roll-call", &session, "--format", "json"]));
-    let status_of = |p: &str| {
-        roll.as_array().expect("roll").iter().find(|r| r["person_id"].to_string() == p).expect("p")["status"].clone()
-    };
-    assert_eq!((status_of(&a), status_of(&b), status_of(&c)), ("present".into(), "absent".into(), "excused".into()));
+    let status_of =
+        |p: i64| roll.as_array().expect("roll").iter().find(|r| r["person_id"] == p).expect("p")["status"].clone();
+    assert_eq!(
+        (status_of(people[0]), status_of(people[1]), status_of(people[2])),
+        ("present".into(), "absent".into(), "excused".into())
+    );
     // After: the one present is no longer due; the others are.
     let after = due(&db);
     assert!(!after.contains(&people[0]) && after.contains(&people[1]) && after.contains(&people[2]));
