@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 
 mod output;
+mod training;
 
 use std::io::{IsTerminal, Read};
 use std::process::ExitCode;
@@ -73,6 +74,9 @@ enum Command {
     /// The ledger of what was paid: entries, balances, reversals and adjustments.
     #[command(subcommand)]
     Ledger(LedgerCommand),
+    /// Training: courses, sessions, invited teams, the roll call, and who has not been trained.
+    #[command(subcommand)]
+    Training(training::TrainingCommand),
 }
 
 #[derive(Args)]
@@ -849,6 +853,7 @@ async fn dispatch(db: &Db, command: Command) -> Result<()> {
         Command::Policy(c) => policy(db, c).await,
         Command::Payments(c) => payments_command(db, c).await,
         Command::Ledger(c) => ledger(db, c).await,
+        Command::Training(c) => training::run(db, c).await,
         Command::Report(ReportCommand::Completeness { unit, month, format }) => {
             let month = domain::funding::YearMonth::parse(&month).map_err(anyhow::Error::msg)?;
             let c = store::reports::completeness(db, &Scope::All, &unit, month).await?;

@@ -1100,3 +1100,116 @@ fn the_deadline_and_the_catalogue_from_the_command_line() {
         .collect();
     assert_eq!(codes, [("dvc_huong_dan", 1), ("vneid", 2)]);
 }
+
+/// A copy of the shared demo database, for a test that changes it.
+fn demo_copy(name: &str) -> PathBuf {
+    let from = demo_db();
+    let to = temp_db(name);
+    for s in ["", "-wal", "-shm"] {
+        let src = format!("{}{s}", from.display());
+        if Path::new(&src).exists() {
+            std::fs::copy(&src, format!("{}{s}", to.display())).expect("copy the demo");
+        }
+    }
+    to
+}
+
+fn ids_of(v: &serde_json::Value, key: &str) -> Vec<i64> {
+    v.as_array().expect("a list").iter().filter_map(|r| r[key].as_i64()).collect()
+}
+
+#[test]
+fn training_in_the_demo() {
+    let sessions = json(&run(demo_db(), &["training", "sessions", "--format", "json"]));
+    let list = sessions.as_array().expect("sessions");
+    assert_eq!(list.len(), 4, "{sessions}");
+    let tam_ky = list.iter().find(|s| s["held_on"] == "2024-08-28").expect("the Tam Kỳ session");
+    assert_eq!(tam_ky["teams"], 85);
+    let table = stdout(&run(demo_db(), &["training", "sessions"]));
+    assert!(table.contains("28/08/2024") && table.contains("VNPT Quảng Nam"), "{table}");
+    let courses = json(&run(demo_db(), &["training", "courses", "--format", "json"]));
+    assert_eq!(courses.as_array().expect("courses").len(), 4);
+    // Never trained, against not in the last 12 months: the second holds the first and more.
+    let never = json(&run(demo_db(), &["training", "untrained", "--unit", "20341", "--format", "json"]));
+    let lately =
+        json(&run(demo_db(), &["training", "untrained", "--unit", "20341", "--months", "12", "--format", "json"]));
+    let (never, lately) = (ids_of(&never, "id"), ids_of(&lately, "id"));
+    assert!(!never.is_empty() && lately.len() > never.len());
+    assert!(never.iter().all(|p| lately.contains(p)));
+    let csv = stdout(&run(demo_db(), &["training", "roll-call", &tam_ky["id"].to_string(), "--format", "csv"]));
+    assert!(csv.starts_with("Số người,Họ và tên,Số tổ,Tổ,Điểm danh") && csv.contains(",Vắng"), "{csv}");
+}
+
+#[test]
+fn training_from_the_command_line() {
+    let db = demo_copy("training");
+    let one_line_error = |o: &Output, says: &str| {
+        assert_eq!(o.status.code(), Some(1), "{}", stdout(o));
+        let err = stderr(o);
+        assert!(err.starts_with("lỗi: ") && err.trim_end().lines().count() == 1 && err.contains(says), "{err}");
+    };
+    one_line_error(&run(&db, &["training", "add-course", "--title", " ", "--organiser", "VNPT"]), "Chưa nhập tên khóa");
+    let o = run(&db, &["training", "add-course", "--title", "An toàn thông tin", "--organiser", "Sở KH&CN Đà Nẵng"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let course: String = stdout(&o).chars().filter(char::is_ascii_digit).collect();
+    let today = store::iso(store::today());
+    one_line_error(
+        &run(&db, &["training", "add-session", "--course", &course, "--date", "30/02/2026", "--venue", "Bàn Thạch"]),
+        "không hợp lệ",
+    );
+    one_line_error(
+        &run(&db, &["training", "add-session", "--course", "99999", "--date", &today, "--venue", "Bàn Thạch"]),
+        "Không tìm thấy khóa tập huấn",
+    );
+    let o = run(&db, &["training", "add-session", "--course", &course, "--date", &today, "--venue", "UBND phường"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let sessions = json(&run(&db, &["training", "sessions", "--format", "json"]));
+    let session = sessions[0]["id"].as_i64().expect("the newest session").to_string();
+    assert_eq!(sessions[0]["held_on"], today.as_str());
+    one_line_error(&run(&db, &["training", "invite", &session, "--unit", "99999"]), "99999");
+    one_line_error(&run(&db, &["training", "invite", &session, "--team", "9999999"]), "Không tìm thấy");
+    let o = run(&db, &["training", "invite", &session, "--unit", "20335"]);
+    assert!(o.status.success() && stdout(&o).contains("tổ mới"), "{}", stderr(&o));
+    let roll = json(&run(&db, &["training", "roll-call", &session, "--format", "json"]));
+    let people = ids_of(&roll, "person_id");
+    assert!(people.len() >= 3, "{roll}");
+    let (a, b, c) = (people[0].to_string(), people[1].to_string(), people[2].to_string());
+    // Before: all three are due (nobody was trained in the last month).
+    let due = |db: &PathBuf| {
+        ids_of(
+            &json(&run(db, &["training", "untrained", "--unit", "20335", "--months", "1", "--format", "json"])),
+            "id",
+        )
+    };
+    assert!(people[..3].iter().all(|p| due(&db).contains(p)));
+    // Refusals write nothing.
+    one_line_error(
+        &run(&db, &["training", "record", &session, "--present", &format!("{a},9999999")]),
+        "không có trong danh sách",
+    );
+    one_line_error(&run(&db, &["training", "record", &session]), "chưa điểm danh ai");
+    let file = std::env::temp_dir().join(format!("congdongso-cli-{}-marks.csv", std::process::id()));
+    std::fs::write(&file, format!("Số người,Điểm danh\n{c},có thể\n")).expect("file");
+    one_line_error(&run(&db, &["training", "record", &session, "--file", &file.to_string_lossy()]), "có thể");
+    let roll = json(&run(&db, &["training", "roll-call", &session, "--format", "json"]));
+    assert!(roll.as_array().expect("roll").iter().all(|r| r["status"].is_null()));
+    // Marks from flags and from a file.
+    std::fs::write(&file, format!("Số người,Điểm danh\n{c},Vắng có phép\n")).expect("file");
+    let o =
+        run(&db, &["training", "record", &session, "--present", &a, "--absent", &b, "--file", &file.to_string_lossy()]);
+    assert!(o.status.success() && stdout(&o).contains("Đã điểm danh 3 người"), "{}", stderr(&o));
+    let _ = std::fs::remove_file(&file);
+    let roll = json(&run(&db, &["training", "roll-call", &session, "--format", "json"]));
+    let status_of =
+        |p: i64| roll.as_array().expect("roll").iter().find(|r| r["person_id"] == p).expect("p")["status"].clone();
+    assert_eq!(
+        (status_of(people[0]), status_of(people[1]), status_of(people[2])),
+        ("present".into(), "absent".into(), "excused".into())
+    );
+    // After: the one present is no longer due; the others are.
+    let after = due(&db);
+    assert!(!after.contains(&people[0]) && after.contains(&people[1]) && after.contains(&people[2]));
+    one_line_error(&run(&db, &["training", "untrained", "--unit", "20335", "--months", "0"]), "số tháng");
+    let table = stdout(&run(&db, &["training", "untrained", "--unit", "20335", "--months", "1"]));
+    assert!(table.starts_with("Chưa có mặt ở buổi tập huấn nào từ ngày"), "{table}");
+}

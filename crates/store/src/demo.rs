@@ -95,6 +95,81 @@ pub async fn load_training(db: &Db) -> Result<(), StoreError> {
             (r.person_id, status.to_owned())
         })
         .collect();
+    crate::training::record(db, &Scope::All, session, &marks).await?;
+    load_other_training(db).await
+}
+
+/// The demo's other training, made up but plausible, so that "never trained" and "not in the last
+/// N months" tell people apart: VNPT on cashless payment for Phú Ninh's teams (17/10/2024), the
+/// Department on basic digital skills for Nông Sơn's (12/06/2024), and the National Digital
+/// Transformation Agency's online course for the teams of Phường Tam Kỳ (18/09/2025, after the
+/// reorganisation). Each roll call has some absent and some excused, by a fixed rule.
+async fn load_other_training(db: &Db) -> Result<(), StoreError> {
+    let vnpt = crate::training::add_course(
+        db,
+        "Thanh toán không dùng tiền mặt cho Tổ công nghệ số cộng đồng",
+        "VNPT Quảng Nam",
+        "Mở tài khoản và ví điện tử; thanh toán bằng mã QR; nộp thuế, phí, học phí trực tuyến; phòng tránh lừa đảo",
+    )
+    .await?;
+    let day = time::macros::date!(2024 - 10 - 17);
+    let s = crate::training::add_session(db, vnpt, day, "Hội trường UBND huyện Phú Ninh", "VNPT Quảng Nam").await?;
+    invite_district_then(db, s, "518", day).await?;
+    mark_roll_call(db, s, |i| match (i % 6, i % 10) {
+        (5, _) => "absent",
+        (_, 3) => "excused",
+        _ => "present",
+    })
+    .await?;
+    let skills = crate::training::add_course(
+        db,
+        "Kỹ năng số cơ bản cho Tổ công nghệ số cộng đồng",
+        "Sở TT&TT Quảng Nam",
+        "5 kỹ năng số cơ bản; tài khoản định danh điện tử mức 2 (VNeID); dịch vụ công trực tuyến",
+    )
+    .await?;
+    let day = time::macros::date!(2024 - 06 - 12);
+    let s = crate::training::add_session(db, skills, day, "UBND huyện Nông Sơn", "Sở TT&TT Quảng Nam").await?;
+    invite_district_then(db, s, "519", day).await?;
+    mark_roll_call(db, s, |i| if i % 4 == 3 { "absent" } else { "present" }).await?;
+    let online = crate::training::add_course(
+        db,
+        "Bồi dưỡng kỹ năng chuyển đổi số cho Tổ công nghệ số cộng đồng (trực tuyến)",
+        "Cục Chuyển đổi số quốc gia",
+        "Nền tảng học trực tuyến mở đại trà; chính quyền số sau sắp xếp đơn vị hành chính; thương mại điện tử",
+    )
+    .await?;
+    let day = time::macros::date!(2025 - 09 - 18);
+    let s = crate::training::add_session(db, online, day, "Trực tuyến", "Cục Chuyển đổi số quốc gia").await?;
+    let teams = crate::training::teams_of_unit(db, &Scope::All, "20341").await?;
+    crate::training::invite(db, &Scope::All, s, &teams).await?;
+    mark_roll_call(db, s, |i| match i % 5 {
+        1 => "absent",
+        3 => "excused",
+        _ => "present",
+    })
+    .await
+}
+
+/// Invites the teams of a district's villages as they stood on a day.
+async fn invite_district_then(db: &Db, session: i64, district: &str, day: time::Date) -> Result<u64, StoreError> {
+    let unit = units::by_code_at(db, district, day).await?;
+    let teams: Vec<i64> = crate::coverage::villages_at(db, &Scope::All, &unit, day, day)
+        .await?
+        .into_iter()
+        .filter_map(|v| v.team_id)
+        .collect();
+    crate::training::invite(db, &Scope::All, session, &teams).await
+}
+
+/// Marks a session's whole roll call, the n-th member by `status(n)`.
+async fn mark_roll_call(db: &Db, session: i64, status: impl Fn(usize) -> &'static str) -> Result<(), StoreError> {
+    let marks: Vec<(i64, String)> = crate::training::roll_call(db, &Scope::All, session)
+        .await?
+        .into_iter()
+        .enumerate()
+        .map(|(i, r)| (r.person_id, status(i).to_owned()))
+        .collect();
     crate::training::record(db, &Scope::All, session, &marks).await
 }
 

@@ -4,7 +4,7 @@
 use serde::Serialize;
 use sqlx::AssertSqlSafe;
 
-use crate::{Db, Scope, StoreError, iso, now};
+use crate::{Db, Page, PageRequest, Scope, StoreError, iso, now};
 
 /// A session with its course.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
@@ -121,6 +121,102 @@ pub async fn session(db: &Db, id: i64) -> Result<Session, StoreError> {
 pub async fn sessions(db: &Db) -> Result<Vec<Session>, StoreError> {
     let sql = format!("{SESSION_SELECT} order by s.held_on desc, s.training_session_id desc");
     Ok(on_db!(db, |pool| sqlx::query_as(AssertSqlSafe(sql.as_str())).fetch_all(pool).await)?)
+}
+
+/// A course (khóa tập huấn): what is taught, by whom.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct Course {
+    pub id: i64,
+    pub title: String,
+    pub organiser: String,
+    pub topics: String,
+    /// Sessions held or planned.
+    pub sessions: i64,
+}
+
+/// Every course, newest first.
+///
+/// # Errors
+/// Database errors.
+pub async fn courses(db: &Db) -> Result<Vec<Course>, StoreError> {
+    Ok(on_db!(db, |pool| sqlx::query_as(
+        "select c.course_id as id, c.title, c.organiser, c.topics, \
+         (select count(*) from training_session s where s.course_id = c.course_id) as sessions \
+         from course c order by c.course_id desc"
+    )
+    .fetch_all(pool)
+    .await)?)
+}
+
+/// A page of sessions, newest first.
+///
+/// # Errors
+/// Database errors.
+pub async fn sessions_page(db: &Db, page: PageRequest) -> Result<Page<Session>, StoreError> {
+    let sql = format!(
+        "{SESSION_SELECT} order by s.held_on desc, s.training_session_id desc limit {} offset {}",
+        page.per_page,
+        page.offset()
+    );
+    let (total, items) = on_db!(db, |pool| {
+        let (total,): (i64,) = sqlx::query_as("select count(*) from training_session").fetch_one(pool).await?;
+        let items = sqlx::query_as(AssertSqlSafe(sql.as_str())).fetch_all(pool).await?;
+        Ok::<_, sqlx::Error>((total, items))
+    })?;
+    Ok(Page { items, total, page: page.page, per_page: page.per_page })
+}
+
+/// An invited team within the reader's scope, with its roll call counted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct InvitedTeam {
+    pub team_id: i64,
+    pub team: String,
+    pub commune: String,
+    #[serde(skip)]
+    pub commune_path: String,
+    /// Members on the roll call (active on the session's day).
+    pub members: i64,
+    pub present: i64,
+    pub absent: i64,
+    pub excused: i64,
+}
+
+/// The teams invited to a session that lie within scope, by commune and name, with how many of
+/// their members were marked present, absent and excused.
+///
+/// # Errors
+/// `NotFound` for a session.
+pub async fn invited(db: &Db, scope: &Scope, session_id: i64) -> Result<Vec<InvitedTeam>, StoreError> {
+    let roll = roll_call(db, scope, session_id).await?;
+    let (cond, values) = scope.condition("c.path", 2);
+    let sql = format!(
+        "select t.team_id, t.name, c.name, c.path from session_invite i join team t on t.team_id = i.team_id \
+         join village v on v.village_id = t.village_id join unit c on c.unit_id = v.commune_id \
+         where i.training_session_id = $1 and {cond} order by c.path, t.sort_key"
+    );
+    let rows: Vec<(i64, String, String, String)> = on_db!(db, |pool| {
+        let q = sqlx::query_as(AssertSqlSafe(sql.as_str())).bind(session_id);
+        values.iter().fold(q, |q, v| q.bind(v)).fetch_all(pool).await
+    })?;
+    Ok(rows
+        .into_iter()
+        .map(|(team_id, team, commune, commune_path)| {
+            let of_team: Vec<&RollCall> = roll.iter().filter(|r| r.team_id == team_id).collect();
+            let count = |s: &str| {
+                i64::try_from(of_team.iter().filter(|r| r.status.as_deref() == Some(s)).count()).unwrap_or(i64::MAX)
+            };
+            InvitedTeam {
+                team_id,
+                team,
+                commune,
+                commune_path,
+                members: i64::try_from(of_team.len()).unwrap_or(i64::MAX),
+                present: count("present"),
+                absent: count("absent"),
+                excused: count("excused"),
+            }
+        })
+        .collect())
 }
 
 /// Invites teams to a session (those invited already stay invited); answers how many are new.
@@ -245,6 +341,72 @@ pub async fn record(db: &Db, scope: &Scope, session_id: i64, marks: &[(i64, Stri
     })
 }
 
+/// A member who was never present at a session, or not since the day asked, with the last day
+/// they were.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Untrained {
+    #[serde(flatten)]
+    pub member: crate::people::Member,
+    /// The day of the last session they were present at (`yyyy-mm-dd`), if any.
+    pub last_present: Option<String>,
+}
+
+/// The day `months` months before `day` (the last day of that month when it is shorter): "not
+/// trained in the last N months" means not present at a session on or after it.
+#[must_use]
+pub fn months_before(day: time::Date, months: u32) -> time::Date {
+    let index = day.year() * 12 + i32::from(u8::from(day.month())) - 1 - i32::try_from(months).unwrap_or(i32::MAX / 2);
+    let year = index.div_euclid(12);
+    let month = u8::try_from(index.rem_euclid(12) + 1).ok().and_then(|m| time::Month::try_from(m).ok());
+    let Some(month) = month else { return day };
+    let last = month.length(year);
+    time::Date::from_calendar_date(year, month, day.day().min(last)).unwrap_or(day)
+}
+
+/// Active members of a unit within scope who were never present at a session, or not since a
+/// day, in the member list's order, one page of them.
+///
+/// # Errors
+/// `NotFound` for a unit.
+pub async fn untrained_page(
+    db: &Db,
+    scope: &Scope,
+    unit_code: &str,
+    since: Option<time::Date>,
+    page: PageRequest,
+) -> Result<Page<Untrained>, StoreError> {
+    let unit = crate::units::by_code(db, unit_code).await?;
+    let filter = crate::people::MemberFilter::default();
+    let members = crate::people::list(db, &scope.narrow(&unit.path), &filter, PageRequest::all()).await?.items;
+    let last: Vec<(i64, String)> = on_db!(db, |pool| sqlx::query_as(
+        "select a.person_id, max(s.held_on) from attendance a join training_session s \
+         on s.training_session_id = a.training_session_id where a.status = 'present' group by a.person_id"
+    )
+    .fetch_all(pool)
+    .await)?;
+    let last: std::collections::HashMap<i64, String> = last.into_iter().collect();
+    let since = since.map(iso);
+    let all: Vec<Untrained> = members
+        .into_iter()
+        .filter_map(|m| {
+            let last_present = last.get(&m.id).cloned();
+            let trained = match (&last_present, &since) {
+                (None, _) => false,
+                (Some(_), None) => true,
+                (Some(day), Some(since)) => day >= since,
+            };
+            (!trained).then_some(Untrained { member: m, last_present })
+        })
+        .collect();
+    let total = i64::try_from(all.len()).unwrap_or(i64::MAX);
+    let items = all
+        .into_iter()
+        .skip(usize::try_from(page.offset()).unwrap_or(usize::MAX))
+        .take(usize::try_from(page.per_page).unwrap_or(usize::MAX))
+        .collect();
+    Ok(Page { items, total, page: page.page, per_page: page.per_page })
+}
+
 /// Active members of a unit within scope who were never present at a session, or not since a
 /// day.
 ///
@@ -256,17 +418,10 @@ pub async fn untrained(
     unit_code: &str,
     since: Option<time::Date>,
 ) -> Result<Vec<crate::people::Member>, StoreError> {
-    let unit = crate::units::by_code(db, unit_code).await?;
-    let filter = crate::people::MemberFilter::default();
-    let members = crate::people::list(db, &scope.narrow(&unit.path), &filter, crate::PageRequest::all()).await?.items;
-    let since = since.map(iso).unwrap_or_default();
-    let trained: Vec<(i64,)> = on_db!(db, |pool| sqlx::query_as(
-        "select distinct a.person_id from attendance a join training_session s \
-         on s.training_session_id = a.training_session_id where a.status = 'present' and ($1 = '' or s.held_on >= $1)"
-    )
-    .bind(&since)
-    .fetch_all(pool)
-    .await)?;
-    let trained: std::collections::HashSet<i64> = trained.into_iter().map(|(p,)| p).collect();
-    Ok(members.into_iter().filter(|m| !trained.contains(&m.id)).collect())
+    Ok(untrained_page(db, scope, unit_code, since, PageRequest::all())
+        .await?
+        .items
+        .into_iter()
+        .map(|u| u.member)
+        .collect())
 }

@@ -10,6 +10,7 @@ mod members;
 mod payments;
 mod reports;
 mod teams;
+mod training;
 mod units;
 mod users;
 mod villages;
@@ -33,6 +34,7 @@ pub fn router() -> crate::routes::Routes {
         .merge(funding::router())
         .merge(payments::router())
         .merge(reports::router())
+        .merge(training::router())
 }
 
 /// A numeric id in the path; anything else is a page that does not exist (404 in Vietnamese),
@@ -125,6 +127,8 @@ impl Chrome {
                 "revoked_grant" => ("Đã thu hồi quyền.", "Grant revoked."),
                 "enabled" => ("Đã mở lại tài khoản.", "Account enabled."),
                 "submitted" => ("Đã gửi báo cáo.", "Report submitted."),
+                "invited" => ("Đã mời các tổ.", "Teams invited."),
+                "roll_call" => ("Đã lưu điểm danh.", "Roll call saved."),
                 "disabled" => (
                     "Đã khóa tài khoản; các phiên và mã truy cập API của người này không còn dùng được.",
                     "Account disabled; its sessions and API tokens no longer work.",

@@ -11,3 +11,4 @@ mod matrix;
 mod pages;
 mod payments;
 mod reports;
+mod training;

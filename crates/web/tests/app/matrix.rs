@@ -213,6 +213,11 @@ enum Kind {
     FinanceBody,
     /// A work-day claim for a team named in the body: who changes the team.
     ClaimBody,
+    /// Adding training courses and sessions: who changes the registry somewhere.
+    Organiser,
+    /// A roll-call mark for a member named in the body: who changes the member's team (refused
+    /// beside the form when the member is not on the roll call the caller sees).
+    MarkBody,
 }
 
 fn kind(method: &Method, path: &str) -> Option<Kind> {
@@ -283,6 +288,17 @@ fn kind(method: &Method, path: &str) -> Option<Kind> {
         ("GET", "/teams/{id}/reports/{month}") => Kind::Read,
         ("POST", "/teams/{id}/reports/{month}") => Kind::WriteTeam,
         ("POST", "/reports/{id}/approve" | "/reports/{id}/return") => Kind::Write,
+        (
+            "GET",
+            "/training"
+            | "/training/untrained"
+            | "/training/untrained.csv"
+            | "/training/{id}"
+            | "/training/{id}/roll-call",
+        ) => Kind::List,
+        ("POST", "/training/courses" | "/training/sessions") => Kind::Organiser,
+        ("POST", "/training/{id}/invite") => Kind::WriteBody,
+        ("POST", "/training/{id}/roll-call") => Kind::MarkBody,
         _ => return None,
     })
 }
@@ -354,7 +370,14 @@ fn expect(k: Kind, who: Who, side: Side) -> Expect {
             (true, false) => Expect::Forbidden,
             (false, _) => Expect::Refused,
         },
-        Kind::ClaimBody => match (who.reads(side), who.writes_team(side)) {
+        Kind::Organiser => {
+            if who.writes(Side::Own) {
+                Expect::Ok
+            } else {
+                Expect::Forbidden
+            }
+        }
+        Kind::ClaimBody | Kind::MarkBody => match (who.reads(side), who.writes_team(side)) {
             (_, true) => Expect::Ok,
             (true, false) => Expect::Forbidden,
             (false, _) => Expect::Refused,
@@ -382,6 +405,8 @@ struct World {
     lists: BTreeMap<Side, i64>,
     /// Months used by each side's team reports so far.
     report_months: BTreeMap<Side, u32>,
+    /// A course and a session every side's team is invited to (made once).
+    training: Option<(i64, i64)>,
 }
 
 impl World {
@@ -424,7 +449,16 @@ impl World {
         };
         store::funding::create(&app.db, &policy.parse().expect("policy")).await.expect("policy");
         store::reports::load_demo_indicators(&app.db).await.expect("indicators");
-        World { teams, people, next, month: 0, day: 0, lists: BTreeMap::new(), report_months: BTreeMap::new() }
+        World {
+            teams,
+            people,
+            next,
+            month: 0,
+            day: 0,
+            lists: BTreeMap::new(),
+            report_months: BTreeMap::new(),
+            training: None,
+        }
     }
 
     fn n(&mut self) -> u32 {
@@ -533,6 +567,22 @@ impl World {
         let m = domain::funding::YearMonth::parse("2023-01").expect("m").span(*n).pop().expect("month");
         let key = format!("matrix-{side:?}-{n}");
         store::reports::submit(&app.db, &Scope::All, self.teams[&side], m, &[], Some(&key)).await.expect("report").id
+    }
+
+    /// A course, and a session of it to which every side's team is invited: (course, session).
+    async fn training(&mut self, app: &TestApp) -> (i64, i64) {
+        if let Some(t) = self.training {
+            return t;
+        }
+        let course = store::training::add_course(&app.db, "Kỹ năng số cơ bản", "Sở TT&TT Quảng Nam", "VNeID")
+            .await
+            .expect("course");
+        let day = time::macros::date!(2024 - 08 - 28);
+        let session = store::training::add_session(&app.db, course, day, "Tam Kỳ", "").await.expect("session");
+        let teams: Vec<i64> = self.teams.values().copied().collect();
+        store::training::invite(&app.db, &Scope::All, session, &teams).await.expect("invite");
+        self.training = Some((course, session));
+        (course, session)
     }
 
     /// A new ledger entry for the side's team.
@@ -830,6 +880,28 @@ impl World {
             }
             ("POST", "/reports/{id}/return") => f(&[("comment", "Thiếu số liệu".into())])
                 .at(format!("/reports/{}/return", self.report(app, side).await)),
+            ("GET", "/training/{id}") => Ask::get(format!("/training/{}", self.training(app).await.1)),
+            ("GET", "/training/{id}/roll-call") => {
+                Ask::get(format!("/training/{}/roll-call", self.training(app).await.1))
+            }
+            ("POST", "/training/courses") => {
+                let w = self.word();
+                f(&[("title", format!("Khóa tập huấn {w}")), ("organiser", "VNPT Quảng Nam".into())])
+                    .at("/training/courses".into())
+            }
+            ("POST", "/training/sessions") => {
+                let (course, _) = self.training(app).await;
+                f(&[("course_id", course.to_string()), ("held_on", "17/10/2024".into()), ("venue", "Phú Ninh".into())])
+                    .at("/training/sessions".into())
+            }
+            ("POST", "/training/{id}/invite") => {
+                let (_, s) = self.training(app).await;
+                f(&[("teams", team.to_string())]).at(format!("/training/{s}/invite"))
+            }
+            ("POST", "/training/{id}/roll-call") => {
+                let (_, s) = self.training(app).await;
+                f(&[(&*format!("p{person}"), "present".into())]).at(format!("/training/{s}/roll-call"))
+            }
             ("GET", "/admin/users/{id}") => {
                 let (u, _) = self.fresh_user(app, side).await;
                 Ask::get(format!("/admin/users/{u}"))
@@ -994,7 +1066,13 @@ app_test!(every_route_answers_every_role_by_their_grants, |app| {
         for who in EVERYONE {
             let sides: &[Side] = if matches!(
                 k,
-                Kind::Read | Kind::Reveal | Kind::Write | Kind::WriteBody | Kind::WriteTeam | Kind::AdminOf
+                Kind::Read
+                    | Kind::Reveal
+                    | Kind::Write
+                    | Kind::WriteBody
+                    | Kind::WriteTeam
+                    | Kind::AdminOf
+                    | Kind::MarkBody
             ) {
                 &SIDES
             } else {
