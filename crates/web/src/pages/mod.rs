@@ -3,6 +3,7 @@
 mod account;
 mod admin;
 mod audit;
+mod dashboards;
 mod funding;
 
 pub(crate) use funding::BudgetQuery;
@@ -33,6 +34,7 @@ pub fn router() -> crate::routes::Routes {
         .merge(funding::router())
         .merge(payments::router())
         .merge(reports::router())
+        .merge(dashboards::router())
 }
 
 /// A numeric id in the path; anything else is a page that does not exist (404 in Vietnamese),
