@@ -4,6 +4,8 @@ mod account;
 mod admin;
 mod audit;
 mod dashboards;
+
+pub(crate) use dashboards::{month_param, period, visible_unit};
 mod funding;
 
 pub(crate) use funding::BudgetQuery;
