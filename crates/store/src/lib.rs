@@ -77,6 +77,7 @@ macro_rules! audit {
 pub mod access;
 pub mod audit;
 pub mod coverage;
+pub mod dashboard;
 pub mod demo;
 mod error;
 pub mod funding;

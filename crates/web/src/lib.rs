@@ -5,6 +5,7 @@ mod api;
 mod assets;
 mod auth;
 mod error;
+mod export;
 mod i18n;
 mod pages;
 pub mod routes;

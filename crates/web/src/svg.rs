@@ -76,6 +76,56 @@ pub fn coverage_bars(bars: &[CoverageBar], lang: Lang) -> String {
     s
 }
 
+/// Vertical bars, one per month, for one indicator: the month under each bar (`mm/yy`, thinned
+/// out on long periods), its value above it on short ones and in its tooltip always.
+#[must_use]
+pub fn month_bars(title: &str, months: &[(String, i64)]) -> String {
+    const WIDTH: i64 = 360;
+    const HEIGHT: i64 = 170;
+    const LEFT: i64 = 8;
+    const TOP: i64 = 18;
+    const BOTTOM: i64 = 24;
+    let n = i64::try_from(months.len()).unwrap_or(0).max(1);
+    let max = months.iter().map(|(_, v)| *v).max().unwrap_or(0).max(1);
+    let plot_h = HEIGHT - TOP - BOTTOM;
+    let slot = (WIDTH - 2 * LEFT) / n;
+    let bar = (slot * 3 / 4).max(1);
+    // A label under every k-th bar, so that at most 12 show.
+    let every = usize::try_from((n + 11) / 12).unwrap_or(1).max(1);
+    let mut s = String::new();
+    let _ = write!(
+        s,
+        r#"<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{t}" xmlns="http://www.w3.org/2000/svg"><title>{t}</title>"#,
+        t = escape(title)
+    );
+    let base = HEIGHT - BOTTOM;
+    let _ = write!(s, r##"<line x1="{LEFT}" y1="{base}" x2="{x2}" y2="{base}" stroke="#8a94a3"/>"##, x2 = WIDTH - LEFT);
+    for (i, (month, value)) in months.iter().enumerate() {
+        let x = LEFT + i64::try_from(i).unwrap_or(0) * slot + (slot - bar) / 2;
+        let h = value * plot_h / max;
+        let y = base - h;
+        let label = month.get(5..7).zip(month.get(2..4)).map(|(m, y)| format!("{m}/{y}")).unwrap_or_default();
+        let _ = write!(
+            s,
+            r##"<rect x="{x}" y="{y}" width="{bar}" height="{h}" fill="#1d5fa8"><title>{label}: {value}</title></rect>"##
+        );
+        let mid = x + bar / 2;
+        if n <= 12 {
+            let _ =
+                write!(s, r#"<text x="{mid}" y="{ty}" text-anchor="middle" font-size="10">{value}</text>"#, ty = y - 3);
+        }
+        if i % every == 0 {
+            let _ = write!(
+                s,
+                r#"<text x="{mid}" y="{ly}" text-anchor="middle" font-size="10">{label}</text>"#,
+                ly = base + 14
+            );
+        }
+    }
+    s.push_str("</svg>");
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -94,5 +144,21 @@ mod tests {
         assert!(svg.contains(">100%<"));
         assert!(svg.contains(r##"width="170" height="18" fill="#cfe0f3""##));
         assert!(svg.contains(r##"width="85" height="18" fill="#cfe0f3""##), "half the villages draw half the bar");
+    }
+
+    #[test]
+    fn month_bars_scale_to_the_largest_month_and_label_each() {
+        let months: Vec<(String, i64)> =
+            [("2025-01", 10), ("2025-02", 0), ("2025-03", 5)].iter().map(|(m, v)| ((*m).to_owned(), *v)).collect();
+        let svg = month_bars("Hồ sơ <DVC>", &months);
+        assert!(svg.contains("Hồ sơ &lt;DVC&gt;"));
+        assert!(svg.contains(">01/25: 10<") && svg.contains(">03/25<"));
+        // 170 high, 18 above and 24 below: 128 for the largest month, half that for half.
+        assert!(svg.contains(r#"height="128""#) && svg.contains(r#"height="64""#) && svg.contains(r#"height="0""#));
+        let long: Vec<(String, i64)> =
+            (1..=24).map(|i| (format!("20{:02}-{:02}", 24 + (i - 1) / 12, (i - 1) % 12 + 1), i)).collect();
+        let svg = month_bars("x", &long);
+        assert_eq!(svg.matches("<rect").count(), 24);
+        assert_eq!(svg.matches(r#"font-size="10">"#).count(), 12, "every other month labelled, no values");
     }
 }

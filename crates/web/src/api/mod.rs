@@ -18,6 +18,7 @@
 
 mod funding;
 mod members;
+mod reports;
 mod teams;
 mod units;
 mod villages;
@@ -95,6 +96,9 @@ fn routes() -> Vec<Route> {
         route(Method::GET, "/policies/{id}", funding::show),
         route(Method::POST, "/policies/{id}/versions", funding::revise),
         route(Method::GET, "/budget", funding::budget),
+        route(Method::GET, "/reports/completeness", reports::completeness),
+        route(Method::GET, "/reports/indicators", reports::indicators),
+        route(Method::GET, "/teams/{id}/reports/{month}", reports::team_report),
     ]
 }
 

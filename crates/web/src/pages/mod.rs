@@ -3,6 +3,9 @@
 mod account;
 mod admin;
 mod audit;
+mod dashboards;
+
+pub(crate) use dashboards::{month_param, period, visible_unit};
 mod funding;
 
 pub(crate) use funding::BudgetQuery;
@@ -35,6 +38,7 @@ pub fn router() -> crate::routes::Routes {
         .merge(payments::router())
         .merge(reports::router())
         .merge(training::router())
+        .merge(dashboards::router())
 }
 
 /// A numeric id in the path; anything else is a page that does not exist (404 in Vietnamese),

@@ -52,6 +52,9 @@ const ROUTES: &[(&str, &str)] = &[
     ("GET", "/policies/{id}"),
     ("POST", "/policies/{id}/versions"),
     ("GET", "/budget"),
+    ("GET", "/reports/completeness"),
+    ("GET", "/reports/indicators"),
+    ("GET", "/teams/{id}/reports/{month}"),
 ];
 
 /// Writes one async test twice, on SQLite and PostgreSQL, with a `TestApp` nobody has logged
@@ -266,7 +269,7 @@ anonymous_test!(the_document_describes_every_route_and_only_those, |app| {
 
     // The router serves each route: a caller who has not logged in is asked to (401), never told
     // that the route does not exist (404) or takes another method (405).
-    let concrete = |p: &str| api(&p.replace("{id}", "1").replace("{code}", QUANG_NAM));
+    let concrete = |p: &str| api(&p.replace("{id}", "1").replace("{code}", QUANG_NAM).replace("{month}", "2025-01"));
     for (method, path) in ROUTES {
         let r = app.send(raw(method, &concrete(path), &[], "")).await;
         let expected = if *path == "/openapi.json" { StatusCode::OK } else { StatusCode::UNAUTHORIZED };

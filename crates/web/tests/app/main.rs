@@ -6,6 +6,7 @@ mod common;
 mod access;
 mod api;
 mod browser;
+mod dashboards;
 mod funding;
 mod matrix;
 mod pages;

@@ -284,7 +284,13 @@ fn kind(method: &Method, path: &str) -> Option<Kind> {
         ("POST", "/ledger/adjust") => Kind::FinanceBody,
         ("POST", "/claims") => Kind::ClaimBody,
         ("POST", "/claims/{id}/approve" | "/claims/{id}/reject") => Kind::Write,
-        ("GET", "/reports") => Kind::List,
+        ("GET", "/reports" | "/indicators") => Kind::List,
+        ("GET", "/reports.xlsx" | "/reports.csv" | "/reports/list" | "/reports/list.xlsx" | "/reports/list.csv")
+        | ("GET", "/indicators.xlsx" | "/indicators.csv")
+        | (
+            "GET",
+            "/api/v1/reports/completeness" | "/api/v1/reports/indicators" | "/api/v1/teams/{id}/reports/{month}",
+        ) => Kind::Read,
         ("GET", "/teams/{id}/reports/{month}") => Kind::Read,
         ("POST", "/teams/{id}/reports/{month}") => Kind::WriteTeam,
         ("POST", "/reports/{id}/approve" | "/reports/{id}/return") => Kind::Write,
@@ -585,6 +591,12 @@ impl World {
         (course, session)
     }
 
+    /// The month of a new submitted report of the side's team (`yyyy-mm`).
+    async fn report_month(&mut self, app: &TestApp, side: Side) -> String {
+        let id = self.report(app, side).await;
+        store::reports::get(&app.db, &Scope::All, id).await.expect("report").month
+    }
+
     /// A new ledger entry for the side's team.
     async fn entry(&mut self, app: &TestApp, side: Side) -> i64 {
         let m = domain::funding::YearMonth::parse("2025-01").expect("m");
@@ -873,6 +885,22 @@ impl World {
             ("POST", "/claims/{id}/approve") => f(&[]).at(format!("/claims/{}/approve", self.claim(app, side).await)),
             ("POST", "/claims/{id}/reject") => f(&[]).at(format!("/claims/{}/reject", self.claim(app, side).await)),
             ("GET", "/teams/{id}/reports/{month}") => Ask::get(format!("/teams/{team}/reports/2025-01")),
+            ("GET", "/api/v1/teams/{id}/reports/{month}") => {
+                Ask::get(format!("/api/v1/teams/{team}/reports/{}", self.report_month(app, side).await))
+            }
+            ("GET", p @ ("/reports.xlsx" | "/reports.csv" | "/reports/list.xlsx" | "/reports/list.csv")) => {
+                Ask::get(format!("{p}?unit={code}&month=2023-01&which=received"))
+            }
+            ("GET", "/reports/list") => Ask::get(format!("/reports/list?unit={code}&month=2023-01&which=received")),
+            ("GET", p @ ("/indicators.xlsx" | "/indicators.csv")) => {
+                Ask::get(format!("{p}?unit={code}&from=2023-01&to=2023-12&table=children"))
+            }
+            ("GET", "/api/v1/reports/completeness") => {
+                Ask::get(format!("/api/v1/reports/completeness?unit={code}&month=2023-01"))
+            }
+            ("GET", "/api/v1/reports/indicators") => {
+                Ask::get(format!("/api/v1/reports/indicators?unit={code}&from=2023-01&to=2023-12"))
+            }
             ("POST", "/teams/{id}/reports/{month}") => f(&[("action", "draft".into()), ("v_dvc_ho_so", "3".into())])
                 .at(format!("/teams/{team}/reports/2025-01")),
             ("POST", "/reports/{id}/approve") => {

@@ -15,7 +15,8 @@ app_test!(a_team_leader_reports_and_the_commune_sees_it_at_once, |app| {
     app.user_with("cb.xa", Some((UserRole::CommuneOfficer, Target::Unit("20335".into())))).await;
     let mut leader = app.browser_of("to.truong").await;
     let before = app.get("/reports?unit=20335&month=2025-01").await;
-    assert!(before.body.contains("phải báo cáo <b>2</b>, đã nhận <b>0</b>"), "{}", before.body);
+    assert!(before.body.contains("phải báo cáo <b>2</b>"), "{}", before.body);
+    assert!(before.body.contains("id=\"fig-received\"><b>0</b>"), "{}", before.body);
     // A draft first: nothing counts.
     let r =
         leader.post_form(&format!("/teams/{own}/reports/2025-01"), &[("action", "draft"), ("v_dvc_ho_so", "4")]).await;
@@ -52,7 +53,8 @@ app_test!(a_team_leader_reports_and_the_commune_sees_it_at_once, |app| {
     .expect("totals");
     assert_eq!(totals.iter().find(|t| t.code == "dvc_ho_so").expect("indicator").total, 5);
     let after = app.get("/reports?unit=20335&month=2025-01").await;
-    assert!(after.body.contains("phải báo cáo <b>2</b>, đã nhận <b>1</b>"), "{}", after.body);
+    assert!(after.body.contains("phải báo cáo <b>2</b>"), "{}", after.body);
+    assert!(after.body.contains("id=\"fig-received\"><b>1</b>"), "{}", after.body);
     assert!(after.body.contains(&format!("/teams/{other}/reports/2025-01")), "the team not reported is listed");
     // The leader does not report for another team, nor decide.
     let r = leader.post_form(&format!("/teams/{other}/reports/2025-01"), &[("action", "draft")]).await;
@@ -75,7 +77,7 @@ app_test!(a_team_leader_reports_and_the_commune_sees_it_at_once, |app| {
     let r = officer.post_form(&format!("/reports/{id}/return"), &[("comment", "Số hồ sơ chưa khớp")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let back = app.get("/reports?unit=20335&month=2025-01").await;
-    assert!(back.body.contains("đã nhận <b>0</b>"), "a returned report stops counting");
+    assert!(back.body.contains("id=\"fig-received\"><b>0</b>"), "a returned report stops counting");
     let r = leader
         .post_form(
             &format!("/teams/{own}/reports/2025-01"),

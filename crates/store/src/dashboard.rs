@@ -1,0 +1,398 @@
+//! Dashboards (bảng điều khiển): indicator totals compared across child units, coverage and the
+//! trained share, and the reports behind each completeness figure.
+//!
+//! Every figure about reports is read from the totals and counts kept beside the reports
+//! (`report_total`, `report_count`), which change in the same transaction as each submission
+//! and return: a submitted report counts at once, and a dashboard reads a few rows per commune
+//! and month, never the reports' values.
+
+use domain::funding::YearMonth;
+use serde::Serialize;
+use sqlx::AssertSqlSafe;
+
+use crate::reports::{self, Indicator};
+use crate::units::{self, Unit};
+use crate::{Db, Page, PageRequest, Scope, StoreError, iso};
+
+/// The longest period a dashboard covers, in months.
+pub const MAX_MONTHS: usize = 60;
+
+/// The months of a period, `from` to `to` inclusive.
+///
+/// # Errors
+/// `Invalid` for a period that ends before it begins or is longer than [`MAX_MONTHS`].
+pub fn months_of(from: YearMonth, to: YearMonth) -> Result<Vec<YearMonth>, StoreError> {
+    if to < from {
+        return Err(StoreError::invalid("to", "Tháng cuối trước tháng đầu"));
+    }
+    let mut out = Vec::new();
+    let mut m = from;
+    while m <= to {
+        out.push(m);
+        if out.len() > MAX_MONTHS {
+            return Err(StoreError::invalid("to", format!("Kỳ báo cáo dài quá {MAX_MONTHS} tháng")));
+        }
+        m = m.next();
+    }
+    Ok(out)
+}
+
+/// Whether a reader with `scope` has anything under `path`.
+fn reaches(scope: &Scope, path: &str) -> bool {
+    match scope.narrow(path) {
+        Scope::All => true,
+        Scope::Paths(p) => !p.is_empty(),
+    }
+}
+
+/// One child unit's row of the comparison table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ChildTotals {
+    pub code: String,
+    pub name: String,
+    pub level: String,
+    /// One total per indicator, in the order of [`Comparison::indicators`].
+    pub totals: Vec<i64>,
+    /// Reports received over the period (submitted or approved).
+    pub received: i64,
+}
+
+/// Indicator totals over a period, one row per child unit of a unit, and the unit's own row.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Comparison {
+    pub indicators: Vec<Indicator>,
+    pub unit: ChildTotals,
+    /// Empty for a commune: the kept totals go no lower than the commune.
+    pub children: Vec<ChildTotals>,
+}
+
+/// Runs one grouped query whose first column is a commune path, binding `$1` = the unit's path
+/// pattern, `$2`/`$3` = the period, and the scope's values from `$4` on.
+macro_rules! grouped {
+    ($db:expr, $sql:expr, $unit:expr, $from:expr, $to:expr, $values:expr) => {{
+        on_db!($db, |pool| {
+            let mut q = sqlx::query_as(AssertSqlSafe($sql.as_str()))
+                .bind(format!("{}%", $unit.path))
+                .bind($from.to_string())
+                .bind($to.to_string());
+            for v in $values {
+                q = q.bind(v);
+            }
+            q.fetch_all(pool).await
+        })?
+    }};
+}
+
+/// Indicator totals of each child unit of a current unit within scope, from `from` to `to`
+/// (inclusive), with the received reports of the period: two grouped queries on the kept totals
+/// and counts, per commune, folded into the children by path.
+///
+/// # Errors
+/// `NotFound` for a unit; `Invalid` for a period that ends before it begins or is too long.
+pub async fn child_totals(
+    db: &Db,
+    scope: &Scope,
+    unit_code: &str,
+    from: YearMonth,
+    to: YearMonth,
+) -> Result<Comparison, StoreError> {
+    months_of(from, to)?;
+    let unit = units::by_code(db, unit_code).await?;
+    let indicators = reports::indicators(db).await?;
+    let (cond, values) = scope.condition("c.path", 4);
+    let totals_sql = format!(
+        "select c.path, k.indicator_id, cast(sum(k.total) as bigint) from report_total k \
+         join unit c on c.unit_id = k.commune_id where c.path like $1 and k.month >= $2 and k.month <= $3 and {cond} \
+         group by c.path, k.indicator_id"
+    );
+    let counts_sql = format!(
+        "select c.path, cast(sum(k.received) as bigint) from report_count k \
+         join unit c on c.unit_id = k.commune_id where c.path like $1 and k.month >= $2 and k.month <= $3 and {cond} \
+         group by c.path"
+    );
+    let totals: Vec<(String, i64, i64)> = grouped!(db, totals_sql, unit, from, to, &values);
+    let counts: Vec<(String, i64)> = grouped!(db, counts_sql, unit, from, to, &values);
+    let row = |u: &Unit| ChildTotals {
+        code: u.code.clone(),
+        name: u.name.clone(),
+        level: u.level.clone(),
+        totals: indicators
+            .iter()
+            .map(|i| totals.iter().filter(|(p, id, _)| *id == i.id && p.starts_with(&u.path)).map(|(_, _, v)| v).sum())
+            .collect(),
+        received: counts.iter().filter(|(p, _)| p.starts_with(&u.path)).map(|(_, n)| n).sum(),
+    };
+    let mut children = Vec::new();
+    if unit.level != "commune" {
+        for child in units::children(db, &unit).await? {
+            let has_rows = totals.iter().any(|(p, _, _)| p.starts_with(&child.path))
+                || counts.iter().any(|(p, _)| p.starts_with(&child.path));
+            if has_rows || reaches(scope, &child.path) {
+                children.push(row(&child));
+            }
+        }
+    }
+    Ok(Comparison { unit: row(&unit), indicators, children })
+}
+
+/// Coverage and the trained share of one unit: villages with an active team among active
+/// villages, active members present at a training session at least once among active members.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Reach {
+    pub code: String,
+    pub name: String,
+    pub villages: i64,
+    pub villages_with_team: i64,
+    pub members: i64,
+    pub members_trained: i64,
+    /// The same per child unit (none for a commune).
+    pub children: Vec<Reach>,
+}
+
+/// A share per hundred, to one decimal (for display only; the counts are the figures).
+#[must_use]
+pub fn percent(part: i64, whole: i64) -> f64 {
+    if whole == 0 {
+        return 0.0;
+    }
+    #[allow(clippy::cast_precision_loss)]
+    let p = part as f64 * 100.0 / whole as f64;
+    (p * 10.0).round() / 10.0
+}
+
+impl Reach {
+    #[must_use]
+    pub fn coverage_percent(&self) -> f64 {
+        percent(self.villages_with_team, self.villages)
+    }
+
+    #[must_use]
+    pub fn trained_percent(&self) -> f64 {
+        percent(self.members_trained, self.members)
+    }
+}
+
+/// Coverage and the trained share of a current unit within scope today, with the same for each
+/// child unit: two grouped queries (villages, members), per commune, folded by path.
+///
+/// # Errors
+/// `NotFound` for a unit.
+pub async fn reach(db: &Db, scope: &Scope, unit_code: &str) -> Result<Reach, StoreError> {
+    let unit = units::by_code(db, unit_code).await?;
+    let today = iso(crate::today());
+    let (cond, values) = scope.condition("c.path", 3);
+    let villages_sql = format!(
+        "select c.path, count(*), count(t.team_id) from village v join unit c on c.unit_id = v.commune_id \
+         left join team t on t.village_id = v.village_id and t.established_on <= $2 \
+              and (t.dissolved_on is null or t.dissolved_on > $2) \
+         where v.status = 'active' and c.path like $1 and {cond} group by c.path"
+    );
+    let members_sql = format!(
+        "select c.path, count(*), cast(sum(case when exists (select 1 from attendance a \
+              where a.person_id = m.person_id and a.status = 'present') then 1 else 0 end) as bigint) \
+         from membership m join team t on t.team_id = m.team_id join village v on v.village_id = t.village_id \
+         join unit c on c.unit_id = v.commune_id \
+         where m.joined_on <= $2 and (m.left_on is null or m.left_on > $2) and t.established_on <= $2 \
+              and (t.dissolved_on is null or t.dissolved_on > $2) and c.path like $1 and {cond} group by c.path"
+    );
+    let run = |sql: String| {
+        let today = today.clone();
+        let values = values.clone();
+        let pattern = format!("{}%", unit.path);
+        async move {
+            let rows: Vec<(String, i64, i64)> = on_db!(db, |pool| {
+                let mut q = sqlx::query_as(AssertSqlSafe(sql.as_str())).bind(&pattern).bind(&today);
+                for v in &values {
+                    q = q.bind(v);
+                }
+                q.fetch_all(pool).await
+            })?;
+            Ok::<_, StoreError>(rows)
+        }
+    };
+    let villages = run(villages_sql).await?;
+    let members = run(members_sql).await?;
+    let of = |u: &Unit| {
+        let sum = |rows: &[(String, i64, i64)], pick: fn(&(String, i64, i64)) -> i64| -> i64 {
+            rows.iter().filter(|r| r.0.starts_with(&u.path)).map(pick).sum()
+        };
+        Reach {
+            code: u.code.clone(),
+            name: u.name.clone(),
+            villages: sum(&villages, |r| r.1),
+            villages_with_team: sum(&villages, |r| r.2),
+            members: sum(&members, |r| r.1),
+            members_trained: sum(&members, |r| r.2),
+            children: Vec::new(),
+        }
+    };
+    let mut whole = of(&unit);
+    if unit.level != "commune" {
+        for child in units::children(db, &unit).await? {
+            let has_rows = villages.iter().any(|r| r.0.starts_with(&child.path));
+            if has_rows || reaches(scope, &child.path) {
+                whole.children.push(of(&child));
+            }
+        }
+    }
+    Ok(whole)
+}
+
+/// Which reports a completeness figure counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Which {
+    /// Submitted or approved (đã nhận).
+    Received,
+    /// Of those, submitted by the deadline (đúng hạn).
+    OnTime,
+    /// Of those, submitted after it (trễ hạn).
+    Late,
+    /// Teams expected that have not reported (chưa báo cáo).
+    NotReported,
+}
+
+impl Which {
+    pub const ALL: [Which; 4] = [Which::Received, Which::OnTime, Which::Late, Which::NotReported];
+
+    #[must_use]
+    pub fn code(self) -> &'static str {
+        match self {
+            Which::Received => "received",
+            Which::OnTime => "on_time",
+            Which::Late => "late",
+            Which::NotReported => "not_reported",
+        }
+    }
+
+    /// Reads a code.
+    ///
+    /// # Errors
+    /// A Vietnamese message naming the codes.
+    pub fn parse(s: &str) -> Result<Self, String> {
+        Self::ALL.into_iter().find(|w| w.code() == s.trim()).ok_or_else(|| {
+            format!("Loại danh sách “{}” không hợp lệ; cần received, on_time, late hoặc not_reported", s.trim())
+        })
+    }
+
+    /// As a list's title says it.
+    #[must_use]
+    pub fn label(self) -> &'static str {
+        match self {
+            Which::Received => "Báo cáo đã nhận",
+            Which::OnTime => "Báo cáo đúng hạn",
+            Which::Late => "Báo cáo trễ hạn",
+            Which::NotReported => "Tổ chưa báo cáo",
+        }
+    }
+}
+
+/// A team's line in the list behind a completeness figure.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct ReportLine {
+    pub team_id: i64,
+    pub team: String,
+    pub village: String,
+    pub commune: String,
+    /// `None` for a team that has not reported.
+    pub report_id: Option<i64>,
+    /// `submitted`, `approved`; for a team not reported `draft`, `returned` or `None`.
+    pub status: Option<String>,
+    pub late: bool,
+    pub submitted_at: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct LineRow {
+    team_id: i64,
+    team: String,
+    village: String,
+    commune: String,
+    report_id: Option<i64>,
+    status: Option<String>,
+    late: Option<i64>,
+    submitted_at: Option<String>,
+}
+
+/// The reports behind a completeness figure of a current unit and month within scope, a page at
+/// a time, in commune and village order: those received (counted where the kept counts count
+/// them: in the commune of the report), on time, late; or the teams expected (active on the 15th)
+/// that have not reported. `total` agrees with the figure.
+///
+/// # Errors
+/// `NotFound` for a unit.
+pub async fn reports_behind(
+    db: &Db,
+    scope: &Scope,
+    unit_code: &str,
+    month: YearMonth,
+    which: Which,
+    page: PageRequest,
+) -> Result<Page<ReportLine>, StoreError> {
+    let unit = units::by_code(db, unit_code).await?;
+    // Teams not reported are found by the 15th of the month ($3); reports by their month only.
+    let expected = which == Which::NotReported;
+    let (cond, values) = scope.condition("c.path", if expected { 4 } else { 3 });
+    let from = if expected {
+        format!(
+            "from team t join village v on v.village_id = t.village_id join unit c on c.unit_id = v.commune_id \
+             left join team_report r on r.team_id = t.team_id and r.month = $2 \
+             where c.path like $1 and t.established_on <= $3 and (t.dissolved_on is null or t.dissolved_on > $3) \
+             and (r.team_report_id is null or r.status not in ('submitted', 'approved')) and {cond}"
+        )
+    } else {
+        let late = match which {
+            Which::OnTime => "and r.late = 0",
+            Which::Late => "and r.late = 1",
+            _ => "",
+        };
+        format!(
+            "from team_report r join team t on t.team_id = r.team_id join village v on v.village_id = t.village_id \
+             join unit c on c.unit_id = r.commune_id \
+             where c.path like $1 and r.month = $2 and r.status in ('submitted', 'approved') {late} and {cond}"
+        )
+    };
+    let count_sql = format!("select count(*) {from}");
+    let n = values.len() + if expected { 4 } else { 3 };
+    let rows_sql = format!(
+        "select t.team_id, t.name as team, v.name as village, c.name as commune, r.team_report_id as report_id, \
+         r.status, r.late, r.submitted_at {from} order by c.path, v.sort_key, t.team_id limit ${n} offset ${}",
+        n + 1
+    );
+    let pattern = format!("{}%", unit.path);
+    let (m, day) = (month.to_string(), iso(month.deciding_day()));
+    let (total,): (i64,) = on_db!(db, |pool| {
+        let mut q = sqlx::query_as(AssertSqlSafe(count_sql.as_str())).bind(&pattern).bind(&m);
+        if expected {
+            q = q.bind(&day);
+        }
+        for v in &values {
+            q = q.bind(v);
+        }
+        q.fetch_one(pool).await
+    })?;
+    let rows: Vec<LineRow> = on_db!(db, |pool| {
+        let mut q = sqlx::query_as(AssertSqlSafe(rows_sql.as_str())).bind(&pattern).bind(&m);
+        if expected {
+            q = q.bind(&day);
+        }
+        for v in &values {
+            q = q.bind(v);
+        }
+        q.bind(page.per_page).bind(page.offset()).fetch_all(pool).await
+    })?;
+    let items = rows
+        .into_iter()
+        .map(|r| ReportLine {
+            team_id: r.team_id,
+            team: r.team,
+            village: r.village,
+            commune: r.commune,
+            report_id: r.report_id,
+            status: r.status,
+            late: r.late.unwrap_or(0) != 0,
+            submitted_at: r.submitted_at,
+        })
+        .collect();
+    Ok(Page { items, total, page: page.page, per_page: page.per_page })
+}
