@@ -682,4 +682,15 @@ async fn report_walk(c: Client, base: String, db: Db, team: i64) {
     assert_eq!(figure_after(&after, "phải báo cáo"), expected);
     let missing = c.find(Locator::Id("not-reported")).await.expect("#not-reported").html(false).await.expect("list");
     assert!(!missing.contains(&form), "the team left the list of those not reported");
+
+    // The commune's dashboard fits the phone too, and counts the figures just sent.
+    c.goto(&format!("{base}/indicators?unit={REPORT_COMMUNE}&from={month}&to={month}")).await.expect("dashboard");
+    wait_for_path(&c, "/indicators").await;
+    let page = c.source().await.expect("the dashboard's source");
+    assert!(page.contains("<svg"), "the dashboard draws its charts");
+    fits_a_phone(&c, "dashboard").await;
+    // The catalogue's first indicator (residents guided): only the report just sent counts.
+    let first = c.find(Locator::Css("#indicator-totals tbody tr:first-child")).await.expect("a totals row");
+    let row = first.text().await.expect("row text");
+    assert!(row.starts_with("Số người dân được hướng dẫn") && row.trim_end().ends_with("12"), "{row}");
 }
