@@ -35,12 +35,7 @@ pub fn router() -> Routes {
 /// else the reader's first visible root; `None` when the reader sees no unit at all.
 pub(crate) async fn unit_for(state: &AppState, v: &Viewer, code: &str) -> Result<Option<Unit>, AppError> {
     if code.trim().is_empty() {
-        for u in store::units::roots_at(&state.db, store::today()).await? {
-            if store::units::visible(&state.db, &v.access.read, &u).await? {
-                return Ok(Some(u));
-            }
-        }
-        return Ok(None);
+        return super::first_visible_root(state, &v.access.read).await;
     }
     Ok(Some(visible_unit(state, &v.access.read, code).await?))
 }

@@ -255,6 +255,20 @@ pub fn done(to: &str, ok: &str) -> axum::response::Response {
     axum::response::Redirect::to(&format!("{to}{sep}ok={ok}")).into_response()
 }
 
+/// The first of today's root units (provinces) the scope may see: where a page asked for no unit
+/// opens.
+pub(crate) async fn first_visible_root(
+    state: &crate::AppState,
+    scope: &store::Scope,
+) -> Result<Option<store::units::Unit>, crate::AppError> {
+    for u in store::units::roots_at(&state.db, store::today()).await? {
+        if store::units::visible(&state.db, scope, &u).await? {
+            return Ok(Some(u));
+        }
+    }
+    Ok(None)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -55,15 +55,7 @@ async fn completeness(
         m => YearMonth::parse(m).map_err(AppError::BadRequest)?,
     };
     let unit = if q.unit.trim().is_empty() {
-        // The reader's first visible root.
-        let mut found = String::new();
-        for u in store::units::roots_at(&state.db, store::today()).await? {
-            if store::units::visible(&state.db, &v.access.read, &u).await? {
-                found = u.code;
-                break;
-            }
-        }
-        found
+        super::first_visible_root(&state, &v.access.read).await?.map(|u| u.code).unwrap_or_default()
     } else {
         q.unit.trim().to_owned()
     };

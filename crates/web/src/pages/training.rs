@@ -539,17 +539,7 @@ async fn untrained_ask(
         },
     };
     let unit = match q.unit.trim() {
-        "" => {
-            // The reader's first visible root.
-            let mut found = String::new();
-            for u in store::units::roots_at(&state.db, store::today()).await? {
-                if store::units::visible(&state.db, &v.access.read, &u).await? {
-                    found = u.code;
-                    break;
-                }
-            }
-            found
-        }
+        "" => super::first_visible_root(state, &v.access.read).await?.map(|u| u.code).unwrap_or_default(),
         code => {
             let seen = match store::units::by_code(&state.db, code).await {
                 Ok(u) => store::units::visible(&state.db, &v.access.read, &u).await?,
