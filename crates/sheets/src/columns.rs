@@ -3,6 +3,8 @@
 //! numbers under it) and reading the rows of people below it, without the blank rows, the
 //! repeated headers, the totals and the signatures at the bottom.
 
+use std::sync::LazyLock;
+
 use domain::text::fold;
 
 use crate::SheetError;
@@ -214,11 +216,15 @@ impl Field {
     /// The field a header wording means, if any.
     #[must_use]
     pub fn from_header(header: &str) -> Option<Field> {
+        /// Every wording's key, reduced once.
+        static KEYS: LazyLock<Vec<(String, Field)>> = LazyLock::new(|| {
+            Field::ALL.into_iter().flat_map(|f| f.synonyms().iter().map(move |s| (header_key(s), f))).collect()
+        });
         let key = header_key(header);
         if key.is_empty() {
             return None;
         }
-        Field::ALL.into_iter().find(|f| f.synonyms().iter().any(|s| header_key(s) == key))
+        KEYS.iter().find(|(k, _)| *k == key).map(|(_, f)| *f)
     }
 
     /// The field a person names when correcting the mapping: its label, any of its header
@@ -473,13 +479,14 @@ impl RawRow {
 /// skipped; reading stops at the signature block ("Người lập biểu", "Thủ trưởng đơn vị" …).
 pub fn data_rows<'a>(sheet: &'a Sheet, header: &'a HeaderMatch) -> impl Iterator<Item = RawRow> + 'a {
     let start = header.row + header.header_rows;
+    let keys: Vec<String> = header.headers.iter().map(|h| header_key(h)).collect();
     sheet
         .rows
         .iter()
         .enumerate()
         .skip(start)
         .take_while(|(_, row)| !is_footer(row))
-        .filter(move |(_, row)| !skip_row(row, header))
+        .filter(move |(_, row)| !skip_row(row, header, &keys))
         .map(move |(r, row)| RawRow { sheet: sheet.name.clone(), row: r + 1, values: values(row, header) })
         .filter(|raw| !raw.values.is_empty())
 }
@@ -501,7 +508,7 @@ fn values(row: &[String], header: &HeaderMatch) -> Vec<(Field, String)> {
     out
 }
 
-fn skip_row(row: &[String], header: &HeaderMatch) -> bool {
+fn skip_row(row: &[String], header: &HeaderMatch, keys: &[String]) -> bool {
     let filled: Vec<(usize, &String)> = row.iter().enumerate().filter(|(_, t)| !t.is_empty()).collect();
     if filled.is_empty() {
         return true;
@@ -524,7 +531,9 @@ fn skip_row(row: &[String], header: &HeaderMatch) -> bool {
     let repeated = header
         .columns
         .iter()
-        .filter(|(c, _)| row.get(*c).is_some_and(|t| !t.is_empty() && header_key(t) == header_key(&header.headers[*c])))
+        .filter(|(c, _)| {
+            row.get(*c).is_some_and(|t| !t.is_empty() && keys.get(*c).is_some_and(|k| header_key(t) == *k))
+        })
         .count();
     if repeated >= 2
         || header.column_of(Field::FullName).and_then(|c| row.get(c)).and_then(|t| Field::from_header(t))
