@@ -628,12 +628,14 @@ fn tone_position_ok(nucleus: &str, has_final: bool, at: usize) -> bool {
 
 /// Of the words holding a non-ASCII character, how many are Vietnamese syllables, and how
 /// many there are. Words are split at spaces and ASCII punctuation or digits only, so that a
-/// legacy code such as "¬" stays inside its word and spoils it.
+/// legacy code such as "¬" stays inside its word and spoils it. Abbreviations in capitals
+/// with a Đ ("SĐT", "CNSCĐ") count for nothing either way.
 fn score(text: &str) -> (usize, usize) {
     let mut valid = 0;
     let mut total = 0;
     for word in text.split(|c: char| c.is_whitespace() || (c.is_ascii() && !c.is_ascii_alphabetic())) {
-        if word.is_ascii() {
+        let abbreviation = word.chars().count() >= 2 && word.chars().all(|c| c.is_ascii_uppercase() || c == 'Đ');
+        if word.is_ascii() || abbreviation {
             continue;
         }
         total += 1;
@@ -659,9 +661,13 @@ fn detect_decoded(cell: &str) -> (Encoding, Option<String>) {
     let mut best: Option<(Encoding, String, usize, usize)> = None;
     for encoding in [Encoding::Tcvn3, Encoding::Vni] {
         let Some(decoded) = decode_as(cell, encoding) else { continue };
-        let (v, t) = score(&decoded);
+        // Nothing left but abbreviations ("S§T" → "SĐT") counts as all read.
+        let (v, t) = match score(&decoded) {
+            (_, 0) => (1, 1),
+            scored => scored,
+        };
         // At least three words in four must be syllables, and more than as the cell stands.
-        if t == 0 || v * 4 < t * 3 || v * total <= valid * t {
+        if v * 4 < t * 3 || v * total <= valid * t {
             continue;
         }
         // Ties go to the shorter reading: VNI joins a vowel and its mark into one letter.
@@ -726,7 +732,7 @@ pub fn to_unicode_with(cell: &str, usual: Encoding) -> Cow<'_, str> {
         && let Some(decoded) = decode_as(cell, usual)
     {
         let (valid, total) = score(&decoded);
-        if total > 0 && valid == total {
+        if valid == total {
             return Cow::Owned(decoded);
         }
     }

@@ -7,7 +7,7 @@ use proptest::prelude::*;
 use sheets::legacy::{Encoding, SourceEncoding, decode_as, decode_bytes, detect, encode, to_unicode};
 use unicode_normalization::UnicodeNormalization;
 
-const NAMES: [&str; 12] = [
+const NAMES: [&str; 13] = [
     "Nguyễn Thị Hương",
     "Trần Văn Đức",
     "Phường Hải Châu",
@@ -20,6 +20,7 @@ const NAMES: [&str; 12] = [
     "Phạm Quốc Khánh",
     "Huỳnh Thị Thuỳ Dương",
     "Chủ tịch UBND xã",
+    "Tổ CNSCĐ thôn Đông",
 ];
 
 #[test]
@@ -88,6 +89,8 @@ fn unicode_english_numbers_and_western_words_are_left_alone() {
         "Tổng cộng",
         "28/08/2024",
         "1.500.000 ₫",
+        "§ 3",
+        "SĐT",
         "",
     ];
     for text in keep {
