@@ -114,3 +114,18 @@ fn files_that_cannot_be_read_say_why_in_vietnamese() {
     }
     assert_eq!(SheetError::Empty.to_string(), "Tệp trống: không có dữ liệu nào để đọc.");
 }
+
+/// The fuzzing seeds were typed by hand from the tables (not by our encoder): they read back.
+#[test]
+fn hand_typed_legacy_csv_files() {
+    let tcvn3 = read_file("tcvn3.csv", include_bytes!("../../fuzz/seeds/tcvn3.csv")).expect("reads");
+    assert_eq!(tcvn3.encoding, Some(SourceEncoding::Tcvn3));
+    assert_eq!(tcvn3.sheets[0].rows[0], ["STT", "Họ và tên", "SĐT", "Thôn"]);
+    assert_eq!(tcvn3.sheets[0].rows[1], ["1", "Nguyễn Thị Hương", "0905123456", "Thôn Phú Ninh"]);
+    let vni = read_file("vni.csv", include_bytes!("../../fuzz/seeds/vni.csv")).expect("reads");
+    assert_eq!(vni.encoding, Some(SourceEncoding::Vni));
+    assert_eq!(vni.sheets[0].rows, tcvn3.sheets[0].rows);
+    let utf8 = read_file("utf8.csv", include_bytes!("../../fuzz/seeds/utf8-bom.csv")).expect("reads");
+    assert_eq!(utf8.encoding, Some(SourceEncoding::Utf8Bom));
+    assert_eq!(utf8.sheets[0].rows[2], tcvn3.sheets[0].rows[1]);
+}
