@@ -2,6 +2,7 @@
 //! and encoding, read back as a person would see them.
 
 mod sheets {
+    pub mod biff;
     mod columns;
     pub mod files;
     mod legacy;

@@ -129,3 +129,55 @@ fn hand_typed_legacy_csv_files() {
     assert_eq!(utf8.encoding, Some(SourceEncoding::Utf8Bom));
     assert_eq!(utf8.sheets[0].rows[2], tcvn3.sheets[0].rows[1]);
 }
+
+/// An Excel 97–2003 file (.xls) laid out as offices keep them: a title, a two-row merged
+/// header, a phone as a number, a date, a name typed in TCVN3.
+#[test]
+fn an_xls_workbook_reads_like_the_xlsx_one() {
+    use super::biff::{BiffSheet, Cell, xls};
+    let tcvn3 = sheets::legacy::encode("Trần Văn Đức", sheets::legacy::Encoding::Tcvn3);
+    let sheet = BiffSheet {
+        name: "Xã Tam Thăng",
+        cells: vec![
+            (0, 0, Cell::Text(TITLE)),
+            (2, 0, Cell::Text("STT")),
+            (2, 1, Cell::Text("Họ và tên")),
+            (2, 2, Cell::Text("Giới tính")),
+            (3, 2, Cell::Text("Nam")),
+            (3, 3, Cell::Text("Nữ")),
+            (2, 4, Cell::Text("Ngày sinh")),
+            (2, 5, Cell::Text("Điện thoại")),
+            (4, 0, Cell::Number(1.0)),
+            (4, 1, Cell::Text("Nguyễn Thị Hương")),
+            (4, 3, Cell::Text("x")),
+            (4, 4, Cell::Date(31_115.0)),
+            (4, 5, Cell::Number(905_123_456.0)),
+            (5, 0, Cell::Number(2.0)),
+            (5, 1, Cell::Text(&tcvn3)),
+            (5, 2, Cell::Text("x")),
+            (5, 4, Cell::Text("12/11/1979")),
+            (5, 5, Cell::Text("0912345678")),
+            (6, 1, Cell::Text("Cộng")),
+        ],
+        merged: vec![(0, 0, 0, 5), (2, 3, 0, 0), (2, 3, 1, 1), (2, 2, 2, 3), (2, 3, 4, 4), (2, 3, 5, 5)],
+    };
+    let bytes = xls(&[sheet]);
+    for name in ["ds.xls", "renamed-by-someone.xlsx"] {
+        let book = read_file(name, &bytes).expect("reads");
+        let s = &book.sheets[0];
+        assert_eq!(s.name, "Xã Tam Thăng");
+        assert_eq!(s.cell(0, 5), TITLE, "merged title filled");
+        assert_eq!(s.cell(3, 1), "Họ và tên", "merged header filled down");
+        assert_eq!(s.cell(2, 3), "Giới tính", "merged header filled across");
+        assert_eq!(s.cell(4, 4), "09/03/1985");
+        assert_eq!(s.cell(4, 5), "905123456");
+        assert_eq!(s.cell(5, 1), "Trần Văn Đức");
+        let header = sheets::columns::detect_header(s).expect("a header");
+        assert_eq!((header.row, header.header_rows), (2, 2));
+        let rows: Vec<_> = sheets::columns::data_rows(s, &header).collect();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].get(sheets::Field::Female), Some("x"));
+        assert_eq!(rows[1].get(sheets::Field::Male), Some("x"));
+        assert_eq!(rows[1].get(sheets::Field::BirthDate), Some("12/11/1979"));
+    }
+}
