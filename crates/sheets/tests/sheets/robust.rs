@@ -44,3 +44,29 @@ proptest! {
         let _ = read_file("x.xlsx", &bytes);
     }
 }
+
+fn small_xls() -> Vec<u8> {
+    use super::biff::{BiffSheet, Cell, xls};
+    xls(&[BiffSheet {
+        name: "Sheet1",
+        cells: vec![(0, 0, Cell::Text("Họ và tên")), (1, 0, Cell::Text("Nguyễn Văn An")), (1, 1, Cell::Number(1.0))],
+        merged: vec![(0, 0, 0, 1)],
+    }])
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// A damaged .xls: bytes changed in the workbook stream (from 1536: after the header, FAT
+    /// and directory) or anywhere.
+    #[test]
+    fn damaged_xls(flips in prop::collection::vec((0usize..6000, any::<u8>()), 1..4), cut in 0usize..6000) {
+        let mut bytes = small_xls();
+        for (at, value) in flips {
+            let at = at % bytes.len();
+            bytes[at] = value;
+        }
+        bytes.truncate(cut.max(512));
+        let _ = read_file("x.xls", &bytes);
+    }
+}
