@@ -554,24 +554,32 @@ fn is_total(text: &str) -> bool {
     key.starts_with("tongcong") || key.starts_with("tongso") || exact == "cộng" || exact == "tổng"
 }
 
-/// The first row of the signature block under a list.
+/// The first row of the signature block under a list: a cell that begins with a signer's title
+/// ("Người lập biểu", "Thủ trưởng đơn vị", "TM. Ủy ban nhân dân", "KT. Chủ tịch", "(Ký, ghi rõ
+/// họ tên)"), a signer's title alone on a short row, or the place-and-date line.
 fn is_footer(row: &[String]) -> bool {
-    const MARKERS: [&str; 9] = [
+    const STARTS: [&str; 11] = [
         "nguoilapbieu",
         "nguoilapbang",
         "nguoilapdanhsach",
+        "nguoiduyet",
         "thutruongdonvi",
         "ketoantruong",
         "kyghirohoten",
-        "kyhoten",
         "kyvaghirohoten",
+        "kyhoten",
+        "kytenvadongdau",
         "xacnhancua",
     ];
+    const ALONE: [&str; 6] = ["chutich", "phochutich", "giamdoc", "phogiamdoc", "truongphong", "thutruong"];
     let filled = row.iter().filter(|t| !t.is_empty()).count();
     row.iter().any(|t| {
-        let key = header_key(t);
-        MARKERS.iter().any(|m| key.contains(m))
+        // Folded like a header, but keeping what is in brackets: "(Ký, ghi rõ họ tên)".
+        let key: String = fold(t).chars().filter(|c| c.is_alphanumeric()).collect();
+        STARTS.iter().any(|m| key.starts_with(m))
             || (key.starts_with("tm") && (key.contains("uybannhandan") || key.contains("ubnd")))
+            || (key.starts_with("kt") && key.contains("chutich"))
+            || (filled <= 2 && ALONE.contains(&key.as_str()))
             || (filled <= 2 && key.contains("ngay") && key.contains("thang") && key.contains("nam") && t.contains(','))
     })
 }
@@ -640,6 +648,9 @@ mod tests {
         assert!(is_footer(&["".into(), "NGƯỜI LẬP BIỂU".into()]));
         assert!(is_footer(&["Người lập bảng".into()]));
         assert!(is_footer(&["".into(), "Tam Kỳ, ngày 28 tháng 8 năm 2024".into()]));
+        assert!(is_footer(&["".into(), "KT. CHỦ TỊCH".into(), "".into(), "PHÓ CHỦ TỊCH".into()]));
+        assert!(is_footer(&["".into(), "(Ký, ghi rõ họ tên)".into()]));
         assert!(!is_footer(&["1".into(), "Trần Văn Đức".into(), "Chủ tịch UBND xã".into()]));
+        assert!(!is_footer(&["2".into(), "Lê Thị Hà".into(), "Chủ tịch".into(), "Chờ xác nhận của xã".into()]));
     }
 }
