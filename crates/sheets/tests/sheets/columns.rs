@@ -182,3 +182,22 @@ fn the_mapping_can_be_corrected() {
     let unknown_field = parse_target("Sở thích").expect_err("no such field");
     assert!(unknown_field.to_string().starts_with("Không hiểu “Sở thích” là thông tin gì"));
 }
+
+#[test]
+fn a_province_wide_list_in_one_sheet() {
+    // 3 000 people of 30 communes typed in VNI, as one CSV: every row is read, with its commune.
+    let mut text =
+        String::from("DANH SÁCH THÀNH VIÊN TỔ CÔNG NGHỆ SỐ CỘNG ĐỒNG TỈNH QUẢNG NAM\nSTT;Họ và tên;Số điện thoại;Xã\n");
+    for i in 0..3000 {
+        text.push_str(&format!("{};Nguyễn Văn Hưởng {};09{:08};Xã Tam Thăng {}\n", i + 1, i, i, i % 30));
+    }
+    let typed = sheets::legacy::encode(&text, sheets::legacy::Encoding::Vni);
+    let bytes = encoding_rs::WINDOWS_1252.encode(&typed).0;
+    let book = read_file("tinh.csv", &bytes).expect("reads");
+    let header = detect_header(&book.sheets[0]).expect("a header");
+    let rows: Vec<_> = data_rows(&book.sheets[0], &header).collect();
+    assert_eq!(rows.len(), 3000);
+    assert_eq!(rows[2999].get(Field::FullName), Some("Nguyễn Văn Hưởng 2999"));
+    assert_eq!(rows[2999].get(Field::Commune), Some("Xã Tam Thăng 29"));
+    assert_eq!(rows[2999].row, 3002);
+}
