@@ -1,0 +1,306 @@
+//! Writing any list or report out: an .xlsx workbook in the layout offices print (a bold title,
+//! "Số liệu đến ngày …", a frozen header; phones and CCCD as text so their leading zeros stay,
+//! dates as real dates shown dd/mm/yyyy, money as whole đồng in `#,##0` cells), or a CSV file
+//! in UTF-8 with a byte order mark so that Excel opens its Vietnamese correctly.
+
+use rust_xlsxwriter::{ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook as XlsxBook, XlsxError};
+use time::Date;
+
+use crate::SheetError;
+
+/// Whole đồng, grouped in thousands (Excel's locale shows the separators Vietnamese readers
+/// expect; the cell holds the integer). The same format the budget workbook uses.
+const MONEY: &str = "#,##0";
+/// Dates as Vietnamese write them.
+const DATE: &str = "dd/mm/yyyy";
+
+/// What a column holds, which decides how its cells are stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Text, stored as text even when it looks like a number (phones, CCCD, codes).
+    Text,
+    /// A count or other number, stored as a number.
+    Number,
+    /// Whole đồng, stored as a number in the money format.
+    Money,
+    /// A date, stored as an Excel date shown dd/mm/yyyy.
+    Date,
+}
+
+/// A column of a table: its header and what it holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Column {
+    /// The header as printed.
+    pub header: String,
+    /// How the cells are stored.
+    pub kind: Kind,
+}
+
+impl Column {
+    /// A column from its header and kind.
+    #[must_use]
+    pub fn new(header: impl Into<String>, kind: Kind) -> Self {
+        Self { header: header.into(), kind }
+    }
+}
+
+/// One cell's value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    /// Nothing.
+    Empty,
+    /// Text.
+    Text(String),
+    /// A number.
+    Number(f64),
+    /// Whole đồng.
+    Money(i64),
+    /// A date.
+    Date(Date),
+}
+
+impl Value {
+    /// The text a reader shows for the value, as [`crate::read_file`] gives it back: numbers
+    /// without a spurious ".0", money as plain digits, dates as dd/mm/yyyy.
+    #[must_use]
+    pub fn as_text(&self) -> String {
+        match self {
+            Self::Empty => String::new(),
+            Self::Text(s) => s.clone(),
+            Self::Number(n) if *n == 0.0 => "0".to_owned(),
+            Self::Number(n) => format!("{n}"),
+            Self::Money(m) => m.to_string(),
+            Self::Date(d) => date_text(*d),
+        }
+    }
+}
+
+impl From<&str> for Value {
+    fn from(s: &str) -> Self {
+        if s.is_empty() { Self::Empty } else { Self::Text(s.to_owned()) }
+    }
+}
+
+impl From<String> for Value {
+    fn from(s: String) -> Self {
+        if s.is_empty() { Self::Empty } else { Self::Text(s) }
+    }
+}
+
+impl From<Date> for Value {
+    fn from(d: Date) -> Self {
+        Self::Date(d)
+    }
+}
+
+/// A list or report to export.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Table {
+    /// The tab's name in the workbook (shortened to Excel's 31 characters).
+    pub sheet: String,
+    /// The title printed above the table, in capitals as official lists are.
+    pub title: String,
+    /// The date the figures stand at, printed as "Số liệu đến ngày dd/mm/yyyy".
+    pub data_date: Date,
+    /// The columns.
+    pub columns: Vec<Column>,
+    /// The rows, one value per column.
+    pub rows: Vec<Vec<Value>>,
+}
+
+fn date_text(d: Date) -> String {
+    format!("{:02}/{:02}/{:04}", d.day(), u8::from(d.month()), d.year())
+}
+
+/// The line under the title.
+#[must_use]
+pub fn data_date_line(d: Date) -> String {
+    format!("Số liệu đến ngày {}", date_text(d))
+}
+
+/// The row (0-based) of the header in an exported workbook: title, date line, a blank row.
+pub const HEADER_ROW: u32 = 3;
+
+/// The table as an .xlsx workbook of one sheet.
+///
+/// # Errors
+/// [`SheetError::Write`] when the workbook cannot be built (a date Excel cannot hold …).
+pub fn xlsx(table: &Table) -> Result<Vec<u8>, SheetError> {
+    xlsx_book(std::slice::from_ref(table))
+}
+
+/// Several tables as one workbook, a sheet each (a sheet per commune, say).
+///
+/// # Errors
+/// [`SheetError::Write`] when the workbook cannot be built.
+pub fn xlsx_book(tables: &[Table]) -> Result<Vec<u8>, SheetError> {
+    build(tables).map_err(|e| SheetError::Write(e.to_string()))
+}
+
+fn sheet_name(name: &str, index: usize, used: &mut Vec<String>) -> String {
+    let cleaned: String = name.chars().filter(|c| !"[]:*?/\\".contains(*c)).take(31).collect();
+    let cleaned = cleaned.trim().trim_matches('\'').to_owned();
+    let mut candidate = if cleaned.is_empty() { format!("Trang {}", index + 1) } else { cleaned };
+    let lower = |s: &str| s.to_lowercase();
+    let mut n = 2;
+    while used.iter().any(|u| lower(u) == lower(&candidate)) {
+        let suffix = format!(" ({n})");
+        let base: String = candidate.chars().take(31 - suffix.chars().count()).collect();
+        candidate = format!("{base}{suffix}");
+        n += 1;
+    }
+    used.push(candidate.clone());
+    candidate
+}
+
+fn build(tables: &[Table]) -> Result<Vec<u8>, XlsxError> {
+    let title_format = Format::new().set_bold().set_font_size(14).set_align(FormatAlign::Center);
+    let note = Format::new().set_italic().set_align(FormatAlign::Center);
+    let head = Format::new()
+        .set_bold()
+        .set_text_wrap()
+        .set_align(FormatAlign::Center)
+        .set_align(FormatAlign::VerticalCenter)
+        .set_border(FormatBorder::Thin);
+    let text = Format::new().set_border(FormatBorder::Thin).set_num_format("@");
+    let number = Format::new().set_border(FormatBorder::Thin);
+    let money = Format::new().set_num_format(MONEY).set_border(FormatBorder::Thin);
+    let date = Format::new().set_num_format(DATE).set_border(FormatBorder::Thin).set_align(FormatAlign::Center);
+    let blank = Format::new().set_border(FormatBorder::Thin);
+
+    let mut book = XlsxBook::new();
+    let mut used = Vec::new();
+    for (i, table) in tables.iter().enumerate() {
+        let sheet = book.add_worksheet();
+        sheet.set_name(sheet_name(&table.sheet, i, &mut used))?;
+        let last = u16::try_from(table.columns.len().saturating_sub(1)).unwrap_or(u16::MAX);
+        let date_line = data_date_line(table.data_date);
+        if last > 0 {
+            sheet.merge_range(0, 0, 0, last, &table.title, &title_format)?;
+            sheet.merge_range(1, 0, 1, last, &date_line, &note)?;
+        } else {
+            sheet.write_string_with_format(0, 0, &table.title, &title_format)?;
+            sheet.write_string_with_format(1, 0, &date_line, &note)?;
+        }
+        let mut widths: Vec<usize> = table.columns.iter().map(|c| longest_line(&c.header)).collect();
+        for (c, column) in table.columns.iter().enumerate() {
+            let col = u16::try_from(c).unwrap_or(u16::MAX);
+            sheet.write_string_with_format(HEADER_ROW, col, &column.header, &head)?;
+        }
+        for (r, row) in table.rows.iter().enumerate() {
+            let at = HEADER_ROW + 1 + u32::try_from(r).unwrap_or(u32::MAX - HEADER_ROW - 1);
+            for (c, column) in table.columns.iter().enumerate() {
+                let col = u16::try_from(c).unwrap_or(u16::MAX);
+                let value = row.get(c).unwrap_or(&Value::Empty);
+                if let Some(w) = widths.get_mut(c) {
+                    *w = (*w).max(value.as_text().chars().count());
+                }
+                match (column.kind, value) {
+                    (_, Value::Empty) => {
+                        sheet.write_blank(at, col, &blank)?;
+                    }
+                    (Kind::Text, v) => {
+                        sheet.write_string_with_format(at, col, v.as_text(), &text)?;
+                    }
+                    (Kind::Date, Value::Date(d)) => {
+                        let dt = ExcelDateTime::from_ymd(
+                            u16::try_from(d.year()).unwrap_or(0),
+                            u8::from(d.month()),
+                            d.day(),
+                        )?;
+                        sheet.write_datetime_with_format(at, col, &dt, &date)?;
+                    }
+                    (Kind::Money, Value::Money(m)) => {
+                        // Amounts of a commune's lists stay far below 2^53 đồng.
+                        #[allow(clippy::cast_precision_loss)]
+                        sheet.write_number_with_format(at, col, *m as f64, &money)?;
+                    }
+                    (Kind::Money, Value::Number(n)) => {
+                        sheet.write_number_with_format(at, col, *n, &money)?;
+                    }
+                    (Kind::Number | Kind::Date, Value::Number(n)) => {
+                        sheet.write_number_with_format(at, col, *n, &number)?;
+                    }
+                    #[allow(clippy::cast_precision_loss)]
+                    (Kind::Number | Kind::Date, Value::Money(m)) => {
+                        sheet.write_number_with_format(at, col, *m as f64, &number)?;
+                    }
+                    // A value that does not fit its column is written as the text it reads.
+                    (_, v) => {
+                        sheet.write_string_with_format(at, col, v.as_text(), &text)?;
+                    }
+                }
+            }
+        }
+        for (c, w) in widths.iter().enumerate() {
+            let col = u16::try_from(c).unwrap_or(u16::MAX);
+            let width = u32::try_from((*w).clamp(6, 48) + 2).unwrap_or(50);
+            sheet.set_column_width(col, width)?;
+        }
+        sheet.set_row_height(HEADER_ROW, 30)?;
+        sheet.set_freeze_panes(HEADER_ROW + 1, 0)?;
+    }
+    book.save_to_buffer()
+}
+
+fn longest_line(s: &str) -> usize {
+    s.lines().map(|l| l.chars().count()).max().unwrap_or(0)
+}
+
+/// The table as CSV: UTF-8 with a byte order mark, comma-separated, the header then the rows
+/// (no title: a CSV file is read by programs). Money as plain digits, dates dd/mm/yyyy.
+#[must_use]
+pub fn csv(table: &Table) -> Vec<u8> {
+    let mut out = b"\xEF\xBB\xBF".to_vec();
+    let line = |out: &mut Vec<u8>, cells: &mut dyn Iterator<Item = String>| {
+        for (i, cell) in cells.enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            if cell.contains([',', ';', '"', '\n', '\r', '\t']) || cell.starts_with(' ') || cell.ends_with(' ') {
+                out.push(b'"');
+                out.extend_from_slice(cell.replace('"', "\"\"").as_bytes());
+                out.push(b'"');
+            } else {
+                out.extend_from_slice(cell.as_bytes());
+            }
+        }
+        out.extend_from_slice(b"\r\n");
+    };
+    line(&mut out, &mut table.columns.iter().map(|c| c.header.clone()));
+    for row in &table.rows {
+        line(&mut out, &mut (0..table.columns.len()).map(|c| row.get(c).map(Value::as_text).unwrap_or_default()));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sheet_names_are_valid_and_distinct() {
+        let mut used = Vec::new();
+        assert_eq!(sheet_name("Xã Tam Thăng", 0, &mut used), "Xã Tam Thăng");
+        assert_eq!(sheet_name("Xã Tam Thăng", 1, &mut used), "Xã Tam Thăng (2)");
+        assert_eq!(sheet_name("a/b:c", 2, &mut used), "abc");
+        assert_eq!(sheet_name("", 3, &mut used), "Trang 4");
+        let long = "Danh sách thành viên tổ công nghệ số cộng đồng";
+        assert_eq!(sheet_name(long, 4, &mut used).chars().count(), 31);
+    }
+
+    #[test]
+    fn csv_quotes_what_needs_it() {
+        let table = Table {
+            sheet: String::new(),
+            title: String::new(),
+            data_date: time::macros::date!(2025 - 01 - 01),
+            columns: vec![Column::new("Họ và tên", Kind::Text), Column::new("Ghi chú", Kind::Text)],
+            rows: vec![vec!["Nguyễn Văn A".into(), "có \"dấu\", phẩy".into()]],
+        };
+        let bytes = csv(&table);
+        assert!(bytes.starts_with(b"\xEF\xBB\xBF"));
+        let text = String::from_utf8(bytes[3..].to_vec()).unwrap_or_default();
+        assert_eq!(text, "Họ và tên,Ghi chú\r\nNguyễn Văn A,\"có \"\"dấu\"\", phẩy\"\r\n");
+    }
+}
