@@ -871,10 +871,12 @@ pub(crate) const RECOUNT_TOTALS: &str = "insert into report_total (commune_id, m
 pub(crate) const CLEAR_ROLLUP: &str = "delete from report_rollup";
 /// The totals of every current unit above a commune, from the commune totals (after
 /// `RECOUNT_TOTALS`).
-pub(crate) const RECOUNT_ROLLUP: &str = "insert into report_rollup (unit_id, month, indicator_id, total) \
-    select a.unit_id, k.month, k.indicator_id, cast(sum(k.total) as bigint) from report_total k \
-    join unit c on c.unit_id = k.commune_id join unit a on a.valid_to is null and a.unit_id <> c.unit_id \
-    and substr(c.path, 1, length(a.path)) = a.path group by a.unit_id, k.month, k.indicator_id";
+pub(crate) const RECOUNT_ROLLUP: &str = "with above (unit_id, commune_id) as materialized (\
+    select a.unit_id, c.unit_id from unit a join unit c on a.valid_to is null and a.level <> 'commune' \
+    and c.unit_id <> a.unit_id and substr(c.path, 1, length(a.path)) = a.path) \
+    insert into report_rollup (unit_id, month, indicator_id, total) \
+    select x.unit_id, k.month, k.indicator_id, cast(sum(k.total) as bigint) from above x \
+    join report_total k on k.commune_id = x.commune_id group by x.unit_id, k.month, k.indicator_id";
 pub(crate) const CLEAR_COUNTS: &str = "delete from report_count";
 pub(crate) const RECOUNT_COUNTS: &str = "insert into report_count (commune_id, month, received, on_time) \
     select commune_id, month, count(*), sum(case when late = 0 then 1 else 0 end) from team_report \
@@ -941,10 +943,11 @@ pub async fn verify(db: &Db) -> Result<Vec<Mismatch>, StoreError> {
         where r.status in ('submitted', 'approved') group by r.commune_id, r.month, rv.indicator_id";
     // The totals above the communes against the commune totals (checked against every value).
     let kept_rollup = "select unit_id, month, indicator_id, total from report_rollup";
-    let recounted_rollup = "select a.unit_id, t.month, t.indicator_id, cast(sum(t.total) as bigint) \
-        from report_total t join unit c on c.unit_id = t.commune_id join unit a on a.valid_to is null \
-        and a.unit_id <> c.unit_id and substr(c.path, 1, length(a.path)) = a.path \
-        group by a.unit_id, t.month, t.indicator_id";
+    let recounted_rollup = "with above (unit_id, commune_id) as materialized (\
+        select a.unit_id, c.unit_id from unit a join unit c on a.valid_to is null and a.level <> 'commune' \
+        and c.unit_id <> a.unit_id and substr(c.path, 1, length(a.path)) = a.path) \
+        select x.unit_id, k.month, k.indicator_id, cast(sum(k.total) as bigint) from above x \
+        join report_total k on k.commune_id = x.commune_id group by x.unit_id, k.month, k.indicator_id";
     let kept_counts = "select commune_id, month, received, on_time from report_count";
     let recounted_counts = "select commune_id, month, count(*), \
         cast(sum(case when late = 0 then 1 else 0 end) as bigint) from team_report \

@@ -12,11 +12,12 @@ create table report_rollup (
     primary key (unit_id, month, indicator_id)
 );
 
+with above (unit_id, commune_id) as materialized (
+    select a.unit_id, c.unit_id from unit a join unit c on a.valid_to is null and a.level <> 'commune'
+    and c.unit_id <> a.unit_id and substr(c.path, 1, length(a.path)) = a.path)
 insert into report_rollup (unit_id, month, indicator_id, total)
-select a.unit_id, k.month, k.indicator_id, sum(k.total) from report_total k
-join unit c on c.unit_id = k.commune_id
-join unit a on a.valid_to is null and a.unit_id <> c.unit_id and substr(c.path, 1, length(a.path)) = a.path
-group by a.unit_id, k.month, k.indicator_id;
+select x.unit_id, k.month, k.indicator_id, cast(sum(k.total) as bigint) from above x
+join report_total k on k.commune_id = x.commune_id group by x.unit_id, k.month, k.indicator_id;
 
 -- Teams expected to report, kept per commune like the report totals: a month's report is expected
 -- from every team active on its 15th, and counting those teams one by one under the whole country
