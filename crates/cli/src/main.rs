@@ -888,7 +888,7 @@ async fn dispatch(db: &Db, command: Command) -> Result<()> {
             } else {
                 for w in &wrong {
                     println!(
-                        "xã {} tháng {} {}: đang giữ {}, đếm lại {}",
+                        "đơn vị {} tháng {} {}: đang giữ {}, đếm lại {}",
                         w.commune_id, w.month, w.what, w.kept, w.recounted
                     );
                 }

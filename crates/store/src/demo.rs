@@ -689,12 +689,7 @@ pub async fn load_reports(db: &Db, today: time::Date) -> Result<usize, StoreErro
                 qb.build().execute(&mut *tx).await?;
             }
         }
-        for sql in [
-            crate::reports::CLEAR_TOTALS,
-            crate::reports::RECOUNT_TOTALS,
-            crate::reports::CLEAR_COUNTS,
-            crate::reports::RECOUNT_COUNTS,
-        ] {
+        for sql in crate::reports::RECOUNT {
             sqlx::query(sql).execute(&mut *tx).await?;
         }
         audit!(

@@ -323,6 +323,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0009_training.sql"),
         include_str!("../migrations/postgres/0009_training.sql"),
     ),
+    (
+        10,
+        "indicator totals of the units above the communes",
+        include_str!("../migrations/sqlite/0010_report_speed.sql"),
+        include_str!("../migrations/postgres/0010_report_speed.sql"),
+    ),
 ];
 
 fn migrator<'a>(list: impl Iterator<Item = (i64, &'a str, &'static str)>) -> Migrator {

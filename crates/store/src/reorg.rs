@@ -338,13 +338,7 @@ pub async fn apply_with_villages(
         .await?
         .rows_affected();
         // Reports follow their team's village to its new commune; the kept totals are recounted.
-        for sql in [
-            crate::reports::REKEY_REPORTS,
-            crate::reports::CLEAR_TOTALS,
-            crate::reports::RECOUNT_TOTALS,
-            crate::reports::CLEAR_COUNTS,
-            crate::reports::RECOUNT_COUNTS,
-        ] {
+        for sql in std::iter::once(crate::reports::REKEY_REPORTS).chain(crate::reports::RECOUNT) {
             sqlx::query(sql).execute(&mut *tx).await?;
         }
         // Grants on ended units pass to the successors, for an administrator to confirm.

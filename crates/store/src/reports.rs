@@ -27,8 +27,9 @@ macro_rules! write_values {
     }};
 }
 
-/// Adds (`sign` 1) or takes away (`sign` -1) a report's values from the kept totals and counts,
-/// inside a transaction of either database.
+/// Adds (`sign` 1) or takes away (`sign` -1) a report's values from the kept totals (its
+/// commune's and those of every unit above it) and counts, inside a transaction of either
+/// database.
 macro_rules! move_totals {
     ($tx:ident, $id:expr, $sign:expr) => {{
         sqlx::query(
@@ -41,6 +42,28 @@ macro_rules! move_totals {
         .bind($sign)
         .execute(&mut *$tx)
         .await?;
+        // The same values in every unit above the commune (district, province), for their
+        // dashboards: one row per indicator and month in each.
+        let (path,): (String,) = sqlx::query_as(
+            "select c.path from team_report r join unit c on c.unit_id = r.commune_id where r.team_report_id = $1",
+        )
+        .bind($id)
+        .fetch_one(&mut *$tx)
+        .await?;
+        for above in $crate::reports::units_above(&path) {
+            sqlx::query(
+                "insert into report_rollup (unit_id, month, indicator_id, total) \
+                 select a.unit_id, r.month, rv.indicator_id, rv.value * $2 from team_report r \
+                 join report_value rv on rv.team_report_id = r.team_report_id join unit a on a.path = $3 and a.valid_to is null \
+                 where r.team_report_id = $1 \
+                 on conflict (unit_id, month, indicator_id) do update set total = report_rollup.total + excluded.total",
+            )
+            .bind($id)
+            .bind($sign)
+            .bind(above)
+            .execute(&mut *$tx)
+            .await?;
+        }
         sqlx::query(
             "insert into report_count (commune_id, month, received, on_time) \
              select commune_id, month, $2, case when late = 0 then $2 else 0 end from team_report \
@@ -53,6 +76,11 @@ macro_rules! move_totals {
         .execute(&mut *$tx)
         .await?;
     }};
+}
+
+/// The paths of the units above a unit, from the top: `49/502/20335/` gives `49/` and `49/502/`.
+pub(crate) fn units_above(path: &str) -> Vec<&str> {
+    path.match_indices('/').map(|(i, _)| &path[..=i]).filter(|p| p.len() < path.len()).collect()
 }
 
 /// The deadline day when the province has set none.
@@ -618,7 +646,8 @@ impl Completeness {
     }
 }
 
-/// Expected (active teams) per current commune path within scope, for a month's 15th.
+/// Expected (active teams) per current commune path within scope, for a month's 15th, from the
+/// kept tally of teams (migration 0010): a few rows per commune instead of every team.
 async fn expected_by_commune(
     db: &Db,
     scope: &Scope,
@@ -627,18 +656,24 @@ async fn expected_by_commune(
 ) -> Result<Vec<(String, i64)>, StoreError> {
     let (cond, values) = scope.condition("c.path", 3);
     let sql = format!(
-        "select c.path, count(*) from team t join village v on v.village_id = t.village_id \
-         join unit c on c.unit_id = v.commune_id where c.path like $1 and t.established_on <= $2 \
-         and (t.dissolved_on is null or t.dissolved_on > $2) and {cond} group by c.path"
+        "select c.path, cast(sum(k.teams) as bigint) from team_tally k join unit c on c.unit_id = k.commune_id \
+         where c.path like $1 and k.from_month <= $2 and k.to_month > $2 and {cond} group by c.path \
+         having sum(k.teams) > 0"
     );
     Ok(on_db!(db, |pool| {
-        let mut q =
-            sqlx::query_as(AssertSqlSafe(sql.as_str())).bind(format!("{under}%")).bind(iso(month.deciding_day()));
+        let mut q = sqlx::query_as(AssertSqlSafe(sql.as_str())).bind(format!("{under}%")).bind(month.to_string());
         for v in &values {
             q = q.bind(v);
         }
         q.fetch_all(pool).await
     })?)
+}
+
+/// The first month whose 15th (the deciding day) is on or after `day`: the first month a team
+/// founded that day is expected to report, or the first it no longer is after dissolving.
+fn first_month_on_or_after(day: time::Date) -> YearMonth {
+    let month = YearMonth::of(day);
+    if day <= month.deciding_day() { month } else { month.next() }
 }
 
 /// Received and on-time counts per commune path within scope (the kept counts).
@@ -813,22 +848,34 @@ pub async fn indicator_totals(
         return Err(StoreError::invalid("to", "Tháng cuối trước tháng đầu"));
     }
     let unit = crate::units::by_code(db, unit_code).await?;
-    let (cond, values) = scope.condition("c.path", 4);
-    let sql = format!(
-        "select k.indicator_id, k.month, cast(sum(k.total) as bigint) from report_total k \
-         join unit c on c.unit_id = k.commune_id where c.path like $1 and k.month >= $2 and k.month <= $3 and {cond} \
-         group by k.indicator_id, k.month"
-    );
-    let rows: Vec<(i64, String, i64)> = on_db!(db, |pool| {
-        let mut q = sqlx::query_as(AssertSqlSafe(sql.as_str()))
-            .bind(format!("{}%", unit.path))
-            .bind(from.to_string())
-            .bind(to.to_string());
-        for v in &values {
-            q = q.bind(v);
-        }
-        q.fetch_all(pool).await
-    })?;
+    let rows: Vec<(i64, String, i64)> = if unit.level != "commune" && scope.covers(&unit.path) {
+        // The whole unit is in scope: its own kept totals, nine rows a month.
+        on_db!(db, |pool| sqlx::query_as(
+            "select indicator_id, month, total from report_rollup where unit_id = $1 and month >= $2 and month <= $3"
+        )
+        .bind(unit.unit_id)
+        .bind(from.to_string())
+        .bind(to.to_string())
+        .fetch_all(pool)
+        .await)?
+    } else {
+        let (cond, values) = scope.condition("c.path", 4);
+        let sql = format!(
+            "select k.indicator_id, k.month, cast(sum(k.total) as bigint) from report_total k \
+             join unit c on c.unit_id = k.commune_id where c.path like $1 and k.month >= $2 and k.month <= $3 and {cond} \
+             group by k.indicator_id, k.month"
+        );
+        on_db!(db, |pool| {
+            let mut q = sqlx::query_as(AssertSqlSafe(sql.as_str()))
+                .bind(format!("{}%", unit.path))
+                .bind(from.to_string())
+                .bind(to.to_string());
+            for v in &values {
+                q = q.bind(v);
+            }
+            q.fetch_all(pool).await
+        })?
+    };
     let mut months = Vec::new();
     let mut m = from;
     while m <= to {
@@ -866,15 +913,62 @@ pub(crate) const RECOUNT_TOTALS: &str = "insert into report_total (commune_id, m
     select r.commune_id, r.month, rv.indicator_id, sum(rv.value) from team_report r \
     join report_value rv on rv.team_report_id = r.team_report_id where r.status in ('submitted', 'approved') \
     group by r.commune_id, r.month, rv.indicator_id";
+pub(crate) const CLEAR_ROLLUP: &str = "delete from report_rollup";
+/// The totals of every current unit above a commune, from the commune totals (after
+/// `RECOUNT_TOTALS`).
+pub(crate) const RECOUNT_ROLLUP: &str = "with above (unit_id, commune_id) as materialized (\
+    select a.unit_id, c.unit_id from unit a join unit c on a.valid_to is null and a.level <> 'commune' \
+    and c.unit_id <> a.unit_id and substr(c.path, 1, length(a.path)) = a.path) \
+    insert into report_rollup (unit_id, month, indicator_id, total) \
+    select x.unit_id, k.month, k.indicator_id, cast(sum(k.total) as bigint) from above x \
+    join report_total k on k.commune_id = x.commune_id group by x.unit_id, k.month, k.indicator_id";
 pub(crate) const CLEAR_COUNTS: &str = "delete from report_count";
 pub(crate) const RECOUNT_COUNTS: &str = "insert into report_count (commune_id, month, received, on_time) \
     select commune_id, month, count(*), sum(case when late = 0 then 1 else 0 end) from team_report \
     where status in ('submitted', 'approved') group by commune_id, month";
 
+/// Rebuilds the kept totals and counts from every report, and the tally of teams expected, in one
+/// transaction: after figures were loaded around the application (a bulk import), or when
+/// `verify` found a difference.
+///
+/// # Errors
+/// Database errors.
+pub async fn recount(db: &Db) -> Result<(), StoreError> {
+    let tally = match db {
+        Db::Sqlite(_) => RECOUNT_TALLY_SQLITE,
+        Db::Postgres(_) => RECOUNT_TALLY_POSTGRES,
+    };
+    in_tx!(db, |tx| {
+        for sql in RECOUNT.into_iter().chain(["delete from team_tally", tally]) {
+            sqlx::query(sql).execute(&mut *tx).await?;
+        }
+        Ok::<(), StoreError>(())
+    })
+}
+
+/// The tally of teams by commune and the months they are expected in (as migration 0010 fills
+/// it), on each backend: SQLite has no `to_char`, PostgreSQL no `strftime`.
+const RECOUNT_TALLY_SQLITE: &str = "insert into team_tally (commune_id, from_month, to_month, teams) \
+    select v.commune_id, \
+    case when cast(substr(t.established_on, 9, 2) as integer) <= 15 then substr(t.established_on, 1, 7) \
+    else strftime('%Y-%m', t.established_on, 'start of month', '+1 month') end, \
+    case when t.dissolved_on is null then '9999-12' \
+    when cast(substr(t.dissolved_on, 9, 2) as integer) <= 15 then substr(t.dissolved_on, 1, 7) \
+    else strftime('%Y-%m', t.dissolved_on, 'start of month', '+1 month') end, count(*) \
+    from team t join village v on v.village_id = t.village_id where 1 = 1 group by 1, 2, 3";
+const RECOUNT_TALLY_POSTGRES: &str = "insert into team_tally (commune_id, from_month, to_month, teams) \
+    select v.commune_id, team_tally_month(t.established_on), team_tally_month(t.dissolved_on), count(*) \
+    from team t join village v on v.village_id = t.village_id group by 1, 2, 3";
+
+/// Every statement of a recount, in order.
+pub(crate) const RECOUNT: [&str; 6] =
+    [CLEAR_TOTALS, RECOUNT_TOTALS, CLEAR_ROLLUP, RECOUNT_ROLLUP, CLEAR_COUNTS, RECOUNT_COUNTS];
+
 /// A kept figure that differs from a full recount.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Mismatch {
     pub what: String,
+    /// The commune; for a unit total, the unit above the communes.
     pub commune_id: i64,
     pub month: String,
     pub kept: i64,
@@ -882,62 +976,103 @@ pub struct Mismatch {
 }
 
 /// Compares the kept totals and counts with a full recount of every report; empty when they
-/// agree.
+/// agree. The kept figures and the recount are read as two lists and compared here, by key: a
+/// join of the two in SQL rescans the recount for every kept row on SQLite.
 ///
 /// # Errors
 /// Database errors.
 pub async fn verify(db: &Db) -> Result<Vec<Mismatch>, StoreError> {
-    use std::collections::BTreeMap;
-    // Both sides are grouped by the database and compared here: a full outer join of the two is
-    // slow on SQLite, and the grouped rows are few (communes × months × indicators).
-    let kept_totals: Vec<(i64, String, i64, i64)> = on_db!(db, |pool| sqlx::query_as(
-        "select commune_id, month, indicator_id, cast(total as bigint) from report_total"
+    let kept_totals = "select commune_id, month, indicator_id, total from report_total";
+    let recounted_totals = "select r.commune_id, r.month, rv.indicator_id, cast(sum(rv.value) as bigint) \
+        from team_report r join report_value rv on rv.team_report_id = r.team_report_id \
+        where r.status in ('submitted', 'approved') group by r.commune_id, r.month, rv.indicator_id";
+    // The totals above the communes against the commune totals (checked against every value).
+    let kept_rollup = "select unit_id, month, indicator_id, total from report_rollup";
+    let recounted_rollup = "with above (unit_id, commune_id) as materialized (\
+        select a.unit_id, c.unit_id from unit a join unit c on a.valid_to is null and a.level <> 'commune' \
+        and c.unit_id <> a.unit_id and substr(c.path, 1, length(a.path)) = a.path) \
+        select x.unit_id, k.month, k.indicator_id, cast(sum(k.total) as bigint) from above x \
+        join report_total k on k.commune_id = x.commune_id group by x.unit_id, k.month, k.indicator_id";
+    let kept_counts = "select commune_id, month, received, on_time from report_count";
+    let recounted_counts = "select commune_id, month, count(*), \
+        cast(sum(case when late = 0 then 1 else 0 end) as bigint) from team_report \
+        where status in ('submitted', 'approved') group by commune_id, month";
+    let mut out = Vec::new();
+    for (kept, recounted, what) in
+        [(kept_totals, recounted_totals, "indicator"), (kept_rollup, recounted_rollup, "unit total, indicator")]
+    {
+        let kept: Vec<(i64, String, i64, i64)> = on_db!(db, |pool| sqlx::query_as(kept).fetch_all(pool).await)?;
+        let recounted: Vec<(i64, String, i64, i64)> =
+            on_db!(db, |pool| sqlx::query_as(recounted).fetch_all(pool).await)?;
+        let differences = compare(
+            kept.into_iter().map(|(c, m, i, v)| ((c, m, i), v)),
+            recounted.into_iter().map(|(c, m, i, v)| ((c, m, i), v)),
+        );
+        out.extend(differences.into_iter().map(|((c, m, i), k, x)| Mismatch {
+            what: format!("{what} {i}"),
+            commune_id: c,
+            month: m,
+            kept: k,
+            recounted: x,
+        }));
+    }
+    let kept: Vec<(i64, String, i64, i64)> = on_db!(db, |pool| sqlx::query_as(kept_counts).fetch_all(pool).await)?;
+    let recounted: Vec<(i64, String, i64, i64)> =
+        on_db!(db, |pool| sqlx::query_as(recounted_counts).fetch_all(pool).await)?;
+    for (field, pick) in [("received", 2), ("on_time", 3)] {
+        let value = |r: &(i64, String, i64, i64)| if pick == 2 { r.2 } else { r.3 };
+        let differences = compare(
+            kept.iter().map(|r| ((r.0, r.1.clone()), value(r))),
+            recounted.iter().map(|r| ((r.0, r.1.clone()), value(r))),
+        );
+        out.extend(differences.into_iter().map(|((c, m), k, x)| Mismatch {
+            what: field.into(),
+            commune_id: c,
+            month: m,
+            kept: k,
+            recounted: x,
+        }));
+    }
+    // The tally of teams expected, against every team (the months worked out here).
+    let kept: Vec<(i64, String, String, i64)> =
+        on_db!(db, |pool| sqlx::query_as("select commune_id, from_month, to_month, teams from team_tally")
+            .fetch_all(pool)
+            .await)?;
+    let teams: Vec<(i64, String, Option<String>)> = on_db!(db, |pool| {
+        sqlx::query_as(
+        "select v.commune_id, t.established_on, t.dissolved_on from team t join village v on v.village_id = t.village_id"
     )
     .fetch_all(pool)
-    .await)?;
-    let recounted_totals: Vec<(i64, String, i64, i64)> = on_db!(db, |pool| sqlx::query_as(
-        "select r.commune_id, r.month, rv.indicator_id, cast(sum(rv.value) as bigint) \
-         from team_report r join report_value rv on rv.team_report_id = r.team_report_id \
-         where r.status in ('submitted', 'approved') group by r.commune_id, r.month, rv.indicator_id"
-    )
-    .fetch_all(pool)
-    .await)?;
-    let kept_counts: Vec<(i64, String, i64, i64)> = on_db!(db, |pool| sqlx::query_as(
-        "select commune_id, month, cast(received as bigint), cast(on_time as bigint) from report_count"
-    )
-    .fetch_all(pool)
-    .await)?;
-    let recounted_counts: Vec<(i64, String, i64, i64)> = on_db!(db, |pool| sqlx::query_as(
-        "select commune_id, month, count(*), cast(sum(case when late = 0 then 1 else 0 end) as bigint) \
-         from team_report where status in ('submitted', 'approved') group by commune_id, month"
-    )
-    .fetch_all(pool)
-    .await)?;
-
-    // (commune, month, what) -> (kept, recounted)
-    let mut pairs: BTreeMap<(i64, String, String), (i64, i64)> = BTreeMap::new();
-    for (c, m, i, v) in kept_totals {
-        pairs.entry((c, m, format!("indicator {i}"))).or_default().0 += v;
-    }
-    for (c, m, i, v) in recounted_totals {
-        pairs.entry((c, m, format!("indicator {i}"))).or_default().1 += v;
-    }
-    for (c, m, received, on_time) in kept_counts {
-        pairs.entry((c, m.clone(), "received".into())).or_default().0 += received;
-        pairs.entry((c, m, "on_time".into())).or_default().0 += on_time;
-    }
-    for (c, m, received, on_time) in recounted_counts {
-        pairs.entry((c, m.clone(), "received".into())).or_default().1 += received;
-        pairs.entry((c, m, "on_time".into())).or_default().1 += on_time;
-    }
-    let mut out: Vec<Mismatch> = pairs
-        .into_iter()
-        .filter(|(_, (kept, recounted))| kept != recounted)
-        .map(|((commune_id, month, what), (kept, recounted))| Mismatch { what, commune_id, month, kept, recounted })
-        .collect();
-    // Indicators first, then the counts, as before.
-    out.sort_by_key(|m| !m.what.starts_with("indicator"));
+    .await
+    })?;
+    let month_of = |day: Option<&str>| {
+        day.and_then(crate::parse_iso).map_or_else(|| "9999-12".to_owned(), |d| first_month_on_or_after(d).to_string())
+    };
+    let differences = compare(
+        kept.into_iter().map(|(c, from, to, n)| ((c, from, to), n)),
+        teams.into_iter().map(|(c, from, to)| ((c, month_of(Some(&from)), month_of(to.as_deref())), 1)),
+    );
+    out.extend(differences.into_iter().map(|((c, from, to), k, x)| Mismatch {
+        what: format!("teams expected until {to}"),
+        commune_id: c,
+        month: from,
+        kept: k,
+        recounted: x,
+    }));
     Ok(out)
+}
+
+/// The keys whose kept and recounted values differ (a missing row counts as zero; recounted rows
+/// of one key add up), in key order.
+fn compare<K: Ord>(
+    kept: impl Iterator<Item = (K, i64)>,
+    recounted: impl Iterator<Item = (K, i64)>,
+) -> Vec<(K, i64, i64)> {
+    let mut both: std::collections::BTreeMap<K, (i64, i64)> = kept.map(|(k, v)| (k, (v, 0))).collect();
+    for (k, v) in recounted {
+        both.entry(k).or_default().1 += v;
+    }
+    both.into_iter().filter(|(_, (k, x))| k != x).map(|(key, (k, x))| (key, k, x)).collect()
 }
 
 /// Loads the demo's catalogue.
@@ -949,4 +1084,25 @@ pub async fn load_demo_indicators(db: &Db) -> Result<(), StoreError> {
         add_indicator(db, code, name, unit, i64::try_from(i + 1).unwrap_or(0)).await?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_units_above_a_commune_are_its_path_prefixes() {
+        assert_eq!(units_above("49/502/20335/"), vec!["49/", "49/502/"]);
+        assert_eq!(units_above("48/20335/"), vec!["48/"]);
+        assert!(units_above("49/").is_empty());
+    }
+
+    #[test]
+    fn a_team_is_expected_from_the_first_15th_after_its_founding() {
+        let day = |s: &str| crate::parse_iso(s).expect("day");
+        assert_eq!(first_month_on_or_after(day("2025-06-15")).to_string(), "2025-06");
+        assert_eq!(first_month_on_or_after(day("2025-06-16")).to_string(), "2025-07");
+        assert_eq!(first_month_on_or_after(day("2025-12-31")).to_string(), "2026-01");
+        assert_eq!(first_month_on_or_after(day("2025-01-01")).to_string(), "2025-01");
+    }
 }

@@ -260,3 +260,50 @@ both_databases!(the_demo_holds_a_year_of_reports_with_gaps_and_late_ones, |db: D
     let now = reports::completeness(&db, &Scope::All, "48", YearMonth::of(store::today())).await.expect("now");
     assert_eq!(now.received, 0);
 });
+
+both_databases!(a_recount_rebuilds_the_kept_totals, |db: Db| async move {
+    load(&db).await;
+    let a = team(&db, TAN_THANH, "Thôn Một", "01/09/2024").await;
+    let b = team(&db, AN_MY, "Thôn Ba", "01/09/2024").await;
+    let v = values(&db, &[("dvc_huong_dan", "7"), ("nguoi_tiep_can", "30")]).await;
+    reports::submit(&db, &Scope::All, a, month("2025-01"), &v, None).await.expect("a");
+    reports::submit(&db, &Scope::All, b, month("2025-01"), &v, None).await.expect("b");
+    let returned = reports::submit(&db, &Scope::All, b, month("2025-02"), &v, None).await.expect("b february");
+    reports::send_back(&db, &Scope::All, returned.id, "thiếu số liệu").await.expect("return");
+    // Figures loaded around the application: the kept totals are wrong until recounted.
+    raw(&db, "update report_total set total = total + 5").await.expect("tamper totals");
+    raw(&db, "delete from report_count").await.expect("lose counts");
+    assert!(!reports::verify(&db).await.expect("verify").is_empty());
+    reports::recount(&db).await.expect("recount");
+    assert!(reports::verify(&db).await.expect("verify").is_empty());
+    // A unit's kept total is checked against its communes' too.
+    raw(&db, "update report_rollup set total = total + 1").await.expect("tamper unit totals");
+    let wrong = reports::verify(&db).await.expect("verify");
+    assert!(!wrong.is_empty() && wrong.iter().all(|w| w.what.starts_with("unit total")), "{wrong:?}");
+    reports::recount(&db).await.expect("recount");
+    assert!(reports::verify(&db).await.expect("verify").is_empty());
+    assert_eq!(total(&db, "49", "2025-01", "dvc_huong_dan").await, 14);
+    assert_eq!(total(&db, "502", "2025-01", "dvc_huong_dan").await, 14);
+    // Read within a narrower scope, a province counts only what the scope covers.
+    let only = Scope::Paths(vec!["49/502/20335/".into()]);
+    let t = reports::indicator_totals(&db, &only, "49", month("2025-01"), month("2025-01")).await.expect("scoped");
+    assert_eq!(t.iter().find(|i| i.code == "dvc_huong_dan").expect("indicator").total, 7);
+    assert_eq!(total(&db, "49", "2025-02", "nguoi_tiep_can").await, 0, "a returned report counts for nothing");
+    let c = reports::completeness(&db, &Scope::All, "502", month("2025-01")).await.expect("completeness");
+    assert_eq!((c.received, c.on_time), (2, 0));
+    // Teams expected are kept too: a team dissolved on 20/03/2025 is expected in March, not April.
+    let day = store::parse_iso("2025-03-20").expect("day");
+    teams::dissolve(&db, &Scope::All, b, day).await.expect("dissolve");
+    let expected = |m: &'static str| {
+        let db = db.clone();
+        async move { reports::completeness(&db, &Scope::All, "502", month(m)).await.expect("completeness").expected }
+    };
+    assert_eq!((expected("2025-03").await, expected("2025-04").await), (2, 1));
+    assert!(reports::verify(&db).await.expect("verify").is_empty());
+    raw(&db, "delete from team_tally").await.expect("lose the tally");
+    let wrong = reports::verify(&db).await.expect("verify");
+    assert!(!wrong.is_empty() && wrong.iter().all(|w| w.what.starts_with("teams expected")), "{wrong:?}");
+    reports::recount(&db).await.expect("recount");
+    assert!(reports::verify(&db).await.expect("verify").is_empty());
+    assert_eq!(expected("2025-03").await, 2);
+});
