@@ -1,7 +1,10 @@
 //! Lists as Excel and CSV downloads (issue F, point 6): read back, masked for viewers as the
 //! screen is, logged, and refused outside the reader's units.
 
+use std::io::Cursor;
+
 use axum::http::StatusCode;
+use calamine::{Data, Reader, Xlsx};
 use domain::UserRole;
 use domain::input::{MembershipDraft, PersonDraft};
 use store::Scope;
@@ -85,6 +88,18 @@ app_test!(lists_download_as_workbooks_that_read_back, |app| {
     // Dates are dates (read back as dd/mm/yyyy), and the commune's parent is named.
     assert_eq!((an[birth].as_str(), an[joined].as_str()), ("12/05/1985", "01/10/2023"));
     assert_eq!(an[parent], "Thành phố Tam Kỳ");
+    // The cells' types, as Excel sees them: text for the numbers, dates for the dates, a number
+    // for the row's order.
+    let bytes = app.get_bytes("/members.xlsx?unit=20335").await;
+    let mut book = Xlsx::new(Cursor::new(bytes)).expect("an xlsx workbook");
+    let range = book.worksheet_range_at(0).expect("a sheet").expect("readable");
+    let first = sheets::write::HEADER_ROW + 1;
+    let at = |c: usize| range.get_value((first, u32::try_from(c).expect("col"))).cloned().unwrap_or(Data::Empty);
+    assert!(matches!(at(phone), Data::String(_)), "{:?}", at(phone));
+    assert!(matches!(at(cccd), Data::String(_)), "{:?}", at(cccd));
+    assert!(matches!(at(joined), Data::DateTime(_)), "{:?}", at(joined));
+    assert!(matches!(at(birth), Data::DateTime(_)), "{:?}", at(birth));
+    assert!(matches!(at(0), Data::Float(_) | Data::Int(_)), "{:?}", at(0));
 
     let teams = workbook(&mut app, "/teams.xlsx?unit=20335").await;
     assert!(teams.cell(0, 0).starts_with("DANH SÁCH TỔ CÔNG NGHỆ SỐ CỘNG ĐỒNG"), "{:?}", teams.rows);
