@@ -1213,3 +1213,102 @@ fn training_from_the_command_line() {
     let table = stdout(&run(&db, &["training", "untrained", "--unit", "20335", "--months", "1"]));
     assert!(table.starts_with("Chưa có mặt ở buổi tập huấn nào từ ngày"), "{table}");
 }
+
+/// A file in the temporary directory for this run.
+fn temp_file(name: &str) -> PathBuf {
+    let p = std::env::temp_dir().join(format!("congdongso-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_file(&p);
+    p
+}
+
+#[test]
+fn exports_lists_to_xlsx_and_csv_that_read_back() {
+    let db = fresh_demo("export");
+    let (members, teams, villages, sample) = with_store(&db, async |d| {
+        let city = store::units::by_code(d, "48").await.expect("48");
+        let scope = store::Scope::All.narrow(&city.path);
+        let all = store::PageRequest::all();
+        let m = store::people::list(d, &scope, &Default::default(), all).await.expect("members");
+        let t = store::teams::list(d, &scope, &Default::default(), all).await.expect("teams");
+        let v = store::villages::list(d, &scope, &Default::default(), all).await.expect("villages");
+        let sample = m.items.iter().find(|p| p.cccd.as_deref().is_some_and(|c| c.starts_with('0'))).cloned();
+        (m.total, t.total, v.total, sample.expect("a member whose CCCD starts with 0"))
+    });
+    assert!(sample.phone.starts_with('0'), "{}", sample.phone);
+    let today = format!("Số liệu đến ngày {}", domain::input::format_date(store::today()));
+
+    // Members as a workbook: the title, the day of the data, one row per member, and the
+    // phone and CCCD as the text they are (a number cell would have lost the leading zero).
+    let xlsx = temp_file("thanh-vien.xlsx");
+    let o = run(&db, &["export", "members", "--unit", "48", "--out", &xlsx.to_string_lossy()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains(&format!("{members} thành viên của 48 Thành phố Đà Nẵng")), "{}", stdout(&o));
+    let bytes = std::fs::read(&xlsx).expect("written");
+    let book = sheets::read_file("thanh-vien.xlsx", &bytes).expect("reads back");
+    let sheet = &book.sheets[0];
+    assert_eq!(sheet.cell(0, 0), "DANH SÁCH THÀNH VIÊN TỔ CÔNG NGHỆ SỐ CỘNG ĐỒNG — Thành phố Đà Nẵng");
+    assert_eq!(sheet.cell(1, 0), today);
+    let header = sheets::write::HEADER_ROW as usize;
+    let col = |h: &str| sheet.rows[header].iter().position(|c| c == h).unwrap_or_else(|| panic!("no {h}"));
+    let rows = &sheet.rows[header + 1..];
+    assert_eq!(i64::try_from(rows.len()).expect("rows"), members);
+    let (phone, cccd, name) = (col("Số điện thoại"), col("CCCD"), col("Họ và tên"));
+    let row = rows.iter().find(|r| r[phone] == sample.phone).expect("the sample's phone, whole");
+    assert_eq!((row[name].as_str(), Some(row[cccd].as_str())), (sample.full_name.as_str(), sample.cccd.as_deref()));
+    let _ = std::fs::remove_file(&xlsx);
+
+    // The same as CSV: a byte order mark, a header and one line per member, numbers whole.
+    let csv = temp_file("thanh-vien.csv");
+    let o = run(&db, &["export", "members", "--unit", "48", "--out", &csv.to_string_lossy()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let bytes = std::fs::read(&csv).expect("written");
+    assert!(bytes.starts_with(b"\xEF\xBB\xBF"), "UTF-8 with BOM");
+    let book = sheets::read_file("thanh-vien.csv", &bytes).expect("reads back");
+    let sheet = &book.sheets[0];
+    assert_eq!(i64::try_from(sheet.rows.len()).expect("rows") - 1, members);
+    assert!(
+        sheet
+            .rows
+            .iter()
+            .any(|r| r.contains(&sample.phone) && r.iter().any(|c| Some(c.as_str()) == sample.cccd.as_deref()))
+    );
+    let _ = std::fs::remove_file(&csv);
+
+    // Teams and villages, a row each.
+    for (what, want, title) in [
+        ("teams", teams, "DANH SÁCH TỔ CÔNG NGHỆ SỐ CỘNG ĐỒNG — Thành phố Đà Nẵng"),
+        ("villages", villages, "DANH SÁCH THÔN, TỔ DÂN PHỐ VÀ TỔ CÔNG NGHỆ SỐ CỘNG ĐỒNG — Thành phố Đà Nẵng"),
+    ] {
+        let file = temp_file(&format!("{what}.xlsx"));
+        let o = run(&db, &["export", what, "--unit", "48", "--out", &file.to_string_lossy()]);
+        assert!(o.status.success(), "{what}: {}", stderr(&o));
+        let book = sheets::read_file("x.xlsx", &std::fs::read(&file).expect("written")).expect("reads back");
+        let sheet = &book.sheets[0];
+        assert_eq!(sheet.cell(0, 0), title);
+        assert_eq!(i64::try_from(sheet.rows.len() - header - 1).expect("rows"), want, "{what}");
+        let _ = std::fs::remove_file(&file);
+    }
+
+    // Each export is in the audit trail, as the CLI's, with its rows.
+    let trail = audit_trail(&db);
+    for action in ["members_xlsx", "members_csv", "teams_xlsx", "villages_xlsx"] {
+        let e = trail.iter().find(|e| e.action == action).unwrap_or_else(|| panic!("{action} recorded"));
+        assert_eq!((e.actor.as_str(), e.entity.as_str()), ("cli", "export"));
+        assert_eq!(e.unit_path.as_deref(), Some("48/"));
+    }
+    let m = trail.iter().find(|e| e.action == "members_xlsx").expect("members_xlsx");
+    let after: serde_json::Value = serde_json::from_str(m.after_json.as_deref().expect("after")).expect("json");
+    assert_eq!(after["count"].as_i64(), Some(members));
+
+    // Refusals: another extension, an unknown unit; nothing written.
+    let txt = temp_file("thanh-vien.txt");
+    assert_refused(&run(&db, &["export", "members", "--unit", "48", "--out", &txt.to_string_lossy()]), 1, ".xlsx");
+    assert!(!txt.exists());
+    let file = temp_file("khong-co.xlsx");
+    assert_refused(
+        &run(&db, &["export", "teams", "--unit", "99999", "--out", &file.to_string_lossy()]),
+        1,
+        "Không có đơn vị hành chính mã 99999",
+    );
+    assert!(!file.exists());
+}

@@ -6,6 +6,7 @@ mod assets;
 mod auth;
 mod error;
 mod export;
+pub mod exports;
 mod i18n;
 mod pages;
 pub mod routes;

@@ -17,12 +17,13 @@ use super::villages::end_date;
 use super::{Chrome, Errors, Id, ListQuery, Pager, done, vn_date};
 use crate::auth::{Viewer, mask_members};
 use crate::routes::Routes;
-use crate::{AppError, AppState};
+use crate::{AppError, AppState, exports};
 
 pub fn router() -> Routes {
     Routes::new()
         .get("/members", list)
         .get("/members.csv", export)
+        .get("/members.xlsx", export_xlsx)
         .get("/people/{id}", show)
         .post("/people/{id}", update)
         .post("/people/{id}/reveal", reveal)
@@ -40,7 +41,7 @@ struct ListPage {
     all: bool,
     rows: Vec<Member>,
     pager: Pager,
-    /// The CSV export of the same list.
+    /// The query of the same list, for its CSV and Excel exports.
     export: String,
 }
 
@@ -66,15 +67,12 @@ async fn list(State(state): State<AppState>, v: Viewer, Query(q): Query<ListQuer
     mask_members(&v.access, &mut page.items);
     let pager = Pager::new(&page, "/members", &[("q", &q.q), ("unit", &q.unit), ("all", if all { "1" } else { "" })]);
     let c = Chrome::new(&v, q.ok.as_deref());
-    let export = format!(
-        "/members.csv?{}",
-        serde_urlencoded::to_string([
-            ("q", q.q.as_str()),
-            ("unit", q.unit.as_str()),
-            ("all", if all { "1" } else { "" })
-        ])
-        .unwrap_or_default()
-    );
+    let export = serde_urlencoded::to_string([
+        ("q", q.q.as_str()),
+        ("unit", q.unit.as_str()),
+        ("all", if all { "1" } else { "" }),
+    ])
+    .unwrap_or_default();
     Ok(Html(ListPage { c, q: q.q, unit: q.unit, all, rows: page.items, pager, export }.render()?))
 }
 
@@ -115,6 +113,39 @@ async fn export(State(state): State<AppState>, v: Viewer, Query(q): Query<ListQu
         body,
     )
         .into_response())
+}
+
+/// `GET /members.xlsx`: the list as filtered, every page of it, as an Excel workbook with a
+/// title and the day of the data, masked as on screen and logged as `/members.csv` is.
+async fn export_xlsx(
+    State(state): State<AppState>,
+    v: Viewer,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, AppError> {
+    let scope = super::list_scope(&state, &v, &q.unit).await?;
+    let all = q.all.is_some();
+    let filter = MemberFilter { search: Some(q.q.clone()), include_former: all, numbers_for: Some(v.access.clone()) };
+    let mut rows = people::list(&state.db, &scope, &filter, PageRequest::all()).await?.items;
+    let whole = rows.iter().filter(|m| v.access.sees_personal(m.team_id, m.commune_path.as_deref())).count();
+    mask_members(&v.access, &mut rows);
+    let place = exports::place(&state.db, &scope).await?;
+    let table = exports::members(&state.db, &rows, &place, store::today()).await?;
+    let ids: Vec<i64> = rows.iter().map(|m| m.id).collect();
+    let event = store::audit::Event {
+        entity: "export",
+        entity_id: None,
+        action: exports::action(exports::List::Members, exports::Format::Xlsx),
+        unit_path: exports::unit_path(&scope),
+        before: None,
+        after: Some(serde_json::json!({
+            "filter": { "q": store::access::loggable_search(&q.q), "unit": q.unit, "all": all },
+            "rows": ids,
+            "count": ids.len(),
+            "whole": whole,
+        })),
+    };
+    store::audit::record(&state.db, event).await?;
+    exports::xlsx_download(table, "thanh-vien").await
 }
 
 /// The members as CSV, one row each.

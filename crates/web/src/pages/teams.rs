@@ -17,11 +17,13 @@ use super::villages::{VillageFormsArg, end_date, render_village};
 use super::{Chrome, Errors, Id, ListQuery, Pager, done, vn_date};
 use crate::auth::{Viewer, may_write, may_write_team};
 use crate::routes::Routes;
-use crate::{AppError, AppState};
+use crate::{AppError, AppState, exports};
 
 pub fn router() -> Routes {
     Routes::new()
         .get("/teams", list)
+        .get("/teams.xlsx", export_xlsx)
+        .get("/teams.csv", export_csv)
         .post("/teams", create)
         .get("/teams/{id}", show)
         .post("/teams/{id}", update)
@@ -40,6 +42,8 @@ struct ListPage {
     all: bool,
     rows: Vec<Team>,
     pager: Pager,
+    /// The query of the same list, for its Excel and CSV exports.
+    export: String,
 }
 
 impl ListPage {
@@ -65,7 +69,64 @@ async fn list(State(state): State<AppState>, v: Viewer, Query(q): Query<ListQuer
         &[("q", &q.q), ("unit", &q.unit), ("issue", &q.issue), ("all", if all { "1" } else { "" })],
     );
     let c = Chrome::new(&v, q.ok.as_deref());
-    Ok(Html(ListPage { c, q: q.q, unit: q.unit, issue: q.issue, all, rows: page.items, pager }.render()?))
+    let export = serde_urlencoded::to_string([
+        ("q", q.q.as_str()),
+        ("unit", q.unit.as_str()),
+        ("issue", q.issue.as_str()),
+        ("all", if all { "1" } else { "" }),
+    ])
+    .unwrap_or_default();
+    Ok(Html(ListPage { c, q: q.q, unit: q.unit, issue: q.issue, all, rows: page.items, pager, export }.render()?))
+}
+
+/// `GET /teams.xlsx`: the list as filtered, every page of it, as an Excel workbook.
+async fn export_xlsx(
+    State(state): State<AppState>,
+    v: Viewer,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, AppError> {
+    let table = export(&state, &v, &q, exports::Format::Xlsx).await?;
+    exports::xlsx_download(table, "to-cong-nghe-so").await
+}
+
+/// `GET /teams.csv`: the same as CSV.
+async fn export_csv(
+    State(state): State<AppState>,
+    v: Viewer,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, AppError> {
+    let table = export(&state, &v, &q, exports::Format::Csv).await?;
+    Ok(exports::csv_download(&table, "to-cong-nghe-so"))
+}
+
+/// The teams of the list as a table, the export recorded in the audit trail (leaders' names
+/// leave the system with it).
+async fn export(
+    state: &AppState,
+    v: &Viewer,
+    q: &ListQuery,
+    format: exports::Format,
+) -> Result<sheets::Table, AppError> {
+    let scope = super::list_scope(state, v, &q.unit).await?;
+    let all = q.all.is_some();
+    let filter = TeamFilter { search: Some(q.q.clone()), include_dissolved: all, issue: parse_issue(&q.issue) };
+    let rows = teams::list(&state.db, &scope, &filter, PageRequest::all()).await?.items;
+    let place = exports::place(&state.db, &scope).await?;
+    let table = exports::teams(&state.db, &scope, &rows, &place, store::today()).await?;
+    let ids: Vec<i64> = rows.iter().map(|t| t.id).collect();
+    let event = store::audit::Event {
+        entity: "export",
+        action: exports::action(exports::List::Teams, format),
+        unit_path: exports::unit_path(&scope),
+        after: Some(serde_json::json!({
+            "filter": { "q": store::access::loggable_search(&q.q), "unit": q.unit, "issue": q.issue, "all": all },
+            "rows": ids,
+            "count": ids.len(),
+        })),
+        ..store::audit::Event::default()
+    };
+    store::audit::record(&state.db, event).await?;
+    Ok(table)
 }
 
 #[derive(Template)]

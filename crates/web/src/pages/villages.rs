@@ -13,11 +13,13 @@ use store::villages::{self, Village, VillageFilter};
 use super::{Chrome, Errors, Id, ListQuery, Pager, done, vn_date};
 use crate::auth::{Viewer, may_write};
 use crate::routes::Routes;
-use crate::{AppError, AppState};
+use crate::{AppError, AppState, exports};
 
 pub fn router() -> Routes {
     Routes::new()
         .get("/villages", list)
+        .get("/villages.xlsx", export_xlsx)
+        .get("/villages.csv", export_csv)
         .post("/villages", create)
         .get("/villages/{id}", show)
         .post("/villages/{id}", rename)
@@ -34,6 +36,8 @@ struct ListPage {
     without_team: bool,
     rows: Vec<Village>,
     pager: Pager,
+    /// The query of the same list, for its Excel and CSV exports.
+    export: String,
 }
 
 async fn list(State(state): State<AppState>, v: Viewer, Query(q): Query<ListQuery>) -> Result<Html<String>, AppError> {
@@ -44,7 +48,69 @@ async fn list(State(state): State<AppState>, v: Viewer, Query(q): Query<ListQuer
     let wt = if without_team { "1" } else { "" };
     let pager = Pager::new(&page, "/villages", &[("q", &q.q), ("unit", &q.unit), ("without_team", wt)]);
     let c = Chrome::new(&v, q.ok.as_deref());
-    Ok(Html(ListPage { c, q: q.q, unit: q.unit, without_team, rows: page.items, pager }.render()?))
+    let export = serde_urlencoded::to_string([
+        ("q", q.q.as_str()),
+        ("unit", q.unit.as_str()),
+        ("without_team", wt),
+        ("all", if q.all.is_some() { "1" } else { "" }),
+    ])
+    .unwrap_or_default();
+    Ok(Html(ListPage { c, q: q.q, unit: q.unit, without_team, rows: page.items, pager, export }.render()?))
+}
+
+/// `GET /villages.xlsx`: the list as filtered, every page of it, as an Excel workbook.
+async fn export_xlsx(
+    State(state): State<AppState>,
+    v: Viewer,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, AppError> {
+    let table = export(&state, &v, &q, exports::Format::Xlsx).await?;
+    exports::xlsx_download(table, "thon").await
+}
+
+/// `GET /villages.csv`: the same as CSV.
+async fn export_csv(
+    State(state): State<AppState>,
+    v: Viewer,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, AppError> {
+    let table = export(&state, &v, &q, exports::Format::Csv).await?;
+    Ok(exports::csv_download(&table, "thon"))
+}
+
+/// The villages of the list as a table, the export recorded in the audit trail.
+async fn export(
+    state: &AppState,
+    v: &Viewer,
+    q: &ListQuery,
+    format: exports::Format,
+) -> Result<sheets::Table, AppError> {
+    let scope = super::list_scope(state, v, &q.unit).await?;
+    let without_team = q.without_team.is_some();
+    let all = q.all.is_some();
+    let filter = VillageFilter { search: Some(q.q.clone()), include_inactive: all, without_team };
+    let rows = villages::list(&state.db, &scope, &filter, PageRequest::all()).await?.items;
+    let place = exports::place(&state.db, &scope).await?;
+    let table = exports::villages(&rows, &place, store::today());
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let event = store::audit::Event {
+        entity: "export",
+        action: exports::action(exports::List::Villages, format),
+        unit_path: exports::unit_path(&scope),
+        after: Some(serde_json::json!({
+            "filter": {
+                "q": store::access::loggable_search(&q.q),
+                "unit": q.unit,
+                "without_team": without_team,
+                "all": all,
+            },
+            "rows": ids,
+            "count": ids.len(),
+        })),
+        ..store::audit::Event::default()
+    };
+    store::audit::record(&state.db, event).await?;
+    Ok(table)
 }
 
 #[derive(Template)]

@@ -7,6 +7,7 @@ mod access;
 mod api;
 mod browser;
 mod dashboards;
+mod exports;
 mod funding;
 mod matrix;
 mod pages;

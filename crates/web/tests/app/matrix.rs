@@ -237,7 +237,11 @@ fn kind(method: &Method, path: &str) -> Option<Kind> {
         ("GET", "/account") | ("POST", "/account/password" | "/account/tokens" | "/account/tokens/{id}/revoke") => {
             Kind::Session
         }
-        ("GET", "/" | "/units" | "/villages" | "/teams" | "/members" | "/members.csv")
+        (
+            "GET",
+            "/" | "/units" | "/villages" | "/villages.xlsx" | "/villages.csv" | "/teams" | "/teams.xlsx" | "/teams.csv"
+            | "/members" | "/members.csv" | "/members.xlsx",
+        )
         | ("GET", "/api/v1/units" | "/api/v1/villages" | "/api/v1/teams" | "/api/v1/members") => Kind::List,
         ("GET", "/units/{code}" | "/villages/{id}" | "/teams/{id}" | "/people/{id}")
         | (
@@ -1179,6 +1183,11 @@ app_test!(lists_and_counts_hold_only_what_the_grants_reach, |app| {
         let csv = b.get("/members.csv").await;
         assert_eq!(csv.status, StatusCode::OK);
         assert_eq!(i64::try_from(csv.body.trim_end().lines().count()).expect("lines") - 1, people.total, "{who:?}");
+        for (path, want) in [("/teams.csv", teams.total), ("/villages.csv", villages.total)] {
+            let csv = b.get(path).await;
+            assert_eq!(csv.status, StatusCode::OK, "{path} as {who:?}");
+            assert_eq!(i64::try_from(csv.body.trim_end().lines().count()).expect("lines") - 1, want, "{path} {who:?}");
+        }
         // The province's coverage, as each reads it, counts their villages only.
         let cov = b.get("/api/v1/units/49/coverage").await;
         if who.reads(Side::Own) {

@@ -1,0 +1,383 @@
+//! The registry's lists as sheets to download or write to a file (Xuất Excel / CSV): members,
+//! teams and villages of a unit, each with a title, the day the figures stand at, phones and
+//! CCCD as text so their leading zeros stay, dates as real dates. The web's `.xlsx` downloads and
+//! the command line's `export` build the same tables here; masking is the caller's business
+//! (the web masks for viewers before it hands the rows over, the command line does not).
+
+use std::collections::HashMap;
+
+use domain::Gender;
+use sheets::{Column, Kind, Table, Value};
+use store::people::{Member, MemberFilter};
+use store::teams::Team;
+use store::villages::Village;
+use store::{Db, PageRequest, Scope, StoreError, people, units};
+use time::Date;
+
+/// Which list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum List {
+    /// Thành viên tổ công nghệ số cộng đồng.
+    Members,
+    /// Tổ công nghệ số cộng đồng.
+    Teams,
+    /// Thôn, tổ dân phố.
+    Villages,
+}
+
+/// The kind of file, by its name's extension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Xlsx,
+    Csv,
+}
+
+impl Format {
+    /// The format a file name asks for: `.xlsx` or `.csv` (any case); `None` for anything else.
+    #[must_use]
+    pub fn of_file(name: &str) -> Option<Self> {
+        let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase())?;
+        match ext.as_str() {
+            "xlsx" => Some(Self::Xlsx),
+            "csv" => Some(Self::Csv),
+            _ => None,
+        }
+    }
+}
+
+/// The audit trail's name for an export of `list` as `format`.
+#[must_use]
+pub fn action(list: List, format: Format) -> &'static str {
+    match (list, format) {
+        (List::Members, Format::Xlsx) => "members_xlsx",
+        (List::Members, Format::Csv) => "members_csv",
+        (List::Teams, Format::Xlsx) => "teams_xlsx",
+        (List::Teams, Format::Csv) => "teams_csv",
+        (List::Villages, Format::Xlsx) => "villages_xlsx",
+        (List::Villages, Format::Csv) => "villages_csv",
+    }
+}
+
+/// The bytes of the table in a format: an .xlsx workbook, or CSV (UTF-8 with a byte order mark;
+/// cells a spreadsheet would run as a formula are prefixed with an apostrophe, as the web's other
+/// CSV downloads are).
+///
+/// # Errors
+/// When the workbook cannot be written.
+pub fn bytes(table: &Table, format: Format) -> Result<Vec<u8>, sheets::SheetError> {
+    match format {
+        Format::Xlsx => sheets::write::xlsx(table),
+        Format::Csv => Ok(csv(table).into_bytes()),
+    }
+}
+
+/// The table as CSV: the header, then one line a row (no title: a CSV file is read by programs).
+#[must_use]
+pub fn csv(table: &Table) -> String {
+    let header: Vec<&str> = table.columns.iter().map(|c| c.header.as_str()).collect();
+    let rows: Vec<Vec<String>> = table
+        .rows
+        .iter()
+        .map(|r| (0..table.columns.len()).map(|c| r.get(c).map(Value::as_text).unwrap_or_default()).collect())
+        .collect();
+    crate::pages::csv_document(&header, &rows)
+}
+
+/// The unit path an export is recorded under: the one subtree it covers, if one.
+#[must_use]
+pub fn unit_path(scope: &Scope) -> Option<String> {
+    match scope {
+        Scope::Paths(p) if p.len() == 1 => Some(p[0].clone()),
+        _ => None,
+    }
+}
+
+/// The place a list covers, for its title: the names of the units of the scope (the top units
+/// for everything).
+///
+/// # Errors
+/// Database errors.
+pub async fn place(db: &Db, scope: &Scope) -> Result<String, StoreError> {
+    let names: Vec<String> = match scope {
+        Scope::All => units::roots(db).await?.into_iter().map(|u| u.name).collect(),
+        Scope::Paths(paths) => {
+            let mut names = Vec::new();
+            for p in paths {
+                if let Some(code) = p.split('/').rfind(|s| !s.is_empty()) {
+                    names.push(units::latest_by_code(db, code).await?.name);
+                }
+            }
+            names
+        }
+    };
+    Ok(names.join(", "))
+}
+
+fn date(stored: Option<&str>) -> Value {
+    stored.and_then(store::parse_iso).map_or(Value::Empty, Value::Date)
+}
+
+fn count(n: i64) -> Value {
+    // Counts of a commune's lists stay far below 2^53.
+    #[allow(clippy::cast_precision_loss)]
+    Value::Number(n as f64)
+}
+
+fn row_number(i: usize) -> Value {
+    count(i64::try_from(i + 1).unwrap_or(i64::MAX))
+}
+
+fn title(what: &str, place: &str) -> String {
+    if place.is_empty() { what.to_owned() } else { format!("{what} — {place}") }
+}
+
+/// The parent of each commune (huyện, or the province where districts are gone), by the
+/// commune's path.
+async fn parents(db: &Db, paths: impl Iterator<Item = &str>) -> Result<HashMap<String, String>, StoreError> {
+    let mut out = HashMap::new();
+    let mut by_code: HashMap<String, String> = HashMap::new();
+    for path in paths {
+        if out.contains_key(path) {
+            continue;
+        }
+        let codes: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+        let name = match codes.len().checked_sub(2).and_then(|i| codes.get(i)) {
+            Some(code) => {
+                if let Some(n) = by_code.get(*code) {
+                    n.clone()
+                } else {
+                    let n = units::latest_by_code(db, code).await?.name;
+                    by_code.insert((*code).to_owned(), n.clone());
+                    n
+                }
+            }
+            None => String::new(),
+        };
+        out.insert(path.to_owned(), name);
+    }
+    Ok(out)
+}
+
+/// Members as a table, in the order given (phones and CCCD as they are in the rows: whole or
+/// masked by the caller).
+///
+/// # Errors
+/// Database errors (reading the communes' parent units).
+pub async fn members(db: &Db, rows: &[Member], place: &str, day: Date) -> Result<Table, StoreError> {
+    let parents = parents(db, rows.iter().filter_map(|m| m.commune_path.as_deref())).await?;
+    let columns = vec![
+        Column::new("STT", Kind::Number),
+        Column::new("Họ và tên", Kind::Text),
+        Column::new("Giới tính", Kind::Text),
+        Column::new("Ngày sinh (năm sinh)", Kind::Date),
+        Column::new("Số điện thoại", Kind::Text),
+        Column::new("CCCD", Kind::Text),
+        Column::new("Email", Kind::Text),
+        Column::new("Chức vụ trong tổ", Kind::Text),
+        Column::new("Chức danh", Kind::Text),
+        Column::new("Tổ", Kind::Text),
+        Column::new("Thôn", Kind::Text),
+        Column::new("Xã", Kind::Text),
+        Column::new("Đơn vị cấp trên", Kind::Text),
+        Column::new("Ngày vào tổ", Kind::Date),
+    ];
+    let rows = rows
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            let birth = match (&m.birth_date, m.birth_year) {
+                (Some(d), _) => date(Some(d)),
+                (None, Some(y)) => count(y),
+                _ => Value::Empty,
+            };
+            let parent = m.commune_path.as_deref().and_then(|p| parents.get(p)).cloned().unwrap_or_default();
+            vec![
+                row_number(i),
+                m.full_name.clone().into(),
+                Gender::from_code(&m.gender).map_or("", |g| g.label()).into(),
+                birth,
+                m.phone.clone().into(),
+                m.cccd.clone().unwrap_or_default().into(),
+                m.email.clone().unwrap_or_default().into(),
+                m.role().map_or("", |r| r.label()).into(),
+                m.position().map_or("", |p| p.label()).into(),
+                m.team.clone().unwrap_or_default().into(),
+                m.village.clone().unwrap_or_default().into(),
+                m.commune.clone().unwrap_or_default().into(),
+                parent.into(),
+                date(m.joined_on.as_deref()),
+            ]
+        })
+        .collect();
+    Ok(Table {
+        sheet: "Thành viên".into(),
+        title: title("DANH SÁCH THÀNH VIÊN TỔ CÔNG NGHỆ SỐ CỘNG ĐỒNG", place),
+        data_date: day,
+        columns,
+        rows,
+    })
+}
+
+/// Teams as a table, with each team's leader (tổ trưởng) read from its active members in
+/// `scope`.
+///
+/// # Errors
+/// Database errors.
+pub async fn teams(db: &Db, scope: &Scope, rows: &[Team], place: &str, day: Date) -> Result<Table, StoreError> {
+    let filter = MemberFilter { search: None, include_former: false, numbers_for: None };
+    let mut leaders: HashMap<i64, Vec<String>> = HashMap::new();
+    for m in people::list(db, scope, &filter, PageRequest::all()).await?.items {
+        if let (Some(team), Some(domain::Role::Leader)) = (m.team_id, m.role()) {
+            leaders.entry(team).or_default().push(m.full_name);
+        }
+    }
+    let columns = vec![
+        Column::new("STT", Kind::Number),
+        Column::new("Tên tổ", Kind::Text),
+        Column::new("Thôn", Kind::Text),
+        Column::new("Xã", Kind::Text),
+        Column::new("Ngày thành lập", Kind::Date),
+        Column::new("Số thành viên", Kind::Number),
+        Column::new("Tổ trưởng", Kind::Text),
+        Column::new("Nhóm Zalo", Kind::Text),
+        Column::new("Tình trạng", Kind::Text),
+        Column::new("Cảnh báo", Kind::Text),
+    ];
+    let rows = rows
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let status = if t.status == "active" {
+                "Đang hoạt động".to_owned()
+            } else {
+                match t.dissolved_on.as_deref() {
+                    Some(d) => format!("Đã giải thể ngày {}", store::display_date(d)),
+                    None => "Đã giải thể".to_owned(),
+                }
+            };
+            let issues: Vec<&str> = t.issues().iter().map(|i| i.label()).collect();
+            vec![
+                row_number(i),
+                t.name.clone().into(),
+                t.village.clone().into(),
+                t.commune.clone().into(),
+                date(Some(&t.established_on)),
+                count(t.members),
+                leaders.get(&t.id).map(|l| l.join(", ")).unwrap_or_default().into(),
+                t.zalo_url.clone().unwrap_or_default().into(),
+                status.into(),
+                issues.join("; ").into(),
+            ]
+        })
+        .collect();
+    Ok(Table {
+        sheet: "Tổ CNSCĐ".into(),
+        title: title("DANH SÁCH TỔ CÔNG NGHỆ SỐ CỘNG ĐỒNG", place),
+        data_date: day,
+        columns,
+        rows,
+    })
+}
+
+/// Villages as a table: whether each has an active team, and whether it is still in use.
+#[must_use]
+pub fn villages(rows: &[Village], place: &str, day: Date) -> Table {
+    let columns = vec![
+        Column::new("STT", Kind::Number),
+        Column::new("Tên thôn, tổ dân phố", Kind::Text),
+        Column::new("Xã", Kind::Text),
+        Column::new("Có tổ CNSCĐ", Kind::Text),
+        Column::new("Tên tổ", Kind::Text),
+        Column::new("Tình trạng", Kind::Text),
+    ];
+    let rows = rows
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let status = if v.status == "active" {
+                "Đang hoạt động".to_owned()
+            } else {
+                match v.ended_on.as_deref() {
+                    Some(d) => format!("Ngừng hoạt động từ ngày {}", store::display_date(d)),
+                    None => "Ngừng hoạt động".to_owned(),
+                }
+            };
+            vec![
+                row_number(i),
+                v.name.clone().into(),
+                v.commune.clone().into(),
+                if v.team_id.is_some() { "Có" } else { "Chưa có" }.into(),
+                v.team.clone().unwrap_or_default().into(),
+                status.into(),
+            ]
+        })
+        .collect();
+    Table {
+        sheet: "Thôn".into(),
+        title: title("DANH SÁCH THÔN, TỔ DÂN PHỐ VÀ TỔ CÔNG NGHỆ SỐ CỘNG ĐỒNG", place),
+        data_date: day,
+        columns,
+        rows,
+    }
+}
+
+/// A download of the table as an .xlsx file named `file` (without extension), the workbook
+/// written off the request threads.
+///
+/// # Errors
+/// When the workbook cannot be written.
+pub(crate) async fn xlsx_download(table: Table, file: &str) -> Result<axum::response::Response, crate::AppError> {
+    use axum::response::IntoResponse;
+    let bytes = tokio::task::spawn_blocking(move || sheets::write::xlsx(&table))
+        .await?
+        .map_err(|e| crate::AppError::Internal(format!("xlsx: {e}")))?;
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned(),
+            ),
+            (axum::http::header::CONTENT_DISPOSITION, format!("attachment; filename=\"{file}.xlsx\"")),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+/// A download of the table as CSV named `file` (without extension).
+pub(crate) fn csv_download(table: &Table, file: &str) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (axum::http::header::CONTENT_DISPOSITION, format!("attachment; filename=\"{file}.csv\"")),
+        ],
+        csv(table),
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_follow_the_extension() {
+        assert_eq!(Format::of_file("ds.XLSX"), Some(Format::Xlsx));
+        assert_eq!(Format::of_file("thu-muc.v2/ds.csv"), Some(Format::Csv));
+        assert_eq!(Format::of_file("ds.xls"), None);
+        assert_eq!(Format::of_file("ds"), None);
+    }
+
+    #[test]
+    fn csv_keeps_leading_zeros_and_defuses_formulas() {
+        let table = Table {
+            sheet: "t".into(),
+            title: "T".into(),
+            data_date: time::macros::date!(2025 - 07 - 01),
+            columns: vec![Column::new("Số điện thoại", Kind::Text), Column::new("Ghi chú", Kind::Text)],
+            rows: vec![vec!["0912345678".into(), "=1+1".into()]],
+        };
+        assert_eq!(csv(&table), "\u{feff}Số điện thoại,Ghi chú\r\n0912345678,'=1+1\r\n");
+    }
+}
