@@ -1,6 +1,7 @@
 //! `congdongso`: the door. Parses arguments, opens the database, and calls the libraries.
 #![forbid(unsafe_code)]
 
+mod import;
 mod output;
 mod training;
 
@@ -77,6 +78,9 @@ enum Command {
     /// Training: courses, sessions, invited teams, the roll call, and who has not been trained.
     #[command(subcommand)]
     Training(training::TrainingCommand),
+    /// Import a list from Excel or CSV (dry run first with --dry-run).
+    #[command(subcommand)]
+    Import(import::ImportCommand),
 }
 
 #[derive(Args)]
@@ -854,6 +858,7 @@ async fn dispatch(db: &Db, command: Command) -> Result<()> {
         Command::Payments(c) => payments_command(db, c).await,
         Command::Ledger(c) => ledger(db, c).await,
         Command::Training(c) => training::run(db, c).await,
+        Command::Import(c) => import::run(db, c).await,
         Command::Report(ReportCommand::Completeness { unit, month, format }) => {
             let month = domain::funding::YearMonth::parse(&month).map_err(anyhow::Error::msg)?;
             let c = store::reports::completeness(db, &Scope::All, &unit, month).await?;
