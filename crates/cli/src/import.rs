@@ -197,7 +197,7 @@ fn print(report: &ImportReport, format: ReportFormat) -> Result<()> {
             t.row(vec![
                 r.sheet.clone(),
                 r.row.to_string(),
-                r.full_name.clone(),
+                r.name.clone(),
                 r.team.clone().unwrap_or_default(),
                 r.action.label().to_owned(),
                 r.matched_by.map(|m| m.label().to_owned()).unwrap_or_default(),

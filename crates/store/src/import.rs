@@ -18,7 +18,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use domain::input::{format_date, parse_date};
+use domain::input::{format_date, parse_date, parse_village_name, parse_zalo_url};
 use domain::{Cccd, Gender, PhoneVn, Position, Role, text};
 use serde::Serialize;
 
@@ -47,6 +47,12 @@ pub mod keys {
     pub const COMMUNE: &str = "commune";
     pub const DISTRICT: &str = "district";
     pub const EMAIL: &str = "email";
+    /// The team's name (empty: "Tổ công nghệ số cộng đồng" and the village's name).
+    pub const TEAM: &str = "team";
+    /// The team's founding day.
+    pub const ESTABLISHED_ON: &str = "established_on";
+    /// The team's Zalo group link.
+    pub const ZALO_URL: &str = "zalo_url";
 }
 
 /// One sheet of a file: its name, the column (letter) of each field its header mapped, and its
@@ -132,7 +138,8 @@ pub struct RowOutcome {
     pub row: usize,
     pub action: Action,
     pub matched_by: Option<MatchRule>,
-    pub full_name: String,
+    /// The person's, village's or team's name as the row gives it.
+    pub name: String,
     pub team: Option<String>,
     /// What an update changes, in Vietnamese ("số điện thoại", "vai trò", "vào tổ" …).
     pub changes: Vec<String>,
@@ -275,6 +282,8 @@ fn bare(folded: &str, prefixes: &[&str]) -> String {
 /// Communes and districts of every date, for finding a unit by the name it had on any day.
 struct Units {
     all: Vec<Unit>,
+    /// Each unit's folded name, and that without its kind ("xa tam thang", "tam thang").
+    folded: Vec<(String, String)>,
     by_id: HashMap<i64, usize>,
     successors: HashMap<i64, Vec<Unit>>,
     villages: HashMap<i64, Vec<VillageRow>>,
@@ -292,7 +301,16 @@ impl Units {
                    where level in ('commune', 'district') order by unit_id";
         let all: Vec<Unit> = on_db!(db, |pool| sqlx::query_as(sql).fetch_all(pool).await)?;
         let by_id = all.iter().enumerate().map(|(i, u)| (u.unit_id, i)).collect();
-        Ok(Self { all, by_id, successors: HashMap::new(), villages: HashMap::new() })
+        let folded = all
+            .iter()
+            .map(|u| {
+                let f = text::fold(&u.name);
+                let prefixes: &[&str] = if u.level == "district" { &DISTRICT_PREFIXES } else { &COMMUNE_PREFIXES };
+                let b = bare(&f, prefixes);
+                (f, b)
+            })
+            .collect();
+        Ok(Self { all, folded, by_id, successors: HashMap::new(), villages: HashMap::new() })
     }
 
     async fn villages_of(&mut self, db: &Db, commune_id: i64) -> Result<&[VillageRow], StoreError> {
@@ -333,15 +351,17 @@ impl Units {
     ) -> Result<Result<Commune, String>, StoreError> {
         let typed = text::fold(name);
         let key = bare(&typed, &COMMUNE_PREFIXES);
-        let mut candidates: Vec<Unit> = self
+        let mut candidates: Vec<(Unit, &str)> = self
             .all
             .iter()
-            .filter(|u| u.level == "commune" && bare(&text::fold(&u.name), &COMMUNE_PREFIXES) == key)
-            .cloned()
+            .zip(&self.folded)
+            .filter(|(u, (_, b))| u.level == "commune" && *b == key)
+            .map(|(u, (f, _))| (u.clone(), f.as_str()))
             .collect();
-        if key != typed && candidates.iter().any(|u| text::fold(&u.name) == typed) {
-            candidates.retain(|u| text::fold(&u.name) == typed);
+        if key != typed && candidates.iter().any(|(_, f)| *f == typed) {
+            candidates.retain(|(_, f)| *f == typed);
         }
+        let mut candidates: Vec<Unit> = candidates.into_iter().map(|(u, _)| u).collect();
         if candidates.is_empty() {
             return Ok(Err(format!(
                 "Không có xã, phường nào tên “{name}”, kể cả trước các đợt sắp xếp đơn vị hành chính"
@@ -352,8 +372,9 @@ impl Units {
             let districts: HashSet<i64> = self
                 .all
                 .iter()
-                .filter(|u| u.level == "district" && bare(&text::fold(&u.name), &DISTRICT_PREFIXES) == dkey)
-                .map(|u| u.unit_id)
+                .zip(&self.folded)
+                .filter(|(u, (_, b))| u.level == "district" && *b == dkey)
+                .map(|(u, _)| u.unit_id)
                 .collect();
             if districts.is_empty() {
                 return Ok(Err(format!("Không có huyện, quận, thị xã nào tên “{d}”")));
@@ -537,28 +558,7 @@ pub async fn import_members(
             if village_name.is_none() {
                 c.error(Some(k::VILLAGE), "Chưa nhập thôn, tổ dân phố");
             }
-            // The commune: its column, else the sheet's name when that is a commune.
-            let district = raw.get(k::DISTRICT);
-            let commune = match raw.get(k::COMMUNE) {
-                Some(name) => match units.commune(db, &name, district.as_deref(), village_name.as_deref()).await? {
-                    Ok(found) => Some(found),
-                    Err(m) => {
-                        let key = if m.contains("huyện, quận, thị xã") { k::DISTRICT } else { k::COMMUNE };
-                        c.error(Some(key), m);
-                        None
-                    }
-                },
-                None => match units.commune(db, &sheet.name, district.as_deref(), village_name.as_deref()).await? {
-                    Ok(found) => Some(found),
-                    Err(_) => {
-                        c.error(Some(k::COMMUNE), "Chưa nhập xã, phường");
-                        None
-                    }
-                },
-            };
-            if let Some(w) = commune.as_ref().and_then(|x| x.warning.clone()) {
-                c.warn(Some(k::COMMUNE), w);
-            }
+            let commune = row_commune(db, &mut units, raw, village_name.as_deref(), &mut c).await?;
             // The village in that commune, and its team.
             let mut place: Option<(VillageRow, i64, String, String)> = None;
             if let (Some(cm), Some(vn)) = (&commune, &village_name) {
@@ -572,11 +572,7 @@ pub async fn import_members(
                         ),
                     },
                     None => {
-                        let elsewhere = villages_named(db, vn, cm.unit.unit_id).await?;
-                        let m = match elsewhere.first() {
-                            Some((v, other)) => format!("{v} thuộc {other}, không thuộc {}", cm.unit.name),
-                            None => format!("Thôn “{vn}” không có trong {}", cm.unit.name),
-                        };
+                        let m = village_not_in(db, vn, &cm.unit).await?;
                         c.error(Some(k::VILLAGE), m);
                     }
                 }
@@ -857,14 +853,7 @@ pub async fn import_members(
             report.warnings.append(&mut c.warnings);
         }
     }
-    for r in &report.rows {
-        match r.action {
-            Action::Created => report.created += 1,
-            Action::Updated => report.updated += 1,
-            Action::Unchanged => report.unchanged += 1,
-            Action::Rejected => report.rejected += 1,
-        }
-    }
+    count_actions(&mut report);
     if dry_run || !report.errors.is_empty() {
         return Ok(report);
     }
@@ -873,6 +862,49 @@ pub async fn import_members(
     }
     report.applied = true;
     Ok(report)
+}
+
+/// The commune a row names (its column, else the sheet's name when that is a commune), as it is
+/// today; a warning when named as it was, an error when not found.
+async fn row_commune(
+    db: &Db,
+    units: &mut Units,
+    raw: &ImportRow,
+    village: Option<&str>,
+    c: &mut Check<'_>,
+) -> Result<Option<Commune>, StoreError> {
+    use keys as k;
+    let district = raw.get(k::DISTRICT);
+    let commune = match raw.get(k::COMMUNE) {
+        Some(name) => match units.commune(db, &name, district.as_deref(), village).await? {
+            Ok(found) => Some(found),
+            Err(m) => {
+                let key = if m.contains("huyện, quận, thị xã") { k::DISTRICT } else { k::COMMUNE };
+                c.error(Some(key), m);
+                None
+            }
+        },
+        None => match units.commune(db, &c.sheet.name, district.as_deref(), village).await? {
+            Ok(found) => Some(found),
+            Err(_) => {
+                c.error(Some(k::COMMUNE), "Chưa nhập xã, phường");
+                None
+            }
+        },
+    };
+    if let Some(w) = commune.as_ref().and_then(|x| x.warning.clone()) {
+        c.warn(Some(k::COMMUNE), w);
+    }
+    Ok(commune)
+}
+
+/// Why a village is not in a commune: it is in another one, or nowhere.
+async fn village_not_in(db: &Db, name: &str, commune: &Unit) -> Result<String, StoreError> {
+    let elsewhere = villages_named(db, name, commune.unit_id).await?;
+    Ok(match elsewhere.first() {
+        Some((v, other)) => format!("{v} thuộc {other}, không thuộc {}", commune.name),
+        None => format!("Thôn “{name}” không có trong {}", commune.name),
+    })
 }
 
 fn outcome(
@@ -889,7 +921,7 @@ fn outcome(
         row,
         action,
         matched_by,
-        full_name: name.to_owned(),
+        name: name.to_owned(),
         team: team.map(str::to_owned),
         changes,
     }
@@ -1090,4 +1122,338 @@ async fn write_all(db: &Db, writes: &[Write], today: time::Date) -> Result<(), S
         }
         Ok::<(), StoreError>(())
     })
+}
+
+fn count_actions(report: &mut ImportReport) {
+    for r in &report.rows {
+        match r.action {
+            Action::Created => report.created += 1,
+            Action::Updated => report.updated += 1,
+            Action::Unchanged => report.unchanged += 1,
+            Action::Rejected => report.rejected += 1,
+        }
+    }
+}
+
+/// Imports villages (thôn, tổ dân phố): a commune (and district) and a village's name on each
+/// row. A village the commune already has (its name with or without "Thôn", diacritics and case
+/// ignored) is unchanged; others are created. Whole or not at all, like members.
+///
+/// # Errors
+/// Database errors only: every problem with the rows is in the report.
+pub async fn import_villages(
+    db: &Db,
+    sheets: &[ImportSheet],
+    dry_run: bool,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Result<ImportReport, StoreError> {
+    use keys as k;
+    let total: usize = sheets.iter().map(|s| s.rows.len()).sum();
+    let mut units = Units::load(db).await?;
+    let mut report = ImportReport { dry_run, ..ImportReport::default() };
+    let mut writes: Vec<(Unit, String)> = Vec::new();
+    let mut seen: HashMap<(i64, String), (String, usize)> = HashMap::new();
+    let mut done = 0usize;
+    for sheet in sheets {
+        for raw in &sheet.rows {
+            done += 1;
+            progress(done, total);
+            let mut c = Check { sheet, row: raw.row, errors: Vec::new(), warnings: Vec::new() };
+            let name = match raw.get(k::VILLAGE).map(|v| parse_village_name(&v)) {
+                None => {
+                    c.error(Some(k::VILLAGE), "Chưa nhập thôn, tổ dân phố");
+                    None
+                }
+                Some(Err(e)) => {
+                    c.error(Some(k::VILLAGE), e.to_string());
+                    None
+                }
+                Some(Ok(n)) => Some(n),
+            };
+            let commune = row_commune(db, &mut units, raw, None, &mut c).await?;
+            let mut action = Action::Rejected;
+            if let (Some(n), Some(cm)) = (&name, &commune) {
+                let key = (cm.unit.unit_id, bare(&text::fold(n), &VILLAGE_PREFIXES));
+                if let Some((s, r)) = seen.get(&key) {
+                    c.error(Some(k::VILLAGE), format!("Trùng với dòng {r} của trang “{s}” (cùng thôn, cùng xã)"));
+                } else {
+                    seen.insert(key, (sheet.name.clone(), raw.row));
+                    if find_village(units.villages_of(db, cm.unit.unit_id).await?, n).is_some() {
+                        action = Action::Unchanged;
+                    } else {
+                        action = Action::Created;
+                        writes.push((cm.unit.clone(), n.clone()));
+                    }
+                }
+            }
+            let place = commune.as_ref().map(|x| x.unit.name.clone());
+            let mut o = outcome(sheet, raw.row, action, None, name.as_deref().unwrap_or_default(), None, vec![]);
+            o.team = place;
+            report.rows.push(o);
+            report.errors.append(&mut c.errors);
+            report.warnings.append(&mut c.warnings);
+        }
+    }
+    count_actions(&mut report);
+    if dry_run || !report.errors.is_empty() {
+        return Ok(report);
+    }
+    if !writes.is_empty() {
+        let stamp = now();
+        in_tx!(db, |tx| {
+            for (commune, name) in &writes {
+                let (id,): (i64,) = sqlx::query_as(
+                    "insert into village (commune_id, name, search_text, sort_key, status, created_at, updated_at) \
+                     values ($1, $2, $3, $4, 'active', $5, $5) returning village_id",
+                )
+                .bind(commune.unit_id)
+                .bind(name)
+                .bind(text::fold(name))
+                .bind(text::sort_key(name))
+                .bind(&stamp)
+                .fetch_one(&mut *tx)
+                .await?;
+                // As `villages::create`: deemed to have lain in its commune since the commune's row began.
+                sqlx::query("insert into village_placement (village_id, commune_id, valid_from) values ($1, $2, $3)")
+                    .bind(id)
+                    .bind(commune.unit_id)
+                    .bind(&commune.valid_from)
+                    .execute(&mut *tx)
+                    .await?;
+                audit!(
+                    tx,
+                    crate::audit::Event::new("village", id, "import")
+                        .unit(&commune.path)
+                        .after(serde_json::json!({ "name": name, "commune_code": commune.code }))
+                );
+            }
+            Ok::<(), StoreError>(())
+        })?;
+    }
+    report.applied = true;
+    Ok(report)
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+struct TeamVals {
+    name: String,
+    established_on: String,
+    zalo_url: Option<String>,
+}
+
+/// A team to found (`existing` empty) or to change.
+struct TeamWrite {
+    village_id: i64,
+    existing: Option<(i64, TeamVals)>,
+    team: TeamVals,
+    path: String,
+}
+
+/// Imports teams: a commune, a village that exists (import villages first), the founding day,
+/// and optionally the team's name and Zalo link. A village without an active team gets one; a
+/// village's team is updated where the row differs, unchanged otherwise. Whole or not at all.
+///
+/// # Errors
+/// Database errors only: every problem with the rows is in the report.
+#[allow(clippy::too_many_lines)]
+pub async fn import_teams(
+    db: &Db,
+    sheets: &[ImportSheet],
+    dry_run: bool,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Result<ImportReport, StoreError> {
+    use keys as k;
+    let today = crate::today();
+    let total: usize = sheets.iter().map(|s| s.rows.len()).sum();
+    let mut units = Units::load(db).await?;
+    let mut report = ImportReport { dry_run, ..ImportReport::default() };
+    let mut writes: Vec<TeamWrite> = Vec::new();
+    let mut seen: HashMap<i64, (String, usize)> = HashMap::new();
+    let mut done = 0usize;
+    for sheet in sheets {
+        for raw in &sheet.rows {
+            done += 1;
+            progress(done, total);
+            let mut c = Check { sheet, row: raw.row, errors: Vec::new(), warnings: Vec::new() };
+            let village_name = raw.get(k::VILLAGE);
+            if village_name.is_none() {
+                c.error(Some(k::VILLAGE), "Chưa nhập thôn, tổ dân phố");
+            }
+            let established_on = match raw.get(k::ESTABLISHED_ON) {
+                None => {
+                    c.error(Some(k::ESTABLISHED_ON), "Chưa nhập ngày thành lập");
+                    None
+                }
+                Some(d) => match parse_date(&d) {
+                    Ok(d) if d > today => {
+                        c.error(Some(k::ESTABLISHED_ON), "Ngày thành lập ở tương lai");
+                        None
+                    }
+                    Ok(d) => Some(d),
+                    Err(m) => {
+                        c.error(Some(k::ESTABLISHED_ON), m);
+                        None
+                    }
+                },
+            };
+            let zalo = match raw.get(k::ZALO_URL).map(|z| parse_zalo_url(&z)) {
+                Some(Err(m)) => {
+                    c.error(Some(k::ZALO_URL), m);
+                    None
+                }
+                Some(Ok(z)) => z,
+                None => None,
+            };
+            let team_name = raw.get(k::TEAM);
+            if team_name.as_ref().is_some_and(|n| n.chars().count() > 150) {
+                c.error(Some(k::TEAM), "Tên tổ dài quá 150 ký tự");
+            }
+            let commune = row_commune(db, &mut units, raw, village_name.as_deref(), &mut c).await?;
+            let mut village = None;
+            if let (Some(cm), Some(vn)) = (&commune, &village_name) {
+                match find_village(units.villages_of(db, cm.unit.unit_id).await?, vn).cloned() {
+                    Some(v) => village = Some((v, cm.unit.path.clone())),
+                    None => {
+                        let m = village_not_in(db, vn, &cm.unit).await?;
+                        c.error(Some(k::VILLAGE), format!("{m}; hãy nhập danh sách thôn trước"));
+                    }
+                }
+            }
+            let mut action = Action::Rejected;
+            let mut changes = Vec::new();
+            let mut shown = team_name.clone().unwrap_or_default();
+            if let Some((v, path)) = &village {
+                if let Some((s, r)) = seen.get(&v.village_id) {
+                    c.error(Some(k::VILLAGE), format!("Trùng với dòng {r} của trang “{s}” (cùng thôn)"));
+                }
+                seen.entry(v.village_id).or_insert((sheet.name.clone(), raw.row));
+                if let (Some(day), true) = (established_on, c.errors.is_empty()) {
+                    let existing = match v.team_id {
+                        None => None,
+                        Some(t) => {
+                            let sql = "select name, established_on, zalo_url from team where team_id = $1";
+                            let vals: TeamVals = on_db!(db, |pool| sqlx::query_as(sql).bind(t).fetch_one(pool).await)?;
+                            Some((t, vals))
+                        }
+                    };
+                    let wanted = TeamVals {
+                        name: team_name.clone().unwrap_or_else(|| {
+                            existing
+                                .as_ref()
+                                .map_or_else(|| crate::teams::default_name(&v.name), |(_, e)| e.name.clone())
+                        }),
+                        established_on: iso(day),
+                        zalo_url: zalo.clone().or_else(|| existing.as_ref().and_then(|(_, e)| e.zalo_url.clone())),
+                    };
+                    shown.clone_from(&wanted.name);
+                    match &existing {
+                        None => {
+                            action = Action::Created;
+                            writes.push(TeamWrite {
+                                village_id: v.village_id,
+                                existing: None,
+                                team: wanted,
+                                path: path.clone(),
+                            });
+                        }
+                        Some((t, e)) => {
+                            for (label, differs) in [
+                                ("tên tổ", e.name != wanted.name),
+                                ("ngày thành lập", e.established_on != wanted.established_on),
+                                ("nhóm Zalo", e.zalo_url != wanted.zalo_url),
+                            ] {
+                                if differs {
+                                    changes.push(label.to_owned());
+                                }
+                            }
+                            let sql = "select min(joined_on) from membership where team_id = $1";
+                            let (first,): (Option<String>,) =
+                                on_db!(db, |pool| sqlx::query_as(sql).bind(*t).fetch_one(pool).await)?;
+                            if let Some(first) = first.filter(|f| *f < wanted.established_on) {
+                                c.error(
+                                    Some(k::ESTABLISHED_ON),
+                                    format!(
+                                        "Ngày thành lập sau ngày vào tổ của thành viên đầu tiên ({})",
+                                        crate::display_date(&first)
+                                    ),
+                                );
+                            } else if changes.is_empty() {
+                                action = Action::Unchanged;
+                            } else {
+                                action = Action::Updated;
+                                writes.push(TeamWrite {
+                                    village_id: v.village_id,
+                                    existing: existing.clone(),
+                                    team: wanted,
+                                    path: path.clone(),
+                                });
+                            }
+                        }
+                    }
+                }
+            }
+            if !c.errors.is_empty() {
+                action = Action::Rejected;
+                changes.clear();
+            }
+            let mut o = outcome(sheet, raw.row, action, None, &shown, None, changes);
+            o.team = village.as_ref().map(|(v, _)| v.name.clone());
+            report.rows.push(o);
+            report.errors.append(&mut c.errors);
+            report.warnings.append(&mut c.warnings);
+        }
+    }
+    count_actions(&mut report);
+    if dry_run || !report.errors.is_empty() {
+        return Ok(report);
+    }
+    if !writes.is_empty() {
+        let stamp = now();
+        in_tx!(db, |tx| {
+            for TeamWrite { village_id, existing, team: t, path } in &writes {
+                let after = serde_json::json!({ "name": t.name, "village_id": village_id, "established_on": t.established_on, "zalo_url": t.zalo_url });
+                match existing {
+                    None => {
+                        let (id,): (i64,) = sqlx::query_as(
+                            "insert into team (village_id, name, search_text, sort_key, established_on, zalo_url, status, created_at, updated_at) \
+                             values ($1, $2, $3, $4, $5, $6, 'active', $7, $7) returning team_id",
+                        )
+                        .bind(village_id)
+                        .bind(&t.name)
+                        .bind(text::fold(&t.name))
+                        .bind(text::sort_key(&t.name))
+                        .bind(&t.established_on)
+                        .bind(&t.zalo_url)
+                        .bind(&stamp)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                        audit!(tx, crate::audit::Event::new("team", id, "import").unit(path).after(after));
+                    }
+                    Some((id, before)) => {
+                        sqlx::query(
+                            "update team set name = $2, search_text = $3, sort_key = $4, established_on = $5, zalo_url = $6, \
+                             updated_at = $7 where team_id = $1",
+                        )
+                        .bind(id)
+                        .bind(&t.name)
+                        .bind(text::fold(&t.name))
+                        .bind(text::sort_key(&t.name))
+                        .bind(&t.established_on)
+                        .bind(&t.zalo_url)
+                        .bind(&stamp)
+                        .execute(&mut *tx)
+                        .await?;
+                        let before = serde_json::json!({ "name": before.name, "established_on": before.established_on, "zalo_url": before.zalo_url });
+                        audit!(
+                            tx,
+                            crate::audit::Event::new("team", *id, "import").unit(path).before(before).after(after)
+                        );
+                    }
+                }
+            }
+            Ok::<(), StoreError>(())
+        })?;
+    }
+    report.applied = true;
+    Ok(report)
 }

@@ -345,3 +345,78 @@ both_databases!(a_commune_named_as_it_was_before_2025_maps_to_its_successor, |db
         2
     );
 });
+
+fn place_sheet(rows: Vec<ImportRow>) -> Vec<ImportSheet> {
+    let columns = [("district", "A"), ("commune", "B"), ("village", "C"), ("team", "D"), ("established_on", "E")];
+    vec![ImportSheet {
+        name: "Thôn".into(),
+        columns: columns.iter().map(|(k, l)| ((*k).to_owned(), (*l).to_owned())).collect(),
+        rows,
+    }]
+}
+
+both_databases!(villages_then_teams_are_imported_whole_and_again_unchanged, |db: Db| async move {
+    load(&db).await;
+    let villages = place_sheet(vec![
+        row(2, &[("commune", "Phường Tân Thạnh"), ("village", "Thôn Một")]),
+        row(3, &[("commune", "An Mỹ"), ("district", "Tam Kỳ"), ("village", "Tổ dân phố Hai")]),
+    ]);
+    let noop = |_, _| {};
+    let dry = store::import::import_villages(&db, &villages, true, &noop).await.expect("dry run");
+    assert_eq!((dry.created, dry.applied), (2, false));
+    assert_eq!(count(&db, "select count(*) from village").await, 0);
+    let done = store::import::import_villages(&db, &villages, false, &noop).await.expect("villages");
+    assert!(done.applied && done.created == 2, "{:#?}", done.errors);
+    assert_eq!(count(&db, "select count(*) from village_placement").await, 2);
+    let again = store::import::import_villages(&db, &villages, false, &noop).await.expect("again");
+    assert_eq!((again.created, again.unchanged), (0, 2));
+
+    let bad = place_sheet(vec![
+        row(2, &[("commune", "Tân Thạnh"), ("village", "Thôn Ba")]),
+        row(3, &[("commune", "Tân Thạnh"), ("village", "thôn ba")]),
+        row(4, &[("commune", "Xã Mây"), ("village", "Thôn Tư")]),
+    ]);
+    let r = store::import::import_villages(&db, &bad, false, &noop).await.expect("bad villages");
+    assert!(!r.applied);
+    assert_eq!(error_on(&r, 3), (Some("C"), "Trùng với dòng 2 của trang “Thôn” (cùng thôn, cùng xã)"));
+    assert_eq!(
+        error_on(&r, 4),
+        (Some("B"), "Không có xã, phường nào tên “Xã Mây”, kể cả trước các đợt sắp xếp đơn vị hành chính")
+    );
+    assert_eq!(count(&db, "select count(*) from village").await, 2, "nothing written");
+
+    let teams = place_sheet(vec![
+        row(2, &[("commune", "Tân Thạnh"), ("village", "Một"), ("established_on", "01/09/2023")]),
+        row(
+            3,
+            &[
+                ("commune", "Phường An Mỹ"),
+                ("village", "Tổ dân phố Hai"),
+                ("team", "Tổ CNSCĐ Tổ dân phố Hai"),
+                ("established_on", "2023-10-15"),
+            ],
+        ),
+    ]);
+    let r = store::import::import_teams(&db, &teams, false, &noop).await.expect("teams");
+    assert!(r.applied && r.created == 2, "{:#?}", r.errors);
+    assert_eq!(
+        count(&db, "select count(*) from team where name = 'Tổ công nghệ số cộng đồng Thôn Một' and established_on = '2023-09-01'").await,
+        1
+    );
+    let again = store::import::import_teams(&db, &teams, false, &noop).await.expect("teams again");
+    assert_eq!((again.created, again.updated, again.unchanged), (0, 0, 2));
+
+    let changed = place_sheet(vec![
+        row(2, &[("commune", "Tân Thạnh"), ("village", "Một"), ("established_on", "05/09/2023")]),
+        row(3, &[("commune", "Tân Thạnh"), ("village", "Thôn Chín"), ("established_on", "05/09/2023")]),
+        row(4, &[("commune", "An Mỹ"), ("village", "Tổ dân phố Hai")]),
+    ]);
+    let r = store::import::import_teams(&db, &changed, true, &noop).await.expect("changed");
+    assert_eq!(r.rows[0].changes, ["ngày thành lập"]);
+    assert_eq!(r.updated, 1);
+    assert_eq!(
+        error_on(&r, 3),
+        (Some("C"), "Thôn “Thôn Chín” không có trong Phường Tân Thạnh; hãy nhập danh sách thôn trước")
+    );
+    assert_eq!(error_on(&r, 4), (Some("E"), "Chưa nhập ngày thành lập"));
+});
