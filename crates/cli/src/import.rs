@@ -1,5 +1,5 @@
-//! `congdongso import members FILE`: a list of team members from Excel or CSV, checked row by
-//! row, applied whole or not at all.
+//! `congdongso import members|villages|teams FILE`: lists from Excel or CSV, checked row by row,
+//! applied whole or not at all.
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -17,6 +17,12 @@ pub(crate) enum ImportCommand {
     /// Team members: name, phone, CCCD, gender, birth date or year, position, role, village and
     /// commune (district optional). Exits 1, writing nothing, when any row has an error.
     Members(ImportArgs),
+    /// Villages: commune (district optional) and the village's name. A village the commune has
+    /// is left as it is.
+    Villages(ImportArgs),
+    /// Teams: commune, village (import villages first), founding day ("Ngày thành lập"), and
+    /// optionally the team's name and Zalo link.
+    Teams(ImportArgs),
 }
 
 #[derive(Args)]
@@ -40,10 +46,83 @@ pub(crate) enum ReportFormat {
     Json,
 }
 
+/// What a file lists.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Members,
+    Villages,
+    Teams,
+}
+
 pub(crate) async fn run(db: &Db, command: ImportCommand) -> Result<()> {
     match command {
-        ImportCommand::Members(args) => members(db, args).await,
+        ImportCommand::Members(args) => import(db, Kind::Members, args).await,
+        ImportCommand::Villages(args) => import(db, Kind::Villages, args).await,
+        ImportCommand::Teams(args) => import(db, Kind::Teams, args).await,
     }
+}
+
+/// The key of a header in a list of villages or teams.
+fn place_key(header: &str) -> Option<&'static str> {
+    let key = columns::header_key(header);
+    if key.contains("thanhlap") {
+        return Some(keys::ESTABLISHED_ON);
+    }
+    if key.contains("zalo") {
+        return Some(keys::ZALO_URL);
+    }
+    match Field::from_header(header)? {
+        Field::Village => Some(keys::VILLAGE),
+        Field::Commune => Some(keys::COMMUNE),
+        Field::District => Some(keys::DISTRICT),
+        Field::Team => Some(keys::TEAM),
+        _ => None,
+    }
+}
+
+/// Signature blocks and totals that end a list of villages or teams.
+fn ends_list(row: &[String]) -> bool {
+    row.iter().any(|t| {
+        let key = columns::header_key(t);
+        ["nguoilap", "thutruong", "xacnhan", "kyghiro", "tongcong"].iter().any(|m| key.starts_with(m))
+            || (key.starts_with("tm") && key.contains("ubnd"))
+    })
+}
+
+/// A list of villages or teams: the header is the row of the first 20 that names the most fields,
+/// with a village column; the rows under it up to a signature block.
+fn place_sheet(sheet: &sheets::Sheet) -> Option<ImportSheet> {
+    // The row naming the most fields, with a village column (a title above may name one field).
+    let mut best: Option<(usize, Vec<(usize, &'static str)>)> = None;
+    for (r, row) in sheet.rows.iter().take(20).enumerate() {
+        let mapped: Vec<(usize, &'static str)> =
+            row.iter().enumerate().filter_map(|(c, h)| place_key(h).map(|k| (c, k))).collect();
+        if mapped.iter().any(|(_, k)| *k == keys::VILLAGE) && best.as_ref().is_none_or(|(_, b)| mapped.len() > b.len())
+        {
+            best = Some((r, mapped));
+        }
+    }
+    let (at, mapped) = best?;
+    let rows = sheet
+        .rows
+        .iter()
+        .enumerate()
+        .skip(at + 1)
+        .take_while(|(_, row)| !ends_list(row))
+        .map(|(r, row)| ImportRow {
+            row: r + 1,
+            values: mapped
+                .iter()
+                .filter_map(|(c, k)| row.get(*c).filter(|v| !v.trim().is_empty()).map(|v| ((*k).to_owned(), v.clone())))
+                .collect(),
+        })
+        .filter(|r| !r.values.is_empty())
+        .collect();
+    Some(ImportSheet {
+        name: sheet.name.clone(),
+        columns: mapped.iter().map(|(c, k)| ((*k).to_owned(), columns::column_letter(*c))).collect(),
+        rows,
+    })
 }
 
 /// The store's key for a field of the sheet; `None` for what a member import does not use.
@@ -69,7 +148,7 @@ fn key_of(field: Field) -> Option<&'static str> {
 
 /// Reads the file into the store's rows, with an error for each sheet whose header is not
 /// recognised.
-fn read(file: &std::path::Path, only: Option<&str>) -> Result<(Vec<ImportSheet>, Vec<RowIssue>)> {
+fn read(file: &std::path::Path, only: Option<&str>, kind: Kind) -> Result<(Vec<ImportSheet>, Vec<RowIssue>)> {
     let bytes = std::fs::read(file).with_context(|| format!("không đọc được tệp {}", file.display()))?;
     let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let book = sheets::read_file(&name, &bytes)?;
@@ -89,6 +168,18 @@ fn read(file: &std::path::Path, only: Option<&str>) -> Result<(Vec<ImportSheet>,
     let mut out = Vec::new();
     let mut problems = Vec::new();
     for sheet in chosen {
+        if kind != Kind::Members {
+            match place_sheet(sheet) {
+                Some(s) => out.push(s),
+                None => problems.push(RowIssue {
+                    sheet: sheet.name.clone(),
+                    row: 0,
+                    column: None,
+                    message: "Không nhận ra dòng tiêu đề: cần ít nhất cột “Thôn” trong 20 dòng đầu".into(),
+                }),
+            }
+            continue;
+        }
         let Some(header) = columns::detect_header(sheet) else {
             problems.push(RowIssue {
                 sheet: sheet.name.clone(),
@@ -118,10 +209,11 @@ fn read(file: &std::path::Path, only: Option<&str>) -> Result<(Vec<ImportSheet>,
     Ok((out, problems))
 }
 
-async fn members(db: &Db, args: ImportArgs) -> Result<()> {
+async fn import(db: &Db, kind: Kind, args: ImportArgs) -> Result<()> {
     let ImportArgs { file, dry_run, sheet, format } = args;
-    let (sheets, problems) =
-        tokio::task::spawn_blocking(move || read(&file, sheet.as_deref())).await.context("đọc tệp bị gián đoạn")??;
+    let (sheets, problems) = tokio::task::spawn_blocking(move || read(&file, sheet.as_deref(), kind))
+        .await
+        .context("đọc tệp bị gián đoạn")??;
     let bar = indicatif::ProgressBar::new(0);
     if !std::io::stderr().is_terminal() {
         bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
@@ -136,11 +228,16 @@ async fn members(db: &Db, args: ImportArgs) -> Result<()> {
         bar.set_position(done as u64);
     };
     // A sheet that cannot be read keeps the whole file from being applied.
-    let mut report = store::import::import_members(db, &sheets, dry_run || !problems.is_empty(), &progress).await?;
+    let check_only = dry_run || !problems.is_empty();
+    let mut report = match kind {
+        Kind::Members => store::import::import_members(db, &sheets, check_only, &progress).await?,
+        Kind::Villages => store::import::import_villages(db, &sheets, check_only, &progress).await?,
+        Kind::Teams => store::import::import_teams(db, &sheets, check_only, &progress).await?,
+    };
     bar.finish_and_clear();
     report.dry_run = dry_run;
     report.add_sheet_errors(problems);
-    print(&report, format)?;
+    print(&report, kind, format)?;
     if !report.errors.is_empty() {
         bail!(
             "có {} lỗi; {}",
@@ -155,7 +252,7 @@ async fn members(db: &Db, args: ImportArgs) -> Result<()> {
     Ok(())
 }
 
-fn print(report: &ImportReport, format: ReportFormat) -> Result<()> {
+fn print(report: &ImportReport, kind: Kind, format: ReportFormat) -> Result<()> {
     if format == ReportFormat::Json {
         println!("{}", serde_json::to_string_pretty(report)?);
         return Ok(());
@@ -192,7 +289,12 @@ fn print(report: &ImportReport, format: ReportFormat) -> Result<()> {
     issues("Cảnh báo", &report.warnings);
     if !report.rows.is_empty() {
         println!();
-        let mut t = Table::new(&["Trang", "Dòng", "Họ và tên", "Tổ", "Kết quả", "Khớp theo", "Thay đổi"]);
+        let header: &[&str] = match kind {
+            Kind::Members => &["Trang", "Dòng", "Họ và tên", "Tổ", "Kết quả", "Khớp theo", "Thay đổi"],
+            Kind::Villages => &["Trang", "Dòng", "Thôn", "Xã", "Kết quả", "", ""],
+            Kind::Teams => &["Trang", "Dòng", "Tổ", "Thôn", "Kết quả", "", "Thay đổi"],
+        };
+        let mut t = Table::new(header);
         for r in &report.rows {
             t.row(vec![
                 r.sheet.clone(),

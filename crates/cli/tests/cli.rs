@@ -1333,3 +1333,50 @@ fn members_import_from_csv_refuses_a_bad_row_whole() {
     assert!(table.contains("Lỗi:") && table.contains("Bị từ chối"), "{table}");
     let _ = std::fs::remove_file(&file);
 }
+
+#[test]
+fn villages_then_teams_then_members_are_imported_from_csv() {
+    let db = temp_db("import-places");
+    assert!(run(&db, &["migrate"]).status.success());
+    with_store(&db, async |d| {
+        let rows = domain::units::parse_state_csv(domain::units::QUANG_NAM_2023).expect("unit file");
+        store::units::load_state(d, &rows, store::demo::DEMO_UNITS_FROM).await.expect("units");
+    });
+    let dir = std::env::temp_dir();
+    let file = |name: &str, text: &str| {
+        let p = dir.join(format!("congdongso-cli-{}-{name}.csv", std::process::id()));
+        std::fs::write(&p, text).expect("csv");
+        p.to_string_lossy().into_owned()
+    };
+    let villages =
+        file("thon", "DANH SÁCH THÔN, TỔ DÂN PHỐ\nHuyện,Xã,Thôn\nTam Kỳ,Tân Thạnh,Thôn Một\nTam Kỳ,An Mỹ,Thôn Hai\n");
+    let r = report(&run(&db, &["import", "villages", &villages, "--format", "json"]));
+    assert_eq!((r["created"].as_i64(), r["applied"].as_bool()), (Some(2), Some(true)), "{r}");
+    let r = report(&run(&db, &["import", "villages", &villages, "--format", "json"]));
+    assert_eq!((r["created"].as_i64(), r["unchanged"].as_i64()), (Some(0), Some(2)));
+
+    let teams =
+        file("to", "Xã,Thôn,Tên tổ,Ngày thành lập\nTân Thạnh,Thôn Một,,01/09/2023\nAn Mỹ,Thôn Hai,,02/09/2023\n");
+    let o = run(&db, &["import", "teams", &teams]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).starts_with("Đã nhập: thêm mới 2"), "{}", stdout(&o));
+    let o = run(&db, &["import", "teams", &teams, "--format", "json"]);
+    assert_eq!(report(&o)["unchanged"].as_i64(), Some(2));
+
+    let unknown = file("to-la", "Xã,Thôn,Ngày thành lập\nTân Thạnh,Thôn Lạ,01/09/2023\n");
+    let o = run(&db, &["import", "teams", &unknown, "--dry-run", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(1));
+    let e = &report(&o)["errors"][0];
+    assert_eq!((e["row"].as_i64(), e["column"].as_str()), (Some(2), Some("B")));
+    assert!(e["message"].as_str().expect("message").contains("hãy nhập danh sách thôn trước"), "{e}");
+
+    let members = file("tv", "Họ và tên,Giới tính,SĐT,Thôn,Xã\nPhan Văn Long,Nam,0912000011,Thôn Hai,An Mỹ\n");
+    let r = report(&run(&db, &["import", "members", &members, "--format", "json"]));
+    assert_eq!(
+        (r["created"].as_i64(), r["rows"][0]["team"].as_str()),
+        (Some(1), Some("Tổ công nghệ số cộng đồng Thôn Hai"))
+    );
+    for f in [villages, teams, unknown, members] {
+        let _ = std::fs::remove_file(f);
+    }
+}
