@@ -1,7 +1,7 @@
 //! `congdongso import members|villages|teams FILE`: lists from Excel or CSV, checked row by row,
 //! applied whole or not at all.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
@@ -252,11 +252,19 @@ async fn import(db: &Db, kind: Kind, args: ImportArgs) -> Result<()> {
     Ok(())
 }
 
+/// Prints the report in one write (a closed pipe is an error, not a panic).
 fn print(report: &ImportReport, kind: Kind, format: ReportFormat) -> Result<()> {
-    if format == ReportFormat::Json {
-        println!("{}", serde_json::to_string_pretty(report)?);
-        return Ok(());
-    }
+    let text = if format == ReportFormat::Json {
+        format!("{}\n", serde_json::to_string_pretty(report)?)
+    } else {
+        render(report, kind)
+    };
+    std::io::stdout().lock().write_all(text.as_bytes())?;
+    Ok(())
+}
+
+fn render(report: &ImportReport, kind: Kind) -> String {
+    let mut out = String::new();
     let (verb, done) = if report.applied {
         ("Đã nhập", "")
     } else if report.dry_run {
@@ -264,31 +272,31 @@ fn print(report: &ImportReport, kind: Kind, format: ReportFormat) -> Result<()> 
     } else {
         ("Không nhập", " (không ghi gì)")
     };
-    println!(
-        "{verb}{done}: thêm mới {}, cập nhật {}, không đổi {}, bị từ chối {}; {} lỗi, {} cảnh báo.",
+    out.push_str(&format!(
+        "{verb}{done}: thêm mới {}, cập nhật {}, không đổi {}, bị từ chối {}; {} lỗi, {} cảnh báo.\n",
         report.created,
         report.updated,
         report.unchanged,
         report.rejected,
         report.errors.len(),
         report.warnings.len()
-    );
-    let issues = |title: &str, list: &[RowIssue]| {
+    ));
+    let issues = |out: &mut String, title: &str, list: &[RowIssue]| {
         if list.is_empty() {
             return;
         }
-        println!("\n{title}:");
+        out.push_str(&format!("\n{title}:\n"));
         let mut t = Table::new(&["Trang", "Dòng", "Cột", "Nội dung"]);
         for i in list {
             let row = if i.row == 0 { String::new() } else { i.row.to_string() };
             t.row(vec![i.sheet.clone(), row, i.column.clone().unwrap_or_default(), i.message.clone()]);
         }
-        print!("{}", t.render());
+        out.push_str(&t.render());
     };
-    issues("Lỗi", &report.errors);
-    issues("Cảnh báo", &report.warnings);
+    issues(&mut out, "Lỗi", &report.errors);
+    issues(&mut out, "Cảnh báo", &report.warnings);
     if !report.rows.is_empty() {
-        println!();
+        out.push('\n');
         let header: &[&str] = match kind {
             Kind::Members => &["Trang", "Dòng", "Họ và tên", "Tổ", "Kết quả", "Khớp theo", "Thay đổi"],
             Kind::Villages => &["Trang", "Dòng", "Thôn", "Xã", "Kết quả", "", ""],
@@ -306,7 +314,7 @@ fn print(report: &ImportReport, kind: Kind, format: ReportFormat) -> Result<()> 
                 r.changes.join(", "),
             ]);
         }
-        print!("{}", t.render());
+        out.push_str(&t.render());
     }
-    Ok(())
+    out
 }

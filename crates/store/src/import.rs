@@ -8,7 +8,9 @@
 //!   is taken.
 //! - **Villages are not created by an import.** A village the commune does not have is an error
 //!   (naming the commune it is in, when it is elsewhere): a misspelt village would otherwise
-//!   become a second village with no team, and its members would join nothing.
+//!   become a second village with no team, and its members would join nothing. Two villages of
+//!   one name in a commune of today (communes merged, villages not yet renamed) are told apart by
+//!   the commune named as it was; named as it is, the row is refused rather than guessed.
 //! - **People are matched** by CCCD, else by phone number with the same name (a family may share
 //!   one phone), else by name, birth year and village; the rule that matched is reported. A
 //!   matched person whose stored CCCD differs from the row's is a different person.
@@ -293,6 +295,9 @@ struct Units {
 struct Commune {
     unit: Unit,
     warning: Option<String>,
+    /// The rows the name matched when it was the name of an earlier day: villages placed in
+    /// them then are the row's, when the commune of today has two of one name.
+    earlier: Vec<i64>,
 }
 
 impl Units {
@@ -389,7 +394,7 @@ impl Units {
         let mut current: Vec<Unit> = candidates.iter().filter(|u| u.valid_to.is_none()).cloned().collect();
         current.dedup_by_key(|u| u.unit_id);
         if current.len() == 1 {
-            return Ok(Ok(Commune { unit: current.remove(0), warning: None }));
+            return Ok(Ok(Commune { unit: current.remove(0), warning: None, earlier: Vec::new() }));
         }
         if current.len() > 1 {
             let list: Vec<String> = current.iter().map(|u| format!("{} ({})", u.name, self.parent_name(u))).collect();
@@ -437,8 +442,52 @@ impl Units {
             }
         };
         let warning = Some(format!("{} nay là {} (sắp xếp {when})", old.name, chosen.name));
-        Ok(Ok(Commune { unit: chosen, warning }))
+        let earlier = candidates.iter().map(|u| u.unit_id).collect();
+        Ok(Ok(Commune { unit: chosen, warning, earlier }))
     }
+}
+
+/// The village a row names in a commune of today. Two villages of one name (two communes merged,
+/// the villages not yet renamed) are told apart by the commune named as it was; otherwise the
+/// row is refused, saying why.
+async fn pick_village(
+    db: &Db,
+    units: &mut Units,
+    commune: &Commune,
+    name: &str,
+) -> Result<Result<VillageRow, String>, StoreError> {
+    let typed = text::fold(name);
+    let key = bare(&typed, &VILLAGE_PREFIXES);
+    let all = units.villages_of(db, commune.unit.unit_id).await?;
+    let mut found: Vec<VillageRow> = all.iter().filter(|v| v.search_text == typed).cloned().collect();
+    if found.is_empty() {
+        found = all.iter().filter(|v| bare(&v.search_text, &VILLAGE_PREFIXES) == key).cloned().collect();
+    }
+    if found.len() > 1 && !commune.earlier.is_empty() {
+        let mut placed_then = Vec::new();
+        for v in &found {
+            let sql = "select count(*) from village_placement where village_id = $1 and commune_id = $2";
+            for old in &commune.earlier {
+                let (n,): (i64,) =
+                    on_db!(db, |pool| sqlx::query_as(sql).bind(v.village_id).bind(*old).fetch_one(pool).await)?;
+                if n > 0 {
+                    placed_then.push(v.clone());
+                    break;
+                }
+            }
+        }
+        if placed_then.len() == 1 {
+            found = placed_then;
+        }
+    }
+    Ok(match found.len() {
+        0 => Err(village_not_in(db, name, &commune.unit).await?),
+        1 => Ok(found.remove(0)),
+        n => Err(format!(
+            "{} có {n} thôn tên “{}” (trùng tên sau sắp xếp, chưa đổi tên): hãy ghi tên xã, phường cũ trước sắp xếp để phân biệt",
+            commune.unit.name, found[0].name
+        )),
+    })
 }
 
 fn find_village<'a>(villages: &'a [VillageRow], name: &str) -> Option<&'a VillageRow> {
@@ -562,19 +611,15 @@ pub async fn import_members(
             // The village in that commune, and its team.
             let mut place: Option<(VillageRow, i64, String, String)> = None;
             if let (Some(cm), Some(vn)) = (&commune, &village_name) {
-                let found = find_village(units.villages_of(db, cm.unit.unit_id).await?, vn).cloned();
-                match found {
-                    Some(v) => match (v.team_id, v.team.clone()) {
+                match pick_village(db, &mut units, cm, vn).await? {
+                    Ok(v) => match (v.team_id, v.team.clone()) {
                         (Some(t), Some(tn)) => place = Some((v, t, tn, cm.unit.path.clone())),
                         _ => c.error(
                             Some(k::VILLAGE),
                             format!("{} ({}) chưa có tổ công nghệ số cộng đồng đang hoạt động", v.name, cm.unit.name),
                         ),
                     },
-                    None => {
-                        let m = village_not_in(db, vn, &cm.unit).await?;
-                        c.error(Some(k::VILLAGE), m);
-                    }
+                    Err(m) => c.error(Some(k::VILLAGE), m),
                 }
             }
             // The person's fields.
@@ -1311,12 +1356,10 @@ pub async fn import_teams(
             let commune = row_commune(db, &mut units, raw, village_name.as_deref(), &mut c).await?;
             let mut village = None;
             if let (Some(cm), Some(vn)) = (&commune, &village_name) {
-                match find_village(units.villages_of(db, cm.unit.unit_id).await?, vn).cloned() {
-                    Some(v) => village = Some((v, cm.unit.path.clone())),
-                    None => {
-                        let m = village_not_in(db, vn, &cm.unit).await?;
-                        c.error(Some(k::VILLAGE), format!("{m}; hãy nhập danh sách thôn trước"));
-                    }
+                match pick_village(db, &mut units, cm, vn).await? {
+                    Ok(v) => village = Some((v, cm.unit.path.clone())),
+                    Err(m) if m.contains("trùng tên") => c.error(Some(k::VILLAGE), m),
+                    Err(m) => c.error(Some(k::VILLAGE), format!("{m}; hãy nhập danh sách thôn trước")),
                 }
             }
             let mut action = Action::Rejected;

@@ -420,3 +420,38 @@ both_databases!(villages_then_teams_are_imported_whole_and_again_unchanged, |db:
     );
     assert_eq!(error_on(&r, 4), (Some("E"), "Chưa nhập ngày thành lập"));
 });
+
+both_databases!(two_villages_of_one_name_after_a_merger_are_told_apart_by_the_old_commune, |db: Db| async move {
+    load(&db).await;
+    let tam_thang = team(&db, "20362", "Thôn Một").await;
+    team(&db, "20335", "Thôn Một").await;
+    for (day, source, changes, state) in store::reorg::SHIPPED {
+        let day = store::parse_iso(day).expect("day");
+        store::reorg::apply_files(&db, changes, state, day, source, false).await.expect("apply");
+    }
+    let person = |n: usize, phone: &str, commune: &str| {
+        row(
+            n,
+            &[
+                ("full_name", "Nguyễn Văn An"),
+                ("gender", "Nam"),
+                ("phone", phone),
+                ("village", "Thôn Một"),
+                ("commune", commune),
+            ],
+        )
+    };
+    let r = import(&db, &sheet(vec![person(2, "0912000001", "Phường Bàn Thạch")]), true).await;
+    assert_eq!(
+        error_on(&r, 2),
+        (
+            Some("I"),
+            "Phường Bàn Thạch có 2 thôn tên “Thôn Một” (trùng tên sau sắp xếp, chưa đổi tên): hãy ghi tên xã, phường cũ \
+             trước sắp xếp để phân biệt"
+        )
+    );
+    let r = import(&db, &sheet(vec![person(2, "0912000001", "Xã Tam Thăng")]), false).await;
+    assert!(r.applied, "{:#?}", r.errors);
+    let members = people::of_team(&db, &Scope::All, tam_thang, false).await.expect("members");
+    assert_eq!(members.len(), 1, "the member joins the team of Tam Thăng's Thôn Một");
+});
