@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 
 mod export;
+mod import;
 mod output;
 mod training;
 
@@ -81,6 +82,9 @@ enum Command {
     /// Write a unit's members, teams or villages to an Excel (.xlsx) or CSV file, with whole
     /// phone numbers and CCCD (recorded in the audit trail).
     Export(export::ExportArgs),
+    /// Import a list from Excel or CSV (dry run first with --dry-run).
+    #[command(subcommand)]
+    Import(import::ImportCommand),
 }
 
 #[derive(Args)]
@@ -859,6 +863,7 @@ async fn dispatch(db: &Db, command: Command) -> Result<()> {
         Command::Ledger(c) => ledger(db, c).await,
         Command::Training(c) => training::run(db, c).await,
         Command::Export(args) => export::run(db, args).await,
+        Command::Import(c) => import::run(db, c).await,
         Command::Report(ReportCommand::Completeness { unit, month, format }) => {
             let month = domain::funding::YearMonth::parse(&month).map_err(anyhow::Error::msg)?;
             let c = store::reports::completeness(db, &Scope::All, &unit, month).await?;

@@ -1312,3 +1312,170 @@ fn exports_lists_to_xlsx_and_csv_that_read_back() {
     );
     assert!(!file.exists());
 }
+
+/// A migrated database with the units of 2023 and one team, in Thôn Một of Phường Tân Thạnh.
+fn import_db(name: &str) -> PathBuf {
+    let db = temp_db(name);
+    assert!(run(&db, &["migrate"]).status.success());
+    with_store(&db, async |d| {
+        let rows = domain::units::parse_state_csv(domain::units::QUANG_NAM_2023).expect("unit file");
+        store::units::load_state(d, &rows, store::demo::DEMO_UNITS_FROM).await.expect("units");
+        let commune = store::units::by_code(d, "20335").await.expect("Tân Thạnh");
+        let village = store::villages::create(d, &commune, "Thôn Một").await.expect("village");
+        let team = domain::input::TeamDraft { established_on: "01/09/2023".into(), ..Default::default() }
+            .parse(store::today())
+            .expect("team");
+        store::teams::create(d, &store::Scope::All, village, &team).await.expect("team");
+    });
+    db
+}
+
+fn people_count(db: &Path) -> i64 {
+    with_store(db, async |d| {
+        let all = store::people::MemberFilter { include_former: true, ..Default::default() };
+        store::people::list(d, &store::Scope::All, &all, store::PageRequest::all()).await.expect("people").total
+    })
+}
+
+/// The JSON report of an import, whatever its exit code.
+fn report(o: &Output) -> serde_json::Value {
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {} {}", stdout(o), stderr(o)))
+}
+
+#[test]
+fn members_import_from_excel_dry_run_apply_and_again() {
+    let db = import_db("import-xlsx");
+    let file = std::env::temp_dir().join(format!("congdongso-cli-{}-thanh-vien.xlsx", std::process::id()));
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet().set_name("Danh sách").expect("name");
+    sheet.write(0, 0, "DANH SÁCH THÀNH VIÊN TỔ CÔNG NGHỆ SỐ CỘNG ĐỒNG").expect("cell");
+    sheet.write(1, 0, "(Kèm theo Quyết định số 12/QĐ-UBND)").expect("cell");
+    for (c, h) in ["STT", "Họ và tên", "Giới tính", "SĐT", "Thôn", "Xã"].into_iter().enumerate() {
+        sheet.write(3, u16::try_from(c).expect("column"), h).expect("cell");
+    }
+    let people = [
+        ["1", "Nguyễn Văn An", "Nam", "0912 000 001", "Thôn Một", "Tân Thạnh"],
+        ["2", "Lê Thị Bình", "Nữ", "0912000002", "Một", "Phường Tân Thạnh"],
+    ];
+    for (r, row) in people.iter().enumerate() {
+        for (c, v) in row.iter().enumerate() {
+            sheet.write(u32::try_from(r + 4).expect("row"), u16::try_from(c).expect("column"), *v).expect("cell");
+        }
+    }
+    book.add_worksheet().set_name("Hướng dẫn").expect("name").write(0, 0, "Điền mỗi người một dòng").expect("cell");
+    book.save(&file).expect("save");
+    let path = file.to_string_lossy().into_owned();
+
+    // Every sheet is read: the instructions sheet has no header, so nothing can be applied.
+    let o = run(&db, &["import", "members", &path, "--dry-run", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let r = report(&o);
+    assert_eq!(r["errors"][0]["sheet"], "Hướng dẫn");
+    assert!(r["errors"][0]["message"].as_str().expect("message").contains("tiêu đề"));
+
+    let o = run(&db, &["import", "members", &path, "--sheet", "Danh sách", "--dry-run", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let r = report(&o);
+    assert_eq!((r["created"].as_i64(), r["updated"].as_i64(), r["unchanged"].as_i64()), (Some(2), Some(0), Some(0)));
+    assert_eq!(r["errors"], serde_json::json!([]));
+    assert_eq!((r["applied"].as_bool(), r["rows"][0]["row"].as_i64()), (Some(false), Some(5)));
+    assert_eq!(people_count(&db), 0, "a dry run writes nothing");
+
+    let o = run(&db, &["import", "members", &path, "--sheet", "Danh sách"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).starts_with("Đã nhập: thêm mới 2, cập nhật 0, không đổi 0"), "{}", stdout(&o));
+    assert_eq!(people_count(&db), 2);
+    let trail = audit_trail(&db);
+    assert!(trail.iter().any(|e| e.action == "import" && e.channel == "cli"));
+
+    let o = run(&db, &["import", "members", &path, "--sheet", "Danh sách", "--format", "json"]);
+    let r = report(&o);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!((r["created"].as_i64(), r["updated"].as_i64(), r["unchanged"].as_i64()), (Some(0), Some(0), Some(2)));
+    assert!(r["rows"].as_array().expect("rows").iter().all(|x| x["matched_by"] == "phone"), "{r}");
+    assert_eq!(audit_trail(&db).len(), trail.len(), "a re-import writes nothing");
+    let _ = std::fs::remove_file(&file);
+}
+
+#[test]
+fn members_import_from_csv_refuses_a_bad_row_whole() {
+    let db = import_db("import-csv");
+    let file = std::env::temp_dir().join(format!("congdongso-cli-{}-to-mot.csv", std::process::id()));
+    std::fs::write(
+        &file,
+        "Họ và tên,Giới tính,SĐT,Thôn,Xã\nNguyễn Văn An,Nam,0912000001,Thôn Một,Tân Thạnh\n\
+         Trần Văn Cường,Nam,12345,Thôn Một,Tân Thạnh\n",
+    )
+    .expect("csv");
+    let path = file.to_string_lossy().into_owned();
+    for dry in [true, false] {
+        let mut args = vec!["import", "members", path.as_str(), "--format", "json"];
+        if dry {
+            args.push("--dry-run");
+        }
+        let o = run(&db, &args);
+        assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+        assert!(stderr(&o).starts_with("lỗi: có 1 lỗi"), "{}", stderr(&o));
+        let r = report(&o);
+        let e = &r["errors"][0];
+        let stem = file.file_stem().expect("stem").to_string_lossy().into_owned();
+        assert_eq!(
+            (e["sheet"].as_str(), e["row"].as_i64(), e["column"].as_str()),
+            (Some(stem.as_str()), Some(3), Some("C"))
+        );
+        assert!(e["message"].as_str().expect("message").contains("có 5 chữ số"), "{e}");
+        assert_eq!((r["created"].as_i64(), r["applied"].as_bool()), (Some(1), Some(false)));
+        assert_eq!(people_count(&db), 0, "nothing is written");
+    }
+    let table = stdout(&run(&db, &["import", "members", &path]));
+    assert!(table.starts_with("Không nhập (không ghi gì): thêm mới 1"), "{table}");
+    assert!(table.contains("Lỗi:") && table.contains("Bị từ chối"), "{table}");
+    let _ = std::fs::remove_file(&file);
+}
+
+#[test]
+fn villages_then_teams_then_members_are_imported_from_csv() {
+    let db = temp_db("import-places");
+    assert!(run(&db, &["migrate"]).status.success());
+    with_store(&db, async |d| {
+        let rows = domain::units::parse_state_csv(domain::units::QUANG_NAM_2023).expect("unit file");
+        store::units::load_state(d, &rows, store::demo::DEMO_UNITS_FROM).await.expect("units");
+    });
+    let dir = std::env::temp_dir();
+    let file = |name: &str, text: &str| {
+        let p = dir.join(format!("congdongso-cli-{}-{name}.csv", std::process::id()));
+        std::fs::write(&p, text).expect("csv");
+        p.to_string_lossy().into_owned()
+    };
+    let villages =
+        file("thon", "DANH SÁCH THÔN, TỔ DÂN PHỐ\nHuyện,Xã,Thôn\nTam Kỳ,Tân Thạnh,Thôn Một\nTam Kỳ,An Mỹ,Thôn Hai\n");
+    let r = report(&run(&db, &["import", "villages", &villages, "--format", "json"]));
+    assert_eq!((r["created"].as_i64(), r["applied"].as_bool()), (Some(2), Some(true)), "{r}");
+    let r = report(&run(&db, &["import", "villages", &villages, "--format", "json"]));
+    assert_eq!((r["created"].as_i64(), r["unchanged"].as_i64()), (Some(0), Some(2)));
+
+    let teams =
+        file("to", "Xã,Thôn,Tên tổ,Ngày thành lập\nTân Thạnh,Thôn Một,,01/09/2023\nAn Mỹ,Thôn Hai,,02/09/2023\n");
+    let o = run(&db, &["import", "teams", &teams]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).starts_with("Đã nhập: thêm mới 2"), "{}", stdout(&o));
+    let o = run(&db, &["import", "teams", &teams, "--format", "json"]);
+    assert_eq!(report(&o)["unchanged"].as_i64(), Some(2));
+
+    let unknown = file("to-la", "Xã,Thôn,Ngày thành lập\nTân Thạnh,Thôn Lạ,01/09/2023\n");
+    let o = run(&db, &["import", "teams", &unknown, "--dry-run", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(1));
+    let e = &report(&o)["errors"][0];
+    assert_eq!((e["row"].as_i64(), e["column"].as_str()), (Some(2), Some("B")));
+    assert!(e["message"].as_str().expect("message").contains("hãy nhập danh sách thôn trước"), "{e}");
+
+    let members = file("tv", "Họ và tên,Giới tính,SĐT,Thôn,Xã\nPhan Văn Long,Nam,0912000011,Thôn Hai,An Mỹ\n");
+    let r = report(&run(&db, &["import", "members", &members, "--format", "json"]));
+    assert_eq!(
+        (r["created"].as_i64(), r["rows"][0]["team"].as_str()),
+        (Some(1), Some("Tổ công nghệ số cộng đồng Thôn Hai"))
+    );
+    for f in [villages, teams, unknown, members] {
+        let _ = std::fs::remove_file(f);
+    }
+}

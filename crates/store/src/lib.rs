@@ -81,6 +81,7 @@ pub mod dashboard;
 pub mod demo;
 mod error;
 pub mod funding;
+pub mod import;
 pub mod payments;
 pub mod people;
 pub mod reorg;
