@@ -234,6 +234,21 @@ async fn bench_totals(db: &Db, label: &str, code: &str, from: YearMonth, to: Yea
     Row { what: format!("{label}: indicator totals {from}..{to}"), call, scan }
 }
 
+/// Times the dashboard's comparison across child units (`store::dashboard::child_totals`) over
+/// 12 months, checking that the children add up to the unit.
+async fn bench_children(db: &Db, label: &str, code: &str, from: YearMonth, to: YearMonth) -> Timing {
+    let (call, c) = time_runs(RUNS, || store::dashboard::child_totals(db, &Scope::All, code, from, to)).await;
+    let c = c.expect("child totals");
+    if !c.children.is_empty() {
+        for (k, total) in c.unit.totals.iter().enumerate() {
+            let sum: i64 = c.children.iter().map(|ch| ch.totals[k]).sum();
+            assert_eq!(sum, *total, "{code}: the children of indicator {k} add up to the unit");
+        }
+    }
+    println!("    {label}: {} child units compared on {} indicators", c.children.len(), c.indicators.len());
+    call
+}
+
 /// Values for a generated submission: deterministic, different per team and month.
 fn values_for(catalogue: &[reports::Indicator], team: i64, m: YearMonth) -> Vec<(i64, i64)> {
     catalogue
@@ -678,9 +693,21 @@ async fn synthetic(backend: Backend, name: &str) {
     for (label, code) in [("national", ROOT), ("province", province.as_str()), ("commune", commune.as_str())] {
         lists.push((label, bench_not_reported(db, label, code, last).await));
     }
+    let mut children = Vec::new();
+    for (label, code) in [("national", ROOT), ("province", province.as_str()), ("commune", commune.as_str())] {
+        children.push((label, bench_children(db, label, code, year.0, year.1).await));
+    }
     print_rows(&format!("{} teams, {name}", shape.teams), &rows);
     for (label, t) in &lists {
         println!("  | {label}: teams not reported {last} | {:.1} ms | {:.1} ms | {} | |", ms(t.p50), ms(t.p95), t.runs);
+    }
+    for (label, t) in &children {
+        println!(
+            "  | {label}: child comparison, 12 months | {:.1} ms | {:.1} ms | {} | |",
+            ms(t.p50),
+            ms(t.p95),
+            t.runs
+        );
     }
     still_live(db, last).await;
     t.db.close().await;

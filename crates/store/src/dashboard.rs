@@ -110,15 +110,28 @@ pub async fn child_totals(
          join unit c on c.unit_id = k.commune_id where c.path like $1 and k.month >= $2 and k.month <= $3 and {cond} \
          group by c.path"
     );
-    let totals: Vec<(String, i64, i64)> = grouped!(db, totals_sql, unit, from, to, &values);
     let counts: Vec<(String, i64)> = grouped!(db, counts_sql, unit, from, to, &values);
+    // A reader of the whole unit reads the kept totals of the unit and of each child (a few rows
+    // per unit and month); a narrower scope adds up the communes it covers.
+    let kept = if unit.level != "commune" && scope.narrow(&unit.path) == Scope::All {
+        Some(kept_totals_of_children(db, &unit, from, to).await?)
+    } else {
+        None
+    };
+    let totals: Vec<(String, i64, i64)> =
+        if kept.is_some() { Vec::new() } else { grouped!(db, totals_sql, unit, from, to, &values) };
     let row = |u: &Unit| ChildTotals {
         code: u.code.clone(),
         name: u.name.clone(),
         level: u.level.clone(),
         totals: indicators
             .iter()
-            .map(|i| totals.iter().filter(|(p, id, _)| *id == i.id && p.starts_with(&u.path)).map(|(_, _, v)| v).sum())
+            .map(|i| match &kept {
+                Some(k) => k.iter().filter(|(id, ind, _)| *id == u.unit_id && *ind == i.id).map(|(_, _, v)| v).sum(),
+                None => {
+                    totals.iter().filter(|(p, id, _)| *id == i.id && p.starts_with(&u.path)).map(|(_, _, v)| v).sum()
+                }
+            })
             .collect(),
         received: counts.iter().filter(|(p, _)| p.starts_with(&u.path)).map(|(_, n)| n).sum(),
     };
@@ -126,6 +139,7 @@ pub async fn child_totals(
     if unit.level != "commune" {
         for child in units::children(db, &unit).await? {
             let has_rows = totals.iter().any(|(p, _, _)| p.starts_with(&child.path))
+                || kept.as_ref().is_some_and(|k| k.iter().any(|(id, _, _)| *id == child.unit_id))
                 || counts.iter().any(|(p, _)| p.starts_with(&child.path));
             if has_rows || reaches(scope, &child.path) {
                 children.push(row(&child));
@@ -133,6 +147,34 @@ pub async fn child_totals(
         }
     }
     Ok(Comparison { unit: row(&unit), indicators, children })
+}
+
+/// `(unit id, indicator id, total)` over a period for a unit above the communes and each of its
+/// children, from the kept totals: `report_rollup` for units above the communes, `report_total`
+/// for communes.
+async fn kept_totals_of_children(
+    db: &Db,
+    unit: &Unit,
+    from: YearMonth,
+    to: YearMonth,
+) -> Result<Vec<(i64, i64, i64)>, StoreError> {
+    let above = "select k.unit_id, k.indicator_id, cast(sum(k.total) as bigint) from report_rollup k \
+        join unit u on u.unit_id = k.unit_id where (u.unit_id = $1 or u.parent_id = $1) \
+        and k.month >= $2 and k.month <= $3 group by k.unit_id, k.indicator_id";
+    let communes = "select k.commune_id, k.indicator_id, cast(sum(k.total) as bigint) from report_total k \
+        join unit u on u.unit_id = k.commune_id where u.parent_id = $1 and u.valid_to is null \
+        and k.month >= $2 and k.month <= $3 group by k.commune_id, k.indicator_id";
+    let mut out: Vec<(i64, i64, i64)> = Vec::new();
+    for sql in [above, communes] {
+        let rows: Vec<(i64, i64, i64)> = on_db!(db, |pool| sqlx::query_as(sql)
+            .bind(unit.unit_id)
+            .bind(from.to_string())
+            .bind(to.to_string())
+            .fetch_all(pool)
+            .await)?;
+        out.extend(rows);
+    }
+    Ok(out)
 }
 
 /// Coverage and the trained share of one unit: villages with an active team among active
