@@ -113,7 +113,7 @@ pub async fn child_totals(
     let counts: Vec<(String, i64)> = grouped!(db, counts_sql, unit, from, to, &values);
     // A reader of the whole unit reads the kept totals of the unit and of each child (a few rows
     // per unit and month); a narrower scope adds up the communes it covers.
-    let kept = if unit.level != "commune" && scope.narrow(&unit.path) == Scope::All {
+    let kept = if unit.level != "commune" && scope.covers(&unit.path) {
         Some(kept_totals_of_children(db, &unit, from, to).await?)
     } else {
         None
