@@ -6,9 +6,9 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand, ValueEnum};
-use sheets::columns::{self, Field};
 use store::Db;
-use store::import::{ImportReport, ImportRow, ImportSheet, RowIssue, keys};
+use store::import::{ImportReport, RowIssue};
+use web::import_file::ListKind as Kind;
 
 use crate::output::Table;
 
@@ -46,14 +46,6 @@ pub(crate) enum ReportFormat {
     Json,
 }
 
-/// What a file lists.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    Members,
-    Villages,
-    Teams,
-}
-
 pub(crate) async fn run(db: &Db, command: ImportCommand) -> Result<()> {
     match command {
         ImportCommand::Members(args) => import(db, Kind::Members, args).await,
@@ -62,158 +54,16 @@ pub(crate) async fn run(db: &Db, command: ImportCommand) -> Result<()> {
     }
 }
 
-/// The key of a header in a list of villages or teams.
-fn place_key(header: &str) -> Option<&'static str> {
-    let key = columns::header_key(header);
-    if key.contains("thanhlap") {
-        return Some(keys::ESTABLISHED_ON);
-    }
-    if key.contains("zalo") {
-        return Some(keys::ZALO_URL);
-    }
-    match Field::from_header(header)? {
-        Field::Village => Some(keys::VILLAGE),
-        Field::Commune => Some(keys::COMMUNE),
-        Field::District => Some(keys::DISTRICT),
-        Field::Team => Some(keys::TEAM),
-        _ => None,
-    }
-}
-
-/// Signature blocks and totals that end a list of villages or teams.
-fn ends_list(row: &[String]) -> bool {
-    row.iter().any(|t| {
-        let key = columns::header_key(t);
-        ["nguoilap", "thutruong", "xacnhan", "kyghiro", "tongcong"].iter().any(|m| key.starts_with(m))
-            || (key.starts_with("tm") && key.contains("ubnd"))
-    })
-}
-
-/// A list of villages or teams: the header is the row of the first 20 that names the most fields,
-/// with a village column; the rows under it up to a signature block.
-fn place_sheet(sheet: &sheets::Sheet) -> Option<ImportSheet> {
-    // The row naming the most fields, with a village column (a title above may name one field).
-    let mut best: Option<(usize, Vec<(usize, &'static str)>)> = None;
-    for (r, row) in sheet.rows.iter().take(20).enumerate() {
-        let mapped: Vec<(usize, &'static str)> =
-            row.iter().enumerate().filter_map(|(c, h)| place_key(h).map(|k| (c, k))).collect();
-        if mapped.iter().any(|(_, k)| *k == keys::VILLAGE) && best.as_ref().is_none_or(|(_, b)| mapped.len() > b.len())
-        {
-            best = Some((r, mapped));
-        }
-    }
-    let (at, mapped) = best?;
-    let rows = sheet
-        .rows
-        .iter()
-        .enumerate()
-        .skip(at + 1)
-        .take_while(|(_, row)| !ends_list(row))
-        .map(|(r, row)| ImportRow {
-            row: r + 1,
-            values: mapped
-                .iter()
-                .filter_map(|(c, k)| row.get(*c).filter(|v| !v.trim().is_empty()).map(|v| ((*k).to_owned(), v.clone())))
-                .collect(),
-        })
-        .filter(|r| !r.values.is_empty())
-        .collect();
-    Some(ImportSheet {
-        name: sheet.name.clone(),
-        columns: mapped.iter().map(|(c, k)| ((*k).to_owned(), columns::column_letter(*c))).collect(),
-        rows,
-    })
-}
-
-/// The store's key for a field of the sheet; `None` for what a member import does not use.
-fn key_of(field: Field) -> Option<&'static str> {
-    Some(match field {
-        Field::FullName => keys::FULL_NAME,
-        Field::Phone => keys::PHONE,
-        Field::Cccd => keys::CCCD,
-        Field::Gender => keys::GENDER,
-        Field::Male => keys::MALE,
-        Field::Female => keys::FEMALE,
-        Field::BirthDate | Field::BirthMale | Field::BirthFemale => keys::BIRTH_DATE,
-        Field::BirthYear => keys::BIRTH_YEAR,
-        Field::Position => keys::POSITION,
-        Field::Role => keys::ROLE,
-        Field::Village => keys::VILLAGE,
-        Field::Commune => keys::COMMUNE,
-        Field::District => keys::DISTRICT,
-        Field::Email => keys::EMAIL,
-        Field::Stt | Field::Team | Field::Note => return None,
-    })
-}
-
-/// Reads the file into the store's rows, with an error for each sheet whose header is not
-/// recognised.
-fn read(file: &std::path::Path, only: Option<&str>, kind: Kind) -> Result<(Vec<ImportSheet>, Vec<RowIssue>)> {
-    let bytes = std::fs::read(file).with_context(|| format!("không đọc được tệp {}", file.display()))?;
-    let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let book = sheets::read_file(&name, &bytes)?;
-    let chosen: Vec<&sheets::Sheet> = match only {
-        None => book.sheets.iter().filter(|s| !s.rows.is_empty()).collect(),
-        Some(wanted) => {
-            let w = domain::text::fold(wanted);
-            let found: Vec<&sheets::Sheet> =
-                book.sheets.iter().filter(|s| domain::text::fold(&s.name) == w).take(1).collect();
-            if found.is_empty() {
-                let names: Vec<&str> = book.sheets.iter().map(|s| s.name.as_str()).collect();
-                bail!("Không có trang “{wanted}” trong tệp; các trang: {}", names.join(", "));
-            }
-            found
-        }
-    };
-    let mut out = Vec::new();
-    let mut problems = Vec::new();
-    for sheet in chosen {
-        if kind != Kind::Members {
-            match place_sheet(sheet) {
-                Some(s) => out.push(s),
-                None => problems.push(RowIssue {
-                    sheet: sheet.name.clone(),
-                    row: 0,
-                    column: None,
-                    message: "Không nhận ra dòng tiêu đề: cần ít nhất cột “Thôn” trong 20 dòng đầu".into(),
-                }),
-            }
-            continue;
-        }
-        let Some(header) = columns::detect_header(sheet) else {
-            problems.push(RowIssue {
-                sheet: sheet.name.clone(),
-                row: 0,
-                column: None,
-                message: "Không nhận ra dòng tiêu đề: cần ít nhất cột “Họ và tên” trong 20 dòng đầu".into(),
-            });
-            continue;
-        };
-        let mut mapped = Vec::new();
-        for &(col, field) in &header.columns {
-            if let Some(k) = key_of(field) {
-                mapped.push((k.to_owned(), columns::column_letter(col)));
-                if matches!(field, Field::BirthMale | Field::BirthFemale) {
-                    mapped.push((keys::GENDER.to_owned(), columns::column_letter(col)));
-                }
-            }
-        }
-        let rows = columns::data_rows(sheet, &header)
-            .map(|raw| ImportRow {
-                row: raw.row,
-                values: raw.values.iter().filter_map(|(f, v)| key_of(*f).map(|k| (k.to_owned(), v.clone()))).collect(),
-            })
-            .collect();
-        out.push(ImportSheet { name: sheet.name.clone(), columns: mapped, rows });
-    }
-    Ok((out, problems))
-}
-
 async fn import(db: &Db, kind: Kind, args: ImportArgs) -> Result<()> {
     let ImportArgs { file, dry_run, sheet, format } = args;
-    let (sheets, problems) = tokio::task::spawn_blocking(move || read(&file, sheet.as_deref(), kind))
-        .await
-        .context("đọc tệp bị gián đoạn")??;
+    let read = tokio::task::spawn_blocking(move || -> Result<web::import_file::FileRead> {
+        let bytes = std::fs::read(&file).with_context(|| format!("không đọc được tệp {}", file.display()))?;
+        let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        Ok(web::import_file::read(&name, &bytes, sheet.as_deref(), kind, &[])?)
+    })
+    .await
+    .context("đọc tệp bị gián đoạn")??;
+    let (sheets, problems) = (read.sheets, read.problems);
     let bar = indicatif::ProgressBar::new(0);
     if !std::io::stderr().is_terminal() {
         bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
