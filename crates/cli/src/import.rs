@@ -80,9 +80,9 @@ async fn import(db: &Db, kind: Kind, args: ImportArgs) -> Result<()> {
     // A sheet that cannot be read keeps the whole file from being applied.
     let check_only = dry_run || !problems.is_empty();
     let mut report = match kind {
-        Kind::Members => store::import::import_members(db, &sheets, check_only, &progress).await?,
-        Kind::Villages => store::import::import_villages(db, &sheets, check_only, &progress).await?,
-        Kind::Teams => store::import::import_teams(db, &sheets, check_only, &progress).await?,
+        Kind::Members => store::import::import_members(db, &sheets, check_only, &|_| true, &progress).await?,
+        Kind::Villages => store::import::import_villages(db, &sheets, check_only, &|_| true, &progress).await?,
+        Kind::Teams => store::import::import_teams(db, &sheets, check_only, &|_| true, &progress).await?,
     };
     bar.finish_and_clear();
     report.dry_run = dry_run;

@@ -573,7 +573,8 @@ impl Check<'_> {
 }
 
 /// Imports team members from rows already read (see the module documentation for the rules).
-/// `progress` is told how many rows of how many have been checked.
+/// `may_write` tells whether the importer changes the registry of a commune (by its path): a row
+/// of any other commune is an error. `progress` is told how many rows of how many have been checked.
 ///
 /// # Errors
 /// Database errors only: every problem with the rows is in the report.
@@ -582,6 +583,7 @@ pub async fn import_members(
     db: &Db,
     sheets: &[ImportSheet],
     dry_run: bool,
+    may_write: &(dyn Fn(&str) -> bool + Sync),
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<ImportReport, StoreError> {
     use keys as k;
@@ -607,7 +609,7 @@ pub async fn import_members(
             if village_name.is_none() {
                 c.error(Some(k::VILLAGE), "Chưa nhập thôn, tổ dân phố");
             }
-            let commune = row_commune(db, &mut units, raw, village_name.as_deref(), &mut c).await?;
+            let commune = row_commune(db, &mut units, raw, village_name.as_deref(), &mut c, may_write).await?;
             // The village in that commune, and its team.
             let mut place: Option<(VillageRow, i64, String, String)> = None;
             if let (Some(cm), Some(vn)) = (&commune, &village_name) {
@@ -917,6 +919,7 @@ async fn row_commune(
     raw: &ImportRow,
     village: Option<&str>,
     c: &mut Check<'_>,
+    may_write: &(dyn Fn(&str) -> bool + Sync),
 ) -> Result<Option<Commune>, StoreError> {
     use keys as k;
     let district = raw.get(k::DISTRICT);
@@ -939,6 +942,10 @@ async fn row_commune(
     };
     if let Some(w) = commune.as_ref().and_then(|x| x.warning.clone()) {
         c.warn(Some(k::COMMUNE), w);
+    }
+    if let Some(found) = commune.as_ref().filter(|x| !may_write(&x.unit.path)) {
+        c.error(Some(k::COMMUNE), format!("Bạn không có quyền nhập danh sách cho {}", found.unit.name));
+        return Ok(None);
     }
     Ok(commune)
 }
@@ -1190,6 +1197,7 @@ pub async fn import_villages(
     db: &Db,
     sheets: &[ImportSheet],
     dry_run: bool,
+    may_write: &(dyn Fn(&str) -> bool + Sync),
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<ImportReport, StoreError> {
     use keys as k;
@@ -1215,7 +1223,7 @@ pub async fn import_villages(
                 }
                 Some(Ok(n)) => Some(n),
             };
-            let commune = row_commune(db, &mut units, raw, None, &mut c).await?;
+            let commune = row_commune(db, &mut units, raw, None, &mut c, may_write).await?;
             let mut action = Action::Rejected;
             if let (Some(n), Some(cm)) = (&name, &commune) {
                 let key = (cm.unit.unit_id, bare(&text::fold(n), &VILLAGE_PREFIXES));
@@ -1305,6 +1313,7 @@ pub async fn import_teams(
     db: &Db,
     sheets: &[ImportSheet],
     dry_run: bool,
+    may_write: &(dyn Fn(&str) -> bool + Sync),
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<ImportReport, StoreError> {
     use keys as k;
@@ -1353,7 +1362,7 @@ pub async fn import_teams(
             if team_name.as_ref().is_some_and(|n| n.chars().count() > 150) {
                 c.error(Some(k::TEAM), "Tên tổ dài quá 150 ký tự");
             }
-            let commune = row_commune(db, &mut units, raw, village_name.as_deref(), &mut c).await?;
+            let commune = row_commune(db, &mut units, raw, village_name.as_deref(), &mut c, may_write).await?;
             let mut village = None;
             if let (Some(cm), Some(vn)) = (&commune, &village_name) {
                 match pick_village(db, &mut units, cm, vn).await? {

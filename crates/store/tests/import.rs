@@ -66,7 +66,7 @@ fn sheet(rows: Vec<ImportRow>) -> Vec<ImportSheet> {
 }
 
 async fn import(db: &Db, sheets: &[ImportSheet], dry_run: bool) -> ImportReport {
-    import_members(db, sheets, dry_run, &|_, _| {}).await.expect("import")
+    import_members(db, sheets, dry_run, &|_| true, &|_, _| {}).await.expect("import")
 }
 
 async fn count(db: &Db, sql: &'static str) -> i64 {
@@ -362,13 +362,13 @@ both_databases!(villages_then_teams_are_imported_whole_and_again_unchanged, |db:
         row(3, &[("commune", "An Mỹ"), ("district", "Tam Kỳ"), ("village", "Tổ dân phố Hai")]),
     ]);
     let noop = |_, _| {};
-    let dry = store::import::import_villages(&db, &villages, true, &noop).await.expect("dry run");
+    let dry = store::import::import_villages(&db, &villages, true, &|_| true, &noop).await.expect("dry run");
     assert_eq!((dry.created, dry.applied), (2, false));
     assert_eq!(count(&db, "select count(*) from village").await, 0);
-    let done = store::import::import_villages(&db, &villages, false, &noop).await.expect("villages");
+    let done = store::import::import_villages(&db, &villages, false, &|_| true, &noop).await.expect("villages");
     assert!(done.applied && done.created == 2, "{:#?}", done.errors);
     assert_eq!(count(&db, "select count(*) from village_placement").await, 2);
-    let again = store::import::import_villages(&db, &villages, false, &noop).await.expect("again");
+    let again = store::import::import_villages(&db, &villages, false, &|_| true, &noop).await.expect("again");
     assert_eq!((again.created, again.unchanged), (0, 2));
 
     let bad = place_sheet(vec![
@@ -376,7 +376,7 @@ both_databases!(villages_then_teams_are_imported_whole_and_again_unchanged, |db:
         row(3, &[("commune", "Tân Thạnh"), ("village", "thôn ba")]),
         row(4, &[("commune", "Xã Mây"), ("village", "Thôn Tư")]),
     ]);
-    let r = store::import::import_villages(&db, &bad, false, &noop).await.expect("bad villages");
+    let r = store::import::import_villages(&db, &bad, false, &|_| true, &noop).await.expect("bad villages");
     assert!(!r.applied);
     assert_eq!(error_on(&r, 3), (Some("C"), "Trùng với dòng 2 của trang “Thôn” (cùng thôn, cùng xã)"));
     assert_eq!(
@@ -397,13 +397,13 @@ both_databases!(villages_then_teams_are_imported_whole_and_again_unchanged, |db:
             ],
         ),
     ]);
-    let r = store::import::import_teams(&db, &teams, false, &noop).await.expect("teams");
+    let r = store::import::import_teams(&db, &teams, false, &|_| true, &noop).await.expect("teams");
     assert!(r.applied && r.created == 2, "{:#?}", r.errors);
     assert_eq!(
         count(&db, "select count(*) from team where name = 'Tổ công nghệ số cộng đồng Thôn Một' and established_on = '2023-09-01'").await,
         1
     );
-    let again = store::import::import_teams(&db, &teams, false, &noop).await.expect("teams again");
+    let again = store::import::import_teams(&db, &teams, false, &|_| true, &noop).await.expect("teams again");
     assert_eq!((again.created, again.updated, again.unchanged), (0, 0, 2));
 
     let changed = place_sheet(vec![
@@ -411,7 +411,7 @@ both_databases!(villages_then_teams_are_imported_whole_and_again_unchanged, |db:
         row(3, &[("commune", "Tân Thạnh"), ("village", "Thôn Chín"), ("established_on", "05/09/2023")]),
         row(4, &[("commune", "An Mỹ"), ("village", "Tổ dân phố Hai")]),
     ]);
-    let r = store::import::import_teams(&db, &changed, true, &noop).await.expect("changed");
+    let r = store::import::import_teams(&db, &changed, true, &|_| true, &noop).await.expect("changed");
     assert_eq!(r.rows[0].changes, ["ngày thành lập"]);
     assert_eq!(r.updated, 1);
     assert_eq!(
