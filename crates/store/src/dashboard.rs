@@ -214,70 +214,168 @@ impl Reach {
     }
 }
 
+/// One commune's row of `reach_kept`, as read: its generation, what its counts were made at and
+/// for which day, and the counts.
+type KeptReach = (i64, String, i64, Option<i64>, Option<String>, i64, i64, i64, i64);
+
+/// Above this many communes to count again, one grouped query over the whole unit is cheaper
+/// than lists of ids.
+const RECOUNT_BY_IDS: usize = 300;
+
 /// Coverage and the trained share of a current unit within scope today, with the same for each
-/// child unit: two grouped queries (villages, members), per commune, folded by path.
+/// child unit. Read from the counts kept per commune (`reach_kept`); a commune whose counts were
+/// made for another day, or before a change to its villages, teams, memberships or attendance
+/// (each bumps its generation in the same transaction), is counted again first and its row
+/// rewritten, so the figures are always today's.
 ///
 /// # Errors
 /// `NotFound` for a unit.
 pub async fn reach(db: &Db, scope: &Scope, unit_code: &str) -> Result<Reach, StoreError> {
     let unit = units::by_code(db, unit_code).await?;
     let today = iso(crate::today());
-    let (cond, values) = scope.condition("c.path", 3);
-    let villages_sql = format!(
-        "select c.path, count(*), count(t.team_id) from village v join unit c on c.unit_id = v.commune_id \
-         left join team t on t.village_id = v.village_id and t.established_on <= $2 \
-              and (t.dissolved_on is null or t.dissolved_on > $2) \
-         where v.status = 'active' and c.path like $1 and {cond} group by c.path"
+    let (cond, values) = scope.condition("c.path", 2);
+    let sql = format!(
+        "select c.unit_id, c.path, coalesce(k.generation, 0), k.counted_generation, k.counted_on, \
+              coalesce(k.villages, 0), coalesce(k.villages_with_team, 0), coalesce(k.members, 0), \
+              coalesce(k.members_trained, 0) \
+         from unit c left join reach_kept k on k.commune_id = c.unit_id \
+         where c.level = 'commune' and c.path like $1 and {cond}"
     );
-    let members_sql = format!(
-        "select c.path, count(*), cast(sum(case when exists (select 1 from attendance a \
-              where a.person_id = m.person_id and a.status = 'present') then 1 else 0 end) as bigint) \
-         from membership m join team t on t.team_id = m.team_id join village v on v.village_id = t.village_id \
-         join unit c on c.unit_id = v.commune_id \
-         where m.joined_on <= $2 and (m.left_on is null or m.left_on > $2) and t.established_on <= $2 \
-              and (t.dissolved_on is null or t.dissolved_on > $2) and c.path like $1 and {cond} group by c.path"
-    );
-    let run = |sql: String| {
-        let today = today.clone();
-        let values = values.clone();
-        let pattern = format!("{}%", unit.path);
-        async move {
-            let rows: Vec<(String, i64, i64)> = on_db!(db, |pool| {
-                let mut q = sqlx::query_as(AssertSqlSafe(sql.as_str())).bind(&pattern).bind(&today);
-                for v in &values {
-                    q = q.bind(v);
-                }
-                q.fetch_all(pool).await
-            })?;
-            Ok::<_, StoreError>(rows)
+    let pattern = format!("{}%", unit.path);
+    let mut communes: Vec<KeptReach> = on_db!(db, |pool| {
+        let mut q = sqlx::query_as(AssertSqlSafe(sql.as_str())).bind(&pattern);
+        for v in &values {
+            q = q.bind(v);
         }
-    };
-    let villages = run(villages_sql).await?;
-    let members = run(members_sql).await?;
+        q.fetch_all(pool).await
+    })?;
+    let stale: Vec<usize> = (0..communes.len())
+        .filter(|&i| {
+            let k = &communes[i];
+            k.3 != Some(k.2) || k.4.as_deref() != Some(today.as_str())
+        })
+        .collect();
+    if !stale.is_empty() {
+        let ids: Vec<i64> = stale.iter().map(|&i| communes[i].0).collect();
+        let counted = recount_reach(db, &ids, &pattern, &today).await?;
+        for &i in &stale {
+            let c = counted.get(&communes[i].0).copied().unwrap_or_default();
+            (communes[i].5, communes[i].6, communes[i].7, communes[i].8) = (c[0], c[1], c[2], c[3]);
+        }
+        let rows: Vec<(i64, i64, [i64; 4])> = stale
+            .iter()
+            .map(|&i| (communes[i].0, communes[i].2, counted.get(&communes[i].0).copied().unwrap_or_default()))
+            .collect();
+        keep_reach(db, &rows, &today).await?;
+    }
     let of = |u: &Unit| {
-        let sum = |rows: &[(String, i64, i64)], pick: fn(&(String, i64, i64)) -> i64| -> i64 {
-            rows.iter().filter(|r| r.0.starts_with(&u.path)).map(pick).sum()
-        };
-        Reach {
-            code: u.code.clone(),
-            name: u.name.clone(),
-            villages: sum(&villages, |r| r.1),
-            villages_with_team: sum(&villages, |r| r.2),
-            members: sum(&members, |r| r.1),
-            members_trained: sum(&members, |r| r.2),
-            children: Vec::new(),
+        let mut r = Reach { code: u.code.clone(), name: u.name.clone(), ..Reach::default() };
+        for k in communes.iter().filter(|k| k.1.starts_with(&u.path)) {
+            r.villages += k.5;
+            r.villages_with_team += k.6;
+            r.members += k.7;
+            r.members_trained += k.8;
         }
+        r
     };
     let mut whole = of(&unit);
     if unit.level != "commune" {
         for child in units::children(db, &unit).await? {
-            let has_rows = villages.iter().any(|r| r.0.starts_with(&child.path));
-            if has_rows || reaches(scope, &child.path) {
+            let has_villages = communes.iter().any(|k| k.1.starts_with(&child.path) && k.5 > 0);
+            if has_villages || reaches(scope, &child.path) {
                 whole.children.push(of(&child));
             }
         }
     }
     Ok(whole)
+}
+
+/// Counts villages, villages with an active team, active members and those of them present at a
+/// training session at least once, on `today`, for each of the communes `ids` (under the unit
+/// whose path pattern is `pattern`): by lists of ids when they are few, else over the whole unit.
+pub(crate) async fn recount_reach(
+    db: &Db,
+    ids: &[i64],
+    pattern: &str,
+    today: &str,
+) -> Result<std::collections::HashMap<i64, [i64; 4]>, StoreError> {
+    let villages = |filter: &str| {
+        format!(
+            "select v.commune_id, count(*), count(t.team_id) from village v join unit c on c.unit_id = v.commune_id \
+             left join team t on t.village_id = v.village_id and t.established_on <= $1 \
+                  and (t.dissolved_on is null or t.dissolved_on > $1) \
+             where v.status = 'active' and {filter} group by v.commune_id"
+        )
+    };
+    let members = |filter: &str| {
+        format!(
+            "select v.commune_id, count(*), cast(sum(case when exists (select 1 from attendance a \
+                  where a.person_id = m.person_id and a.status = 'present') then 1 else 0 end) as bigint) \
+             from membership m join team t on t.team_id = m.team_id join village v on v.village_id = t.village_id \
+             join unit c on c.unit_id = v.commune_id \
+             where m.joined_on <= $1 and (m.left_on is null or m.left_on > $1) and t.established_on <= $1 \
+                  and (t.dissolved_on is null or t.dissolved_on > $1) and {filter} group by v.commune_id"
+        )
+    };
+    let mut out: std::collections::HashMap<i64, [i64; 4]> = std::collections::HashMap::new();
+    if ids.is_empty() {
+        return Ok(out);
+    }
+    let mut run = async |sql: String, binds: Vec<String>, second: bool| -> Result<(), StoreError> {
+        let rows: Vec<(i64, i64, i64)> = on_db!(db, |pool| {
+            let mut q = sqlx::query_as(AssertSqlSafe(sql.as_str())).bind(today);
+            for b in &binds {
+                q = q.bind(b);
+            }
+            q.fetch_all(pool).await
+        })?;
+        for (id, a, b) in rows {
+            let e = out.entry(id).or_default();
+            if second {
+                (e[2], e[3]) = (a, b);
+            } else {
+                (e[0], e[1]) = (a, b);
+            }
+        }
+        Ok(())
+    };
+    if ids.len() > RECOUNT_BY_IDS {
+        let wanted: std::collections::HashSet<i64> = ids.iter().copied().collect();
+        run(villages("c.path like $2"), vec![pattern.to_owned()], false).await?;
+        run(members("c.path like $2"), vec![pattern.to_owned()], true).await?;
+        out.retain(|id, _| wanted.contains(id));
+    } else {
+        let list = ids.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
+        let filter = format!("v.commune_id in ({list})");
+        run(villages(&filter), Vec::new(), false).await?;
+        run(members(&filter), Vec::new(), true).await?;
+    }
+    Ok(out)
+}
+
+/// Writes the counts of communes made at a generation for a day. The generation itself is left
+/// as the triggers set it: a change after it was read leaves the row stale, to be counted again.
+async fn keep_reach(db: &Db, rows: &[(i64, i64, [i64; 4])], today: &str) -> Result<(), StoreError> {
+    for chunk in rows.chunks(500) {
+        let mut sql = String::from(
+            "insert into reach_kept (commune_id, generation, counted_generation, counted_on, villages, \
+             villages_with_team, members, members_trained) values ",
+        );
+        for (i, (id, generation, c)) in chunk.iter().enumerate() {
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!("({id}, {generation}, {generation}, $1, {}, {}, {}, {})", c[0], c[1], c[2], c[3]));
+        }
+        sql.push_str(
+            " on conflict (commune_id) do update set counted_generation = excluded.counted_generation, \
+             counted_on = excluded.counted_on, villages = excluded.villages, \
+             villages_with_team = excluded.villages_with_team, members = excluded.members, \
+             members_trained = excluded.members_trained",
+        );
+        on_db!(db, |pool| sqlx::query(AssertSqlSafe(sql.as_str())).bind(today).execute(pool).await.map(|_| ()))?;
+    }
+    Ok(())
 }
 
 /// Which reports a completeness figure counts.

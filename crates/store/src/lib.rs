@@ -330,6 +330,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0010_report_speed.sql"),
         include_str!("../migrations/postgres/0010_report_speed.sql"),
     ),
+    (
+        11,
+        "coverage and the trained share kept per commune",
+        include_str!("../migrations/sqlite/0011_reach_kept.sql"),
+        include_str!("../migrations/postgres/0011_reach_kept.sql"),
+    ),
 ];
 
 fn migrator<'a>(list: impl Iterator<Item = (i64, &'a str, &'static str)>) -> Migrator {

@@ -970,6 +970,7 @@ pub struct Mismatch {
     pub what: String,
     /// The commune; for a unit total, the unit above the communes.
     pub commune_id: i64,
+    /// The month; for coverage and the trained share (`reach …`), the day counted for.
     pub month: String,
     pub kept: i64,
     pub recounted: i64,
@@ -1059,6 +1060,34 @@ pub async fn verify(db: &Db) -> Result<Vec<Mismatch>, StoreError> {
         kept: k,
         recounted: x,
     }));
+    // Coverage and the trained share kept per commune: every row that claims today's counts at
+    // its present generation, against a count from the registry.
+    let today = iso(crate::today());
+    let kept: Vec<(i64, i64, i64, i64, i64)> = on_db!(db, |pool| {
+        sqlx::query_as(
+            "select commune_id, villages, villages_with_team, members, members_trained from reach_kept \
+             where counted_generation = generation and counted_on = $1",
+        )
+        .bind(&today)
+        .fetch_all(pool)
+        .await
+    })?;
+    let ids: Vec<i64> = kept.iter().map(|r| r.0).collect();
+    let recounted = crate::dashboard::recount_reach(db, &ids, "%", &today).await?;
+    for (i, field) in ["villages", "villages_with_team", "members", "members_trained"].into_iter().enumerate() {
+        let value = |r: &(i64, i64, i64, i64, i64)| [r.1, r.2, r.3, r.4][i];
+        let differences = compare(
+            kept.iter().map(|r| (r.0, value(r))),
+            kept.iter().map(|r| (r.0, recounted.get(&r.0).map_or(0, |c| c[i]))),
+        );
+        out.extend(differences.into_iter().map(|(c, k, x)| Mismatch {
+            what: format!("reach {field}"),
+            commune_id: c,
+            month: today.clone(),
+            kept: k,
+            recounted: x,
+        }));
+    }
     Ok(out)
 }
 

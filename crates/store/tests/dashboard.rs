@@ -238,3 +238,60 @@ both_databases!(the_reports_behind_each_figure_agree_with_it, |db: Db| async mov
     assert!(matches!(Which::parse("tre"), Err(m) if m.contains("không hợp lệ")));
     assert_eq!(Which::parse("on_time"), Ok(Which::OnTime));
 });
+
+/// The reach of a unit counted from nothing kept (every kept row dropped first).
+async fn reach_from_scratch(db: &Db, code: &str) -> dashboard::Reach {
+    store::testing::execute(db, "delete from reach_kept where commune_id <> $1", -1).await;
+    dashboard::reach(db, &Scope::All, code).await.expect("reach")
+}
+
+both_databases!(kept_coverage_follows_every_change_and_verify_checks_it, |db: Db| async move {
+    load(&db).await;
+    let a = team(&db, TAN_THANH, "Thôn Một").await;
+    let b = team(&db, AN_MY, "Thôn Hai").await;
+    let empty = village(&db, AN_MY, "Thôn Trống").await;
+    let an = member(&db, a, "Nguyễn Thị An", "0912000011").await;
+    let binh = member(&db, b, "Lê Thị Bình", "0912000012").await;
+    let course = training::add_course(&db, "Kỹ năng số", "Sở TT&TT", "").await.expect("course");
+    let s = training::add_session(&db, course, store::today(), "Tam Kỳ", "").await.expect("s");
+    training::invite(&db, &Scope::All, s, &[a, b]).await.expect("invite");
+    // Each step changes the registry, then the kept figures (read warm, after the first read
+    // kept them) must equal a count from nothing, and verify must find nothing.
+    let mut step = 0;
+    let mut check = async |what: &str| {
+        step += 1;
+        let warm = dashboard::reach(&db, &Scope::All, "49").await.expect("warm");
+        let again = dashboard::reach(&db, &Scope::All, "49").await.expect("again");
+        assert_eq!(warm, again, "step {step} ({what}): a second read changes nothing");
+        assert!(reports::verify(&db).await.expect("verify").is_empty(), "step {step} ({what})");
+        let scratch = reach_from_scratch(&db, "49").await;
+        assert_eq!(warm, scratch, "step {step} ({what}): kept figures equal a fresh count");
+        warm
+    };
+    let first = check("start").await;
+    assert_eq!((first.villages, first.villages_with_team, first.members, first.members_trained), (3, 2, 2, 0));
+    training::record(&db, &Scope::All, s, &[(an, "present".into()), (binh, "absent".into())]).await.expect("roll");
+    let r = check("attendance recorded").await;
+    assert_eq!(r.members_trained, 1);
+    training::record(&db, &Scope::All, s, &[(binh, "present".into())]).await.expect("roll again");
+    assert_eq!(check("attendance corrected").await.members_trained, 2);
+    let membership = people::get(&db, &Scope::All, binh).await.expect("binh").membership_id.expect("membership");
+    people::leave(&db, &Scope::All, membership, store::today()).await.expect("leave");
+    let r = check("member left").await;
+    assert_eq!((r.members, r.members_trained), (1, 1));
+    villages::deactivate(&db, &Scope::All, empty, store::today()).await.expect("deactivate");
+    assert_eq!(check("village deactivated").await.villages, 2);
+    teams::dissolve(&db, &Scope::All, b, store::today()).await.expect("dissolve");
+    assert_eq!(check("team dissolved").await.villages_with_team, 1);
+    member(&db, a, "Trần Thị Cúc", "0912000013").await;
+    assert_eq!(check("member added").await.members, 2);
+    // A row counted for another day is counted again, not trusted.
+    dashboard::reach(&db, &Scope::All, "49").await.expect("kept");
+    store::testing::execute(&db, "update reach_kept set counted_on = '2000-01-01', members = members + $1", 50).await;
+    assert!(reports::verify(&db).await.expect("verify").is_empty(), "rows of another day are not claimed");
+    assert_eq!(dashboard::reach(&db, &Scope::All, "49").await.expect("recount").members, 2);
+    // A kept row that claims today's counts but is wrong is what verify finds.
+    store::testing::execute(&db, "update reach_kept set members = members + $1 where members > 0", 7).await;
+    let found = reports::verify(&db).await.expect("verify");
+    assert!(found.iter().any(|m| m.what == "reach members" && m.kept == m.recounted + 7), "{found:?}");
+});
