@@ -40,6 +40,8 @@ const SCAN_RUNS: usize = 3;
 const DEMO_TOP: &str = "48";
 const DEMO_MONTHS: usize = 12;
 const STAMP: &str = "2024-01-01T00:00:00Z";
+/// Members of each synthetic team; one in three was present at a training session.
+const MEMBERS_PER_TEAM: i64 = 7;
 
 fn month(s: &str) -> YearMonth {
     YearMonth::parse(s).expect("month")
@@ -488,6 +490,155 @@ async fn build_registry(db: &Db, shape: Shape) {
     );
 }
 
+/// Gives every synthetic team its members (people and memberships, through the triggers that
+/// keep coverage) and one training session at which one member in three was present.
+async fn build_members(db: &Db, shape: Shape) {
+    let started = Instant::now();
+    let names = [
+        "Nguyễn Văn An",
+        "Trần Thị Bình",
+        "Lê Văn Cường",
+        "Phạm Thị Dung",
+        "Hoàng Văn Em",
+        "Võ Thị Giang",
+        "Đặng Văn Hùng",
+    ];
+    let folded: Vec<(String, String, String)> =
+        names.iter().map(|n| (lit(n), lit(&fold(n)), lit(&sort_key(n)))).collect();
+    let (mut people, mut memberships, mut present) = (Vec::new(), Vec::new(), Vec::new());
+    exec(db, &format!("insert into course (course_id, title, organiser, created_at) values (1, 'Kỹ năng số', 'Sở TT&TT', '{STAMP}')")).await;
+    exec(db, &format!("insert into training_session (training_session_id, course_id, held_on, venue, created_at) values (1, 1, '2024-08-28', 'Hội trường', '{STAMP}')")).await;
+    let flush = async |people: &mut Vec<String>, memberships: &mut Vec<String>, present: &mut Vec<String>| {
+        insert_rows(db, "insert into person (person_id, full_name, search_text, sort_key, gender, birth_year, phone, created_at, updated_at)", people).await;
+        insert_rows(db, "insert into membership (membership_id, person_id, team_id, role, position, joined_on, created_at, updated_at)", memberships).await;
+        insert_rows(
+            db,
+            "insert into attendance (training_session_id, person_id, status, recorded_by, recorded_at)",
+            present,
+        )
+        .await;
+        people.clear();
+        memberships.clear();
+        present.clear();
+    };
+    for t in 0..shape.teams {
+        for k in 0..MEMBERS_PER_TEAM {
+            let id = 1 + t * MEMBERS_PER_TEAM + k;
+            let (n, f, o) = &folded[usize::try_from(k).unwrap_or(0)];
+            let gender = if k % 2 == 0 { "male" } else { "female" };
+            people.push(format!("({id}, {n}, {f}, {o}, '{gender}', 1990, '09{id:08}', '{STAMP}', '{STAMP}')"));
+            let role = if k == 0 { "leader" } else { "member" };
+            memberships.push(format!("({id}, {id}, {}, '{role}', 'other', '2024-01-10', '{STAMP}', '{STAMP}')", 1 + t));
+            if id % 3 == 0 {
+                present.push(format!("(1, {id}, 'present', 'bench', '{STAMP}')"));
+            }
+        }
+        if people.len() >= 70_000 {
+            flush(&mut people, &mut memberships, &mut present).await;
+        }
+    }
+    flush(&mut people, &mut memberships, &mut present).await;
+    if matches!(db, Db::Postgres(_)) {
+        for (table, id) in [
+            ("person", "person_id"),
+            ("membership", "membership_id"),
+            ("course", "course_id"),
+            ("training_session", "training_session_id"),
+        ] {
+            exec(
+                db,
+                &format!("select setval(pg_get_serial_sequence('{table}', '{id}'), (select max({id}) from {table}))"),
+            )
+            .await;
+        }
+        exec(db, "analyze").await;
+    }
+    println!(
+        "  members: {} people in {} teams, one in three trained, in {:.1} s",
+        shape.teams * MEMBERS_PER_TEAM,
+        shape.teams,
+        started.elapsed().as_secs_f64()
+    );
+}
+
+/// Active villages, those with an active team, active members and those trained, under a unit
+/// path, straight from the registry (what the dashboard counted before the counts were kept).
+const SCAN_REACH: &str = "select (select count(*) from village v join unit c on c.unit_id = v.commune_id \
+      where v.status = 'active' and c.path like $1), \
+    (select count(*) from village v join unit c on c.unit_id = v.commune_id join team t on t.village_id = v.village_id \
+      where v.status = 'active' and c.path like $1 and t.established_on <= $2 and (t.dissolved_on is null or t.dissolved_on > $2)), \
+    (select count(*) from membership m join team t on t.team_id = m.team_id join village v on v.village_id = t.village_id \
+      join unit c on c.unit_id = v.commune_id where c.path like $1 and m.joined_on <= $2 \
+      and (m.left_on is null or m.left_on > $2) and t.established_on <= $2 and (t.dissolved_on is null or t.dissolved_on > $2)), \
+    (select count(*) from membership m join team t on t.team_id = m.team_id join village v on v.village_id = t.village_id \
+      join unit c on c.unit_id = v.commune_id where c.path like $1 and m.joined_on <= $2 \
+      and (m.left_on is null or m.left_on > $2) and t.established_on <= $2 and (t.dissolved_on is null or t.dissolved_on > $2) \
+      and exists (select 1 from attendance a where a.person_id = m.person_id and a.status = 'present'))";
+
+/// Times coverage and the trained share of a unit (`store::dashboard::reach`): the first read
+/// (every commune counted and kept), reads with nothing changed, and reads each just after one
+/// member somewhere under the unit left and came back (one commune counted again); beside them
+/// the straight count. Checks the figures equal the straight count.
+async fn bench_reach(db: &Db, label: &str, code: &str) -> Vec<Row> {
+    let unit = store::units::by_code(db, code).await.expect("unit");
+    let today = store::iso(store::today());
+    exec(
+        db,
+        &format!(
+            "delete from reach_kept where commune_id in (select unit_id from unit where path like '{}%')",
+            unit.path
+        ),
+    )
+    .await;
+    let started = Instant::now();
+    let first = store::dashboard::reach(db, &Scope::All, code).await.expect("reach");
+    let cold = started.elapsed();
+    let binds = vec![format!("{}%", unit.path), today];
+    let (scan, rows) = time_runs(SCAN_RUNS, || fetch::<(i64, i64, i64, i64)>(db, SCAN_REACH, &binds)).await;
+    assert_eq!(
+        rows[0],
+        (first.villages, first.villages_with_team, first.members, first.members_trained),
+        "reach of {code} equals the straight count"
+    );
+    let (warm, _) = time_runs(RUNS, || store::dashboard::reach(db, &Scope::All, code)).await;
+    // Member k leaves before read 2k and is back before read 2k + 1.
+    let members: Vec<(i64,)> = fetch(
+        db,
+        "select m.membership_id from membership m join team t on t.team_id = m.team_id join village v on v.village_id = t.village_id \
+         join unit c on c.unit_id = v.commune_id where c.path like $1 order by m.membership_id limit 50",
+        &binds[..1],
+    )
+    .await;
+    let mut changed = Vec::new();
+    for i in 0..members.len() {
+        let (left, expected) = if i % 2 == 0 { ("'2024-02-01'", first.members - 1) } else { ("null", first.members) };
+        let id = members[i - i % 2].0;
+        exec(db, &format!("update membership set left_on = {left} where membership_id = {id}")).await;
+        let started = Instant::now();
+        let r = store::dashboard::reach(db, &Scope::All, code).await.expect("reach");
+        changed.push(started.elapsed());
+        assert_eq!(r.members, expected, "{code}: a member who left is not counted, and counts again on return");
+    }
+    println!(
+        "    {label}: {} villages, {} with a team, {} members, {} trained; first read {:.1} ms",
+        first.villages,
+        first.villages_with_team,
+        first.members,
+        first.members_trained,
+        ms(cold)
+    );
+    let one = |d: Duration| Timing { p50: d, p95: d, runs: 1 };
+    vec![
+        Row { what: format!("{label}: coverage and trained share, first read (all counted)"), call: one(cold), scan },
+        Row { what: format!("{label}: coverage and trained share"), call: warm, scan },
+        Row {
+            what: format!("{label}: coverage and trained share, each after a member changed"),
+            call: Timing::of(changed),
+            scan,
+        },
+    ]
+}
+
 /// An RFC 3339 time on a day of the month after `m`.
 fn after(m: YearMonth, day: u8) -> String {
     let d = m.next().first_day().replace_day(day).expect("day");
@@ -678,6 +829,7 @@ async fn synthetic(backend: Backend, name: &str) {
     let db = &t.db;
     build_registry(db, shape).await;
     build_reports(db, &months).await;
+    build_members(db, shape).await;
     let last = months[MONTHS - 1];
     let year = (months[MONTHS - 12], last);
     let province = Shape::province_code(shape.provinces / 2);
@@ -689,6 +841,9 @@ async fn synthetic(backend: Backend, name: &str) {
     rows.push(bench_totals(db, &format!("province {province}"), &province, year.0, year.1).await);
     rows.push(bench_completeness(db, &format!("commune {commune}"), &commune, last).await);
     rows.push(bench_totals(db, &format!("commune {commune}"), &commune, year.0, year.1).await);
+    for (label, code) in [("national", ROOT), ("province", province.as_str()), ("commune", commune.as_str())] {
+        rows.extend(bench_reach(db, label, code).await);
+    }
     let mut lists = Vec::new();
     for (label, code) in [("national", ROOT), ("province", province.as_str()), ("commune", commune.as_str())] {
         lists.push((label, bench_not_reported(db, label, code, last).await));

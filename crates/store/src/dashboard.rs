@@ -469,70 +469,101 @@ pub async fn reports_behind(
     which: Which,
     page: PageRequest,
 ) -> Result<Page<ReportLine>, StoreError> {
-    let unit = units::by_code(db, unit_code).await?;
-    // Teams not reported are found by the 15th of the month ($3); reports by their month only.
-    let expected = which == Which::NotReported;
-    let (cond, values) = scope.condition("c.path", if expected { 4 } else { 3 });
-    let from = if expected {
-        format!(
-            "from team t join village v on v.village_id = t.village_id join unit c on c.unit_id = v.commune_id \
-             left join team_report r on r.team_id = t.team_id and r.month = $2 \
-             where c.path like $1 and t.established_on <= $3 and (t.dissolved_on is null or t.dissolved_on > $3) \
-             and (r.team_report_id is null or r.status not in ('submitted', 'approved')) and {cond}"
-        )
-    } else {
-        let late = match which {
-            Which::OnTime => "and r.late = 0",
-            Which::Late => "and r.late = 1",
-            _ => "",
-        };
-        format!(
-            "from team_report r join team t on t.team_id = r.team_id join village v on v.village_id = t.village_id \
-             join unit c on c.unit_id = r.commune_id \
-             where c.path like $1 and r.month = $2 and r.status in ('submitted', 'approved') {late} and {cond}"
-        )
-    };
-    let count_sql = format!("select count(*) {from}");
-    let n = values.len() + if expected { 4 } else { 3 };
-    let rows_sql = format!(
-        "select t.team_id, t.name as team, v.name as village, c.name as commune, r.team_report_id as report_id, \
-         r.status, r.late, r.submitted_at {from} order by c.path, v.sort_key, t.team_id limit ${n} offset ${}",
-        n + 1
-    );
-    let pattern = format!("{}%", unit.path);
-    let (m, day) = (month.to_string(), iso(month.deciding_day()));
+    let q = Behind::new(db, scope, unit_code, month, which).await?;
+    let count_sql = format!("select count(*) {}", q.from);
     let (total,): (i64,) = on_db!(db, |pool| {
-        let mut q = sqlx::query_as(AssertSqlSafe(count_sql.as_str())).bind(&pattern).bind(&m);
-        if expected {
-            q = q.bind(&day);
+        let mut query = sqlx::query_as(AssertSqlSafe(count_sql.as_str()));
+        for b in &q.binds {
+            query = query.bind(b);
         }
-        for v in &values {
-            q = q.bind(v);
-        }
-        q.fetch_one(pool).await
+        query.fetch_one(pool).await
     })?;
-    let rows: Vec<LineRow> = on_db!(db, |pool| {
-        let mut q = sqlx::query_as(AssertSqlSafe(rows_sql.as_str())).bind(&pattern).bind(&m);
-        if expected {
-            q = q.bind(&day);
-        }
-        for v in &values {
-            q = q.bind(v);
-        }
-        q.bind(page.per_page).bind(page.offset()).fetch_all(pool).await
-    })?;
-    let items = rows
-        .into_iter()
-        .map(|r| ReportLine {
-            team_id: r.team_id,
-            team: r.team,
-            village: r.village,
-            commune: r.commune,
-            report_id: r.report_id,
-            status: r.status,
-            late: r.late.unwrap_or(0) != 0,
-            submitted_at: r.submitted_at,
-        })
-        .collect();
+    let items = q.lines(db, page.per_page, page.offset()).await?;
     Ok(Page { items, total, page: page.page, per_page: page.per_page })
+}
+
+/// The first `limit` lines behind a figure whose total the caller knows already (from the kept
+/// counts): what a completeness page shows above its link to the whole list, without counting.
+///
+/// # Errors
+/// `NotFound` for a unit.
+pub async fn first_behind(
+    db: &Db,
+    scope: &Scope,
+    unit_code: &str,
+    month: YearMonth,
+    which: Which,
+    limit: i64,
+) -> Result<Vec<ReportLine>, StoreError> {
+    Behind::new(db, scope, unit_code, month, which).await?.lines(db, limit, 0).await
+}
+
+/// The query behind a figure: its `from … where …` and the values bound to it in order.
+struct Behind {
+    from: String,
+    binds: Vec<String>,
+}
+
+impl Behind {
+    async fn new(db: &Db, scope: &Scope, unit_code: &str, month: YearMonth, which: Which) -> Result<Self, StoreError> {
+        let unit = units::by_code(db, unit_code).await?;
+        // Teams not reported are found by the 15th of the month ($3); reports by their month only.
+        let expected = which == Which::NotReported;
+        let (cond, values) = scope.condition("c.path", if expected { 4 } else { 3 });
+        let from = if expected {
+            format!(
+                "from team t join village v on v.village_id = t.village_id join unit c on c.unit_id = v.commune_id \
+                 left join team_report r on r.team_id = t.team_id and r.month = $2 \
+                 where c.path like $1 and t.established_on <= $3 and (t.dissolved_on is null or t.dissolved_on > $3) \
+                 and (r.team_report_id is null or r.status not in ('submitted', 'approved')) and {cond}"
+            )
+        } else {
+            let late = match which {
+                Which::OnTime => "and r.late = 0",
+                Which::Late => "and r.late = 1",
+                _ => "",
+            };
+            format!(
+                "from team_report r join team t on t.team_id = r.team_id join village v on v.village_id = t.village_id \
+                 join unit c on c.unit_id = r.commune_id \
+                 where c.path like $1 and r.month = $2 and r.status in ('submitted', 'approved') {late} and {cond}"
+            )
+        };
+        let mut binds = vec![format!("{}%", unit.path), month.to_string()];
+        if expected {
+            binds.push(iso(month.deciding_day()));
+        }
+        binds.extend(values);
+        Ok(Self { from, binds })
+    }
+
+    async fn lines(&self, db: &Db, limit: i64, offset: i64) -> Result<Vec<ReportLine>, StoreError> {
+        let n = self.binds.len() + 1;
+        let sql = format!(
+            "select t.team_id, t.name as team, v.name as village, c.name as commune, r.team_report_id as report_id, \
+             r.status, r.late, r.submitted_at {} order by c.path, v.sort_key, t.team_id limit ${n} offset ${}",
+            self.from,
+            n + 1
+        );
+        let rows: Vec<LineRow> = on_db!(db, |pool| {
+            let mut q = sqlx::query_as(AssertSqlSafe(sql.as_str()));
+            for b in &self.binds {
+                q = q.bind(b);
+            }
+            q.bind(limit).bind(offset).fetch_all(pool).await
+        })?;
+        Ok(rows
+            .into_iter()
+            .map(|r| ReportLine {
+                team_id: r.team_id,
+                team: r.team,
+                village: r.village,
+                commune: r.commune,
+                report_id: r.report_id,
+                status: r.status,
+                late: r.late.unwrap_or(0) != 0,
+                submitted_at: r.submitted_at,
+            })
+            .collect())
+    }
 }

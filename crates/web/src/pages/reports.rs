@@ -7,7 +7,8 @@ use axum::extract::{Path, Query, State};
 use axum::response::{Html, IntoResponse, Response};
 use domain::funding::YearMonth;
 use serde::Deserialize;
-use store::reports::{self, Completeness, Indicator, Report, TeamDue};
+use store::dashboard::{ReportLine, Which};
+use store::reports::{self, Completeness, Indicator, Report};
 
 use super::{Chrome, Errors, Id, done};
 use crate::auth::{Viewer, may_write_team, not_allowed};
@@ -40,8 +41,19 @@ struct CompletenessPage {
     c: Chrome,
     month: YearMonth,
     figures: Option<Completeness>,
-    missing: Vec<TeamDue>,
+    /// The first teams not reported (at most [`MISSING_SHOWN`]); the figure links to them all.
+    missing: Vec<ReportLine>,
     unit: String,
+}
+
+/// How many teams not reported the completeness page lists under its figures.
+const MISSING_SHOWN: i64 = 50;
+
+impl CompletenessPage {
+    /// How many teams have not reported beyond those listed.
+    fn more_missing(&self) -> i64 {
+        self.figures.as_ref().map_or(0, |f| f.expected - f.received - i64::try_from(self.missing.len()).unwrap_or(0))
+    }
 }
 
 /// Completeness and timeliness of a unit's reports for a month, with the teams not reported.
@@ -68,7 +80,8 @@ async fn completeness(
         }
         (
             Some(reports::completeness(&state.db, &v.access.read, &unit, month).await?),
-            reports::not_reported(&state.db, &v.access.read, &unit, month).await?,
+            store::dashboard::first_behind(&state.db, &v.access.read, &unit, month, Which::NotReported, MISSING_SHOWN)
+                .await?,
         )
     };
     let page = CompletenessPage { c: Chrome::new(&v, q.ok.as_deref()), month, figures, missing, unit };
