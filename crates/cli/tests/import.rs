@@ -149,3 +149,57 @@ fn a_map_naming_no_column_or_no_field_is_refused() {
     assert_eq!(people(&db), 0, "nothing is written");
     let _ = std::fs::remove_file(&file);
 }
+
+#[test]
+fn total_and_blank_rows_anywhere_in_a_list_are_not_imported() {
+    let db = temp("totals.db");
+    assert!(run(&db, &["migrate"]).status.success());
+    with_store(&db, async |d| {
+        let rows = domain::units::parse_state_csv(domain::units::QUANG_NAM_2023).expect("unit file");
+        store::units::load_state(d, &rows, store::demo::DEMO_UNITS_FROM).await.expect("units");
+    });
+    let file = |name: &str, text: &str| {
+        let p = temp(name);
+        std::fs::write(&p, text).expect("csv");
+        p.to_string_lossy().into_owned()
+    };
+    let villages = file(
+        "thon-tong.csv",
+        "DANH SÁCH THÔN, TỔ DÂN PHỐ\nSTT,Huyện,Xã,Thôn\n(1),(2),(3),(4)\n1,Tam Kỳ,Tân Thạnh,Thôn Một\n,,,\n,,Cộng,1\n\
+         2,Tam Kỳ,An Mỹ,Thôn Hai\n,,Tổng,\n,,,2\nTổng cộng,,,2\n3,Tam Kỳ,An Mỹ,Thôn Ba\n,Người lập biểu,,\n,Thôn Giả,,\n",
+    );
+    let r = report(&run(&db, &["import", "villages", &villages, "--format", "json"]));
+    assert_eq!((r["created"].as_i64(), r["applied"].as_bool()), (Some(3), Some(true)), "{r}");
+    let names: Vec<&str> = r["rows"].as_array().expect("rows").iter().filter_map(|x| x["name"].as_str()).collect();
+    assert_eq!(names, ["Thôn Một", "Thôn Hai", "Thôn Ba"]);
+    assert_eq!(
+        r["rows"].as_array().expect("rows").iter().map(|x| x["row"].as_i64()).collect::<Vec<_>>(),
+        [Some(4), Some(7), Some(11)]
+    );
+
+    let teams = file(
+        "to-tong.csv",
+        "Xã,Thôn,Ngày thành lập\nTân Thạnh,Thôn Một,01/09/2023\n,,\nCộng,,1\nAn Mỹ,Thôn Hai,02/09/2023\n\
+         TỔNG CỘNG,,2\n,,2\n",
+    );
+    let r = report(&run(&db, &["import", "teams", &teams, "--format", "json"]));
+    assert_eq!((r["created"].as_i64(), r["applied"].as_bool()), (Some(2), Some(true)), "{r}");
+    assert_eq!(r["rows"].as_array().expect("rows").len(), 2);
+
+    let members = file(
+        "tv-tong.csv",
+        "Họ và tên,Giới tính,SĐT,Thôn,Xã\nNguyễn Văn An,Nam,0912000001,Thôn Một,Tân Thạnh\n,,,,\nCộng,,,,1\n\
+         Lê Thị Bình,Nữ,0912000002,Thôn Hai,An Mỹ\n,,,,2\nTổng cộng,,,,2\n",
+    );
+    let r = report(&run(&db, &["import", "members", &members, "--format", "json"]));
+    assert_eq!((r["created"].as_i64(), r["errors"].as_array().map(Vec::len)), (Some(2), Some(0)), "{r}");
+    with_store(&db, async |d| {
+        let all = store::villages::list(d, &store::Scope::All, &Default::default(), store::PageRequest::all())
+            .await
+            .expect("villages");
+        assert_eq!(all.total, 3, "no village named “Cộng” or “Tổng”");
+    });
+    for f in [villages, teams, members] {
+        let _ = std::fs::remove_file(f);
+    }
+}
