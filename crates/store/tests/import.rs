@@ -1,6 +1,7 @@
-//! Importing a list of members (issue F, points 3 and 4): every refusal with its Vietnamese
-//! reason and nothing written, dry runs, re-imports that change nothing, the three matching rules,
-//! and communes named as they were before the 2025 reorganisations; on SQLite and PostgreSQL.
+//! Importing lists of members, villages and teams (issue F, points 3 and 4): every refusal with
+//! its Vietnamese reason and nothing written, dry runs, re-imports that change nothing, the three
+//! matching rules, a change of leader, the write scope, and communes named as they were before
+//! the 2025 reorganisations; on SQLite and PostgreSQL.
 
 use domain::input::{MembershipDraft, PersonDraft, TeamDraft};
 use store::import::{Action, ImportReport, ImportRow, ImportSheet, MatchRule, import_members};
@@ -594,4 +595,54 @@ both_databases!(a_row_of_a_commune_outside_the_write_scope_is_refused_and_nothin
     let r = store::import::import_teams(&db, &teams, false, &may_write, &|_, _| {}).await.expect("teams");
     assert_eq!(error_on(&r, 2), (Some("B"), "Bạn không có quyền nhập danh sách cho Phường An Mỹ"));
     assert_eq!(count(&db, "select count(*) from village").await, 2, "nothing is written");
+});
+
+both_databases!(missing_fields_and_every_kind_of_duplicate_are_named, |db: Db| async move {
+    load(&db).await;
+    let t = team(&db, "20335", "Thôn Một").await;
+    member(&db, t, "Trần Văn Cường", "0912000009", "", "1980").await;
+    let persons = count(&db, "select count(*) from person").await;
+    let place: [(&str, &str); 2] = [("village", "Thôn Một"), ("commune", "Phường Tân Thạnh")];
+    let at = |n: usize, values: &[(&str, &str)]| {
+        let mut v = values.to_vec();
+        v.extend(place);
+        row(n, &v)
+    };
+    let an = [("full_name", "Nguyễn Văn An"), ("gender", "Nam")];
+    let rows = sheet(vec![
+        at(2, &[an[0], an[1], ("birth_date", "15/03/1985"), ("cccd", "049085000001"), ("phone", "0912000001")]),
+        at(3, &[("full_name", "Lê Thị Bình"), ("gender", "Nữ")]),
+        at(4, &[("full_name", "Phạm Minh Châu"), ("phone", "0912000004")]),
+        // The same person as row 2 by phone and name, then by name, birth year and village.
+        at(5, &[an[0], an[1], ("phone", "0912 000 001")]),
+        at(6, &[an[0], an[1], ("birth_date", "1985"), ("phone", "0912000006")]),
+        row(7, &[("full_name", "Đỗ Văn Dũng"), ("gender", "Nam"), ("phone", "0912000007"), ("village", "Thôn Một")]),
+        // One registered person, found by phone on one row and by name, year and village on another.
+        at(8, &[("full_name", "Trần Văn Cường"), ("gender", "Nam"), ("phone", "0912000009")]),
+        at(9, &[("full_name", "Trần Văn Cường"), ("gender", "Nam"), ("birth_date", "1980"), ("phone", "0935000009")]),
+    ]);
+    for dry_run in [true, false] {
+        let r = import(&db, &rows, dry_run).await;
+        assert!(!r.applied);
+        assert_eq!(error_on(&r, 3), (Some("F"), "Chưa nhập số điện thoại"));
+        assert_eq!(error_on(&r, 4), (Some("C"), "Chưa ghi giới tính (Nam / Nữ) và không có số CCCD để suy ra"));
+        assert_eq!(error_on(&r, 5), (None, "Trùng với dòng 2 của trang “Danh sách” (cùng số điện thoại và họ tên)"));
+        assert_eq!(error_on(&r, 6), (None, "Trùng với dòng 2 của trang “Danh sách” (cùng họ tên, năm sinh và thôn)"));
+        assert_eq!(error_on(&r, 7), (Some("J"), "Chưa nhập xã, phường"));
+        assert_eq!(
+            error_on(&r, 9),
+            (None, "Trùng với dòng 8 của trang “Danh sách” (cùng một người đã có trong danh sách)")
+        );
+        assert_eq!(r.errors.len(), 6, "{:#?}", r.errors);
+        let by_row = |n: usize| r.rows.iter().find(|o| o.row == n).expect("row");
+        assert_eq!((by_row(2).action, by_row(2).matched_by), (Action::Created, None));
+        assert_eq!((by_row(8).action, by_row(8).matched_by), (Action::Unchanged, Some(MatchRule::Phone)));
+        assert_eq!(
+            (by_row(9).action, by_row(9).matched_by.map(MatchRule::label)),
+            (Action::Rejected, Some("họ tên, năm sinh và thôn")),
+            "the report says which rule found the person"
+        );
+        assert_eq!((r.created, r.unchanged, r.rejected), (1, 1, 6));
+        assert_eq!(count(&db, "select count(*) from person").await, persons, "nothing is written");
+    }
 });
