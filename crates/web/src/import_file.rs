@@ -169,7 +169,9 @@ fn place_label(key: &str) -> &'static str {
 
 /// Reads a file into the store's rows, with an error for each sheet whose header is not
 /// recognised. `only` picks one sheet by name; `overrides` corrects the detected mapping of a
-/// list of members (column letter or header text, and the field it holds or `None` to ignore it).
+/// list of members (column letter or header text, and the field it holds or `None` to ignore it);
+/// lists of villages and teams are read by their headers alone and do not look at it (the command
+/// line refuses `--map` for them).
 ///
 /// # Errors
 /// A file that cannot be read, a sheet that is not there, or an override naming no column.
