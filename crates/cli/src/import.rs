@@ -4,11 +4,12 @@
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, anyhow, bail};
 use clap::{Args, Subcommand, ValueEnum};
+use sheets::columns::{self, Field};
 use store::Db;
 use store::import::{ImportReport, RowIssue};
-use web::import_file::ListKind as Kind;
+use web::import_file::{ListKind as Kind, Mapping, ReadError};
 
 use crate::output::Table;
 
@@ -36,8 +37,34 @@ pub(crate) struct ImportArgs {
     /// Read only this sheet (tab); by default every sheet with a header.
     #[arg(long)]
     sheet: Option<String>,
+    /// Corrects how a column of a member list is read: `CỘT=THÔNG TIN`, the column by its letter
+    /// or header text, the field by its label ("Số điện thoại", "Chức danh" …) or "bỏ qua" / "-"
+    /// to ignore it; repeatable. Lists of villages and teams are read by their headers only.
+    #[arg(long = "map", value_name = "CỘT=THÔNG TIN")]
+    map: Vec<String>,
     #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
     format: ReportFormat,
+}
+
+/// The `--map` corrections as the file reader takes them.
+fn parse_map(kind: Kind, map: &[String]) -> Result<Vec<(String, Option<Field>)>> {
+    if !map.is_empty() && kind != Kind::Members {
+        bail!(
+            "--map chỉ dùng cho danh sách thành viên; danh sách thôn và tổ được đọc theo tiêu đề cột (Huyện, Xã, \
+             Thôn, Tên tổ, Ngày thành lập, Nhóm Zalo) — hãy sửa tiêu đề trong tệp"
+        );
+    }
+    map.iter()
+        .map(|m| {
+            let Some((column, field)) = m.split_once('=').filter(|(c, _)| !c.trim().is_empty()) else {
+                bail!(
+                    "--map “{m}”: hãy ghi CỘT=THÔNG TIN, ví dụ --map \"C=Số điện thoại\" hoặc --map \"Ghi chú=bỏ qua\""
+                );
+            };
+            let field = columns::parse_target(field).map_err(|e| anyhow!("--map “{m}”: {e}"))?;
+            Ok((column.trim().to_owned(), field))
+        })
+        .collect()
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -55,15 +82,21 @@ pub(crate) async fn run(db: &Db, command: ImportCommand) -> Result<()> {
 }
 
 async fn import(db: &Db, kind: Kind, args: ImportArgs) -> Result<()> {
-    let ImportArgs { file, dry_run, sheet, format } = args;
+    let ImportArgs { file, dry_run, sheet, map, format } = args;
+    let overrides = parse_map(kind, &map)?;
     let read = tokio::task::spawn_blocking(move || -> Result<web::import_file::FileRead> {
         let bytes = std::fs::read(&file).with_context(|| format!("không đọc được tệp {}", file.display()))?;
         let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        Ok(web::import_file::read(&name, &bytes, sheet.as_deref(), kind, &[])?)
+        web::import_file::read(&name, &bytes, sheet.as_deref(), kind, &overrides).map_err(|e| match e {
+            ReadError::Sheet(e @ (sheets::SheetError::UnknownColumn(_) | sheets::SheetError::UnknownField(_))) => {
+                anyhow!("--map: {e}")
+            }
+            e => e.into(),
+        })
     })
     .await
     .context("đọc tệp bị gián đoạn")??;
-    let (sheets, problems) = (read.sheets, read.problems);
+    let (sheets, problems, mappings) = (read.sheets, read.problems, read.mappings);
     let bar = indicatif::ProgressBar::new(0);
     if !std::io::stderr().is_terminal() {
         bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
@@ -87,7 +120,7 @@ async fn import(db: &Db, kind: Kind, args: ImportArgs) -> Result<()> {
     bar.finish_and_clear();
     report.dry_run = dry_run;
     report.add_sheet_errors(problems);
-    print(&report, kind, format)?;
+    print(&report, &mappings, kind, format)?;
     if !report.errors.is_empty() {
         bail!(
             "có {} lỗi; {}",
@@ -102,15 +135,37 @@ async fn import(db: &Db, kind: Kind, args: ImportArgs) -> Result<()> {
     Ok(())
 }
 
-/// Prints the report in one write (a closed pipe is an error, not a panic).
-fn print(report: &ImportReport, kind: Kind, format: ReportFormat) -> Result<()> {
+/// Prints how each sheet was read, then the report, in one write (a closed pipe is an error,
+/// not a panic). JSON: the report's fields and `mappings`.
+fn print(report: &ImportReport, mappings: &[Mapping], kind: Kind, format: ReportFormat) -> Result<()> {
     let text = if format == ReportFormat::Json {
-        format!("{}\n", serde_json::to_string_pretty(report)?)
+        let mut value = serde_json::to_value(report)?;
+        if let Some(fields) = value.as_object_mut() {
+            fields.insert("mappings".to_owned(), serde_json::to_value(mappings)?);
+        }
+        format!("{}\n", serde_json::to_string_pretty(&value)?)
     } else {
-        render(report, kind)
+        format!("{}{}", render_mappings(mappings), render(report, kind))
     };
     std::io::stdout().lock().write_all(text.as_bytes())?;
     Ok(())
+}
+
+/// Each sheet's header row and what each column was taken for, so a wrong guess is seen (and
+/// corrected with `--map`) before anything is written.
+fn render_mappings(mappings: &[Mapping]) -> String {
+    let mut out = String::new();
+    for m in mappings {
+        out.push_str(&format!("Trang “{}”, dòng tiêu đề {}:\n", m.sheet, m.header_row));
+        let mut t = Table::new(&["Cột", "Tiêu đề", "Nhận là"]);
+        for c in &m.columns {
+            let header = c.header.split_whitespace().collect::<Vec<_>>().join(" ");
+            t.row(vec![c.letter.clone(), header, c.field.clone().unwrap_or_else(|| "(bỏ qua)".to_owned())]);
+        }
+        out.push_str(&t.render());
+        out.push('\n');
+    }
+    out
 }
 
 fn render(report: &ImportReport, kind: Kind) -> String {

@@ -1383,7 +1383,7 @@ fn members_import_from_excel_dry_run_apply_and_again() {
 
     let o = run(&db, &["import", "members", &path, "--sheet", "Danh sách"]);
     assert!(o.status.success(), "{}", stderr(&o));
-    assert!(stdout(&o).starts_with("Đã nhập: thêm mới 2, cập nhật 0, không đổi 0"), "{}", stdout(&o));
+    assert!(stdout(&o).contains("\nĐã nhập: thêm mới 2, cập nhật 0, không đổi 0"), "{}", stdout(&o));
     assert_eq!(people_count(&db), 2);
     let trail = audit_trail(&db);
     assert!(trail.iter().any(|e| e.action == "import" && e.channel == "cli"));
@@ -1428,7 +1428,7 @@ fn members_import_from_csv_refuses_a_bad_row_whole() {
         assert_eq!(people_count(&db), 0, "nothing is written");
     }
     let table = stdout(&run(&db, &["import", "members", &path]));
-    assert!(table.starts_with("Không nhập (không ghi gì): thêm mới 1"), "{table}");
+    assert!(table.starts_with("Trang “") && table.contains("\nKhông nhập (không ghi gì): thêm mới 1"), "{table}");
     assert!(table.contains("Lỗi:") && table.contains("Bị từ chối"), "{table}");
     let _ = std::fs::remove_file(&file);
 }
@@ -1458,7 +1458,7 @@ fn villages_then_teams_then_members_are_imported_from_csv() {
         file("to", "Xã,Thôn,Tên tổ,Ngày thành lập\nTân Thạnh,Thôn Một,,01/09/2023\nAn Mỹ,Thôn Hai,,02/09/2023\n");
     let o = run(&db, &["import", "teams", &teams]);
     assert!(o.status.success(), "{}", stderr(&o));
-    assert!(stdout(&o).starts_with("Đã nhập: thêm mới 2"), "{}", stdout(&o));
+    assert!(stdout(&o).contains("\nĐã nhập: thêm mới 2"), "{}", stdout(&o));
     let o = run(&db, &["import", "teams", &teams, "--format", "json"]);
     assert_eq!(report(&o)["unchanged"].as_i64(), Some(2));
 

@@ -475,7 +475,8 @@ impl RawRow {
 }
 
 /// The rows of people under the header: blank rows, rows of column numbers ("(1)", "(2)" …),
-/// repeated header rows, rows with only an STT, and total rows ("Tổng cộng", "Cộng") are
+/// repeated header rows, rows with only an STT, and total rows ("Tổng cộng", "Cộng", "Tổng", a
+/// row of counts only: see [`is_summary_row`]) are
 /// skipped; reading stops at the signature block ("Người lập biểu", "Thủ trưởng đơn vị" …).
 pub fn data_rows<'a>(sheet: &'a Sheet, header: &'a HeaderMatch) -> impl Iterator<Item = RawRow> + 'a {
     let start = header.row + header.header_rows;
@@ -518,15 +519,6 @@ fn skip_row(row: &[String], header: &HeaderMatch, keys: &[String]) -> bool {
     if filled.iter().all(|(c, _)| Some(*c) == stt || header.field_of(*c).is_none()) {
         return true;
     }
-    // A row of column numbers under the header: (1) (2) (3) …
-    let numbering = filled.len() >= 2
-        && filled.iter().all(|(_, t)| {
-            let inner = t.trim_start_matches('(').trim_end_matches(')');
-            !inner.is_empty() && inner.chars().all(|c| c.is_ascii_digit())
-        });
-    if numbering {
-        return true;
-    }
     // The header again (printed on every page, or one header per commune block).
     let repeated = header
         .columns
@@ -541,9 +533,31 @@ fn skip_row(row: &[String], header: &HeaderMatch, keys: &[String]) -> bool {
     {
         return true;
     }
-    // A total row: "Tổng cộng", "Cộng", "Tổng" in the first columns or the name column.
-    let name_col = header.column_of(Field::FullName).unwrap_or(0);
-    row.iter().take(name_col.max(1) + 1).any(|t| is_total(t))
+    // A total row, or a row of column numbers under the header: (1) (2) (3) …
+    is_summary_row(row, header.column_of(Field::FullName).unwrap_or(0))
+}
+
+/// A row that sums up the rows above it, or numbers the columns, rather than being one: "Tổng
+/// cộng", "Tổng số", "Cộng" or "Tổng" in one of the cells up to the label column (the name, the
+/// village) — at least the first two —, or counts only: each filled cell a number of at most
+/// seven digits, with or without separators or brackets ("15", "1.240", "(3)"). A phone number
+/// or a CCCD is longer, so a row holding one is a row of a person.
+#[must_use]
+pub fn is_summary_row(row: &[String], label_col: usize) -> bool {
+    if row.iter().take(label_col.max(1) + 1).any(|t| is_total(t)) {
+        return true;
+    }
+    let mut filled = row.iter().map(|t| t.trim()).filter(|t| !t.is_empty()).peekable();
+    filled.peek().is_some()
+        && filled.all(|t| {
+            let digits: String = t
+                .trim_start_matches('(')
+                .trim_end_matches(')')
+                .chars()
+                .filter(|c| !matches!(c, '.' | ',' | ' ' | '\u{a0}'))
+                .collect();
+            (1..=7).contains(&digits.len()) && digits.chars().all(|c| c.is_ascii_digit())
+        })
 }
 
 fn is_total(text: &str) -> bool {
@@ -645,6 +659,14 @@ mod tests {
         assert!(is_total("Cộng"));
         assert!(!is_total("Công"));
         assert!(!is_total("Nguyễn Văn Tổng"));
+        let row = |cells: &[&str]| cells.iter().map(|c| (*c).to_owned()).collect::<Vec<String>>();
+        assert!(is_summary_row(&row(&["", "Cộng", "", "12"]), 2));
+        assert!(is_summary_row(&row(&["Tổng", "", "12"]), 2));
+        assert!(is_summary_row(&row(&["", "", "15", "1.240", " 7 "]), 1));
+        assert!(is_summary_row(&row(&["(1)", "(2)", "(3)"]), 1));
+        assert!(!is_summary_row(&row(&["", "", "0912000001"]), 1), "a phone alone is a person's row");
+        assert!(!is_summary_row(&row(&["3", "Thôn Cộng Hòa", "Tam Thăng"]), 1));
+        assert!(!is_summary_row(&row(&["", "", ""]), 1));
         assert!(is_footer(&["".into(), "NGƯỜI LẬP BIỂU".into()]));
         assert!(is_footer(&["Người lập bảng".into()]));
         assert!(is_footer(&["".into(), "Tam Kỳ, ngày 28 tháng 8 năm 2024".into()]));

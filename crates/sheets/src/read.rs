@@ -222,13 +222,22 @@ fn read_csv(name: &str, bytes: &[u8]) -> Result<Workbook, SheetError> {
     let mut rows = Vec::new();
     for record in reader.records() {
         let record = record.map_err(|e| unreadable(name, "CSV", e))?;
-        rows.push(record.iter().map(|c| c.trim().to_owned()).collect());
+        rows.push(record.iter().map(|c| unneutralised(c.trim()).to_owned()).collect());
     }
     to_unicode(&mut rows);
     tidy(&mut rows);
     let stem = name.rsplit_once('.').map_or(name, |(s, _)| s);
     let stem = stem.rsplit(['/', '\\']).next().unwrap_or(stem);
     Ok(Workbook { sheets: vec![Sheet { name: stem.to_owned(), rows }], encoding: Some(encoding) })
+}
+
+/// A CSV cell as it was before [`crate::write::csv`] put a `'` in front of text a spreadsheet
+/// would take for a formula ("'=1+1" → "=1+1", "''=1" → "'=1"); any other `'` stays.
+fn unneutralised(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if rest.trim_start_matches('\'').starts_with(crate::write::FORMULA_STARTS) => rest,
+        _ => cell,
+    }
 }
 
 /// Comma, semicolon (Excel's choice where the decimal separator is a comma, as in Vietnamese

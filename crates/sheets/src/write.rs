@@ -247,8 +247,20 @@ fn longest_line(s: &str) -> usize {
     s.lines().map(|l| l.chars().count()).max().unwrap_or(0)
 }
 
+/// Text a spreadsheet would take for a formula ("=1+1", "+84…", "-Nguyễn", "@x") behind a `'`,
+/// so that opening an exported CSV computes nothing; [`crate::read_file`] removes the `'` again.
+/// Text that already has quotes before such a character gets one more, to read back as it was.
+fn neutralised(text: String) -> String {
+    if text.trim_start_matches('\'').starts_with(FORMULA_STARTS) { format!("'{text}") } else { text }
+}
+
+/// The first characters that make a spreadsheet read a cell as a formula.
+pub(crate) const FORMULA_STARTS: [char; 4] = ['=', '+', '-', '@'];
+
 /// The table as CSV: UTF-8 with a byte order mark, comma-separated, the header then the rows
-/// (no title: a CSV file is read by programs). Money as plain digits, dates dd/mm/yyyy.
+/// (no title: a CSV file is read by programs). Money as plain digits (a negative amount stays
+/// `-5000`), dates dd/mm/yyyy; text beginning with `=`, `+`, `-` or `@` is written behind a `'`
+/// so that a spreadsheet does not run it as a formula.
 #[must_use]
 pub fn csv(table: &Table) -> Vec<u8> {
     let mut out = b"\xEF\xBB\xBF".to_vec();
@@ -267,9 +279,13 @@ pub fn csv(table: &Table) -> Vec<u8> {
         }
         out.extend_from_slice(b"\r\n");
     };
-    line(&mut out, &mut table.columns.iter().map(|c| c.header.clone()));
+    let cell = |v: &Value| match v {
+        Value::Text(t) => neutralised(t.clone()),
+        v => v.as_text(),
+    };
+    line(&mut out, &mut table.columns.iter().map(|c| neutralised(c.header.clone())));
     for row in &table.rows {
-        line(&mut out, &mut (0..table.columns.len()).map(|c| row.get(c).map(Value::as_text).unwrap_or_default()));
+        line(&mut out, &mut (0..table.columns.len()).map(|c| row.get(c).map(cell).unwrap_or_default()));
     }
     out
 }
@@ -302,5 +318,23 @@ mod tests {
         assert!(bytes.starts_with(b"\xEF\xBB\xBF"));
         let text = String::from_utf8(bytes[3..].to_vec()).unwrap_or_default();
         assert_eq!(text, "Họ và tên,Ghi chú\r\nNguyễn Văn A,\"có \"\"dấu\"\", phẩy\"\r\n");
+    }
+
+    #[test]
+    fn csv_neutralises_formulas_in_text_only() {
+        let table = Table {
+            sheet: String::new(),
+            title: String::new(),
+            data_date: time::macros::date!(2025 - 01 - 01),
+            columns: vec![
+                Column::new("Họ và tên", Kind::Text),
+                Column::new("Ghi chú", Kind::Text),
+                Column::new("Số tiền", Kind::Money),
+                Column::new("Số", Kind::Number),
+            ],
+            rows: vec![vec!["-Nguyễn".into(), "=1+1, @x".into(), Value::Money(-5000), Value::Number(-2.5)]],
+        };
+        let text = String::from_utf8(csv(&table)[3..].to_vec()).unwrap_or_default();
+        assert_eq!(text, "Họ và tên,Ghi chú,Số tiền,Số\r\n'-Nguyễn,\"'=1+1, @x\",-5000,-2.5\r\n");
     }
 }

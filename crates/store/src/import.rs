@@ -14,6 +14,9 @@
 //! - **People are matched** by CCCD, else by phone number with the same name (a family may share
 //!   one phone), else by name, birth year and village; the rule that matched is reported. A
 //!   matched person whose stored CCCD differs from the row's is a different person.
+//! - **One leader per team.** A row that makes someone Tổ trưởng of a team that has one is a
+//!   change of leader when the same file gives the leader of today another role (in any row
+//!   order); otherwise it is an error, as are two rows making two people leader of one team.
 //! - **Nothing is written** when any row has an error or on a dry run; otherwise every change is
 //!   written in one transaction, each with its audit event. Importing the same rows again finds
 //!   every row unchanged and writes nothing.
@@ -595,6 +598,10 @@ pub async fn import_members(
     // Keys of the rows seen so far (CCCD; phone + name; name + year + village; person), and where.
     let mut seen: HashMap<String, (String, usize, &'static str)> = HashMap::new();
     let mut leaders: HashMap<i64, usize> = HashMap::new();
+    // A new leader of a team that has one: an error unless the file gives the leader of today
+    // another role (a change of leader). Decided once every row is read.
+    let mut displaced: Vec<(i64, RowIssue)> = Vec::new();
+    let mut demoted: HashSet<i64> = HashSet::new();
     let mut done = 0usize;
     for sheet in sheets {
         for raw in &sheet.rows {
@@ -759,6 +766,11 @@ pub async fn import_members(
                     cccd: cccd.as_ref().map(|x| x.as_str().to_owned()),
                     email: email.clone(),
                 };
+                if let (Some((f, _)), Some(r)) = (&found, role)
+                    && r != Role::Leader
+                {
+                    demoted.insert(f.person_id);
+                }
                 if role == Some(Role::Leader) {
                     if let Some(r) = leaders.insert(*team_id, raw.row) {
                         c.error(
@@ -768,10 +780,11 @@ pub async fn import_members(
                     } else if let Some((pid, leader)) = leader_of(db, *team_id).await?
                         && found.as_ref().is_none_or(|(f, _)| f.person_id != pid)
                     {
-                        c.error(
-                            Some(k::ROLE),
-                            format!("{team_name} đã có tổ trưởng ({leader}); hãy đổi vai trò người cũ trước"),
+                        let message = format!(
+                            "{team_name} đã có tổ trưởng ({leader}); hãy ghi vai trò mới của {leader} (Tổ phó hoặc \
+                             Thành viên) trong cùng tệp, hoặc đổi vai trò người cũ trước"
                         );
+                        displaced.push((pid, c.issue(Some(k::ROLE), message)));
                     }
                 }
                 match found {
@@ -900,6 +913,16 @@ pub async fn import_members(
             report.warnings.append(&mut c.warnings);
         }
     }
+    // A leader displaced without being given another role: the new leader's row is refused.
+    for (_, issue) in displaced.into_iter().filter(|(pid, _)| !demoted.contains(pid)) {
+        if let Some(o) = report.rows.iter_mut().find(|o| o.sheet == issue.sheet && o.row == issue.row) {
+            o.action = Action::Rejected;
+            o.changes.clear();
+        }
+        report.errors.push(issue);
+    }
+    let sheet_at = |name: &str| sheets.iter().position(|s| s.name == name);
+    report.errors.sort_by_key(|e| (sheet_at(&e.sheet), e.row));
     count_actions(&mut report);
     if dry_run || !report.errors.is_empty() {
         return Ok(report);

@@ -1,6 +1,7 @@
-//! Importing a list of members (issue F, points 3 and 4): every refusal with its Vietnamese
-//! reason and nothing written, dry runs, re-imports that change nothing, the three matching rules,
-//! and communes named as they were before the 2025 reorganisations; on SQLite and PostgreSQL.
+//! Importing lists of members, villages and teams (issue F, points 3 and 4): every refusal with
+//! its Vietnamese reason and nothing written, dry runs, re-imports that change nothing, the three
+//! matching rules, a change of leader, the write scope, and communes named as they were before
+//! the 2025 reorganisations; on SQLite and PostgreSQL.
 
 use domain::input::{MembershipDraft, PersonDraft, TeamDraft};
 use store::import::{Action, ImportReport, ImportRow, ImportSheet, MatchRule, import_members};
@@ -454,4 +455,194 @@ both_databases!(two_villages_of_one_name_after_a_merger_are_told_apart_by_the_ol
     assert!(r.applied, "{:#?}", r.errors);
     let members = people::of_team(&db, &Scope::All, tam_thang, false).await.expect("members");
     assert_eq!(members.len(), 1, "the member joins the team of Tam Thăng's Thôn Một");
+});
+
+/// A person of Thôn Một, Phường Tân Thạnh, with a role in the team.
+fn in_mot(n: usize, name: &str, phone: &str, role: &str) -> ImportRow {
+    let gender = if name.contains(" Thị ") { "Nữ" } else { "Nam" };
+    row(
+        n,
+        &[
+            ("full_name", name),
+            ("gender", gender),
+            ("phone", phone),
+            ("role", role),
+            ("village", "Thôn Một"),
+            ("commune", "Phường Tân Thạnh"),
+        ],
+    )
+}
+
+async fn role_of(db: &Db, phone: &str) -> String {
+    let sql = format!(
+        "select m.role from membership m join person p on p.person_id = m.person_id \
+         where p.phone = '{phone}' and m.left_on is null"
+    );
+    let (role,): (String,) = match db {
+        Db::Sqlite(p) => sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_one(p).await.expect("role"),
+        Db::Postgres(p) => sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_one(p).await.expect("role"),
+    };
+    role
+}
+
+both_databases!(a_change_of_leader_in_one_file_is_accepted_two_new_leaders_are_not, |db: Db| async move {
+    load(&db).await;
+    team(&db, "20335", "Thôn Một").await;
+    let first = sheet(vec![
+        in_mot(2, "Trần Văn Bảo", "0912000002", "Tổ trưởng"),
+        in_mot(3, "Lê Thị Hoa", "0912000003", "Thành viên"),
+    ]);
+    let r = import(&db, &first, false).await;
+    assert!(r.applied, "{:#?}", r.errors);
+    assert_eq!(role_of(&db, "0912000002").await, "leader");
+
+    // A new leader without a new role for Bảo: refused, saying how to make the change.
+    let alone = sheet(vec![in_mot(2, "Nguyễn Văn An", "0912000001", "Tổ trưởng")]);
+    let r = import(&db, &alone, false).await;
+    assert!(!r.applied);
+    assert_eq!(
+        error_on(&r, 2),
+        (
+            Some("H"),
+            "Tổ công nghệ số cộng đồng Thôn Một đã có tổ trưởng (Trần Văn Bảo); hãy ghi vai trò mới của Trần Văn Bảo \
+             (Tổ phó hoặc Thành viên) trong cùng tệp, hoặc đổi vai trò người cũ trước"
+        )
+    );
+    assert_eq!((r.created, r.rejected), (0, 1), "{:#?}", r.rows);
+
+    // Two rows that each make themselves leader: refused, whatever Bảo becomes.
+    let two = sheet(vec![
+        in_mot(2, "Nguyễn Văn An", "0912000001", "Tổ trưởng"),
+        in_mot(3, "Lê Thị Hoa", "0912000003", "Tổ trưởng"),
+        in_mot(4, "Trần Văn Bảo", "0912000002", "Thành viên"),
+    ]);
+    let r = import(&db, &two, false).await;
+    assert!(!r.applied);
+    assert_eq!(
+        error_on(&r, 3),
+        (Some("H"), "Tổ công nghệ số cộng đồng Thôn Một có hai tổ trưởng trong tệp (dòng 2 và dòng 3)")
+    );
+    assert_eq!(count(&db, "select count(*) from person").await, 2, "nothing written");
+
+    // The new leader's row first, the old leader's new role after it: a change of leader.
+    let swap = sheet(vec![
+        in_mot(2, "Nguyễn Văn An", "0912000001", "Tổ trưởng"),
+        in_mot(3, "Lê Thị Hoa", "0912000003", "Tổ phó"),
+        in_mot(4, "Trần Văn Bảo", "0912000002", "Thành viên"),
+    ]);
+    let dry = import(&db, &swap, true).await;
+    assert!(dry.errors.is_empty(), "{:#?}", dry.errors);
+    assert_eq!((dry.created, dry.updated), (1, 2));
+    let r = import(&db, &swap, false).await;
+    assert!(r.applied, "{:#?}", r.errors);
+    assert_eq!(r.rows.iter().find(|o| o.row == 4).expect("Bảo").changes, ["vai trò"]);
+    assert_eq!(role_of(&db, "0912000001").await, "leader");
+    assert_eq!(role_of(&db, "0912000002").await, "member");
+    assert_eq!(role_of(&db, "0912000003").await, "deputy");
+    assert_eq!(
+        count(&db, "select count(*) from membership where role = 'leader' and left_on is null").await,
+        1,
+        "one leader"
+    );
+
+    // And back, the old leader's row first.
+    let back = sheet(vec![
+        in_mot(2, "Nguyễn Văn An", "0912000001", "Thành viên"),
+        in_mot(3, "Trần Văn Bảo", "0912000002", "Tổ trưởng"),
+    ]);
+    let r = import(&db, &back, false).await;
+    assert!(r.applied, "{:#?}", r.errors);
+    assert_eq!(role_of(&db, "0912000002").await, "leader");
+    assert_eq!(role_of(&db, "0912000001").await, "member");
+});
+
+both_databases!(a_row_of_a_commune_outside_the_write_scope_is_refused_and_nothing_written, |db: Db| async move {
+    load(&db).await;
+    team(&db, "20335", "Thôn Một").await;
+    team(&db, "20341", "Thôn Hai").await;
+    let tan_thanh = units::by_code(&db, "20335").await.expect("Tân Thạnh").path;
+    let rows = sheet(vec![
+        in_mot(2, "Nguyễn Văn An", "0912000001", "Thành viên"),
+        row(
+            3,
+            &[
+                ("full_name", "Lê Văn Bảo"),
+                ("gender", "Nam"),
+                ("phone", "0912000002"),
+                ("village", "Thôn Hai"),
+                ("commune", "Phường An Mỹ"),
+            ],
+        ),
+    ]);
+    let may_write = |path: &str| path.starts_with(tan_thanh.as_str());
+    let audit = count(&db, "select count(*) from audit_event").await;
+    for dry_run in [true, false] {
+        let r = import_members(&db, &rows, dry_run, &may_write, &|_, _| {}).await.expect("import");
+        assert!(!r.applied);
+        assert_eq!(error_on(&r, 3), (Some("J"), "Bạn không có quyền nhập danh sách cho Phường An Mỹ"));
+        assert_eq!(r.errors.len(), 1, "{:#?}", r.errors);
+        assert_eq!((r.created, r.rejected), (1, 1));
+        assert_eq!(count(&db, "select count(*) from person").await, 0, "nothing is written");
+        assert_eq!(count(&db, "select count(*) from audit_event").await, audit);
+    }
+    // Villages and teams take the same scope.
+    let villages = place_sheet(vec![row(2, &[("commune", "Phường An Mỹ"), ("village", "Thôn Tư")])]);
+    let r = store::import::import_villages(&db, &villages, false, &may_write, &|_, _| {}).await.expect("villages");
+    assert!(!r.applied);
+    assert_eq!(error_on(&r, 2), (Some("B"), "Bạn không có quyền nhập danh sách cho Phường An Mỹ"));
+    let teams =
+        place_sheet(vec![row(2, &[("commune", "An Mỹ"), ("village", "Thôn Hai"), ("established_on", "01/09/2023")])]);
+    let r = store::import::import_teams(&db, &teams, false, &may_write, &|_, _| {}).await.expect("teams");
+    assert_eq!(error_on(&r, 2), (Some("B"), "Bạn không có quyền nhập danh sách cho Phường An Mỹ"));
+    assert_eq!(count(&db, "select count(*) from village").await, 2, "nothing is written");
+});
+
+both_databases!(missing_fields_and_every_kind_of_duplicate_are_named, |db: Db| async move {
+    load(&db).await;
+    let t = team(&db, "20335", "Thôn Một").await;
+    member(&db, t, "Trần Văn Cường", "0912000009", "", "1980").await;
+    let persons = count(&db, "select count(*) from person").await;
+    let place: [(&str, &str); 2] = [("village", "Thôn Một"), ("commune", "Phường Tân Thạnh")];
+    let at = |n: usize, values: &[(&str, &str)]| {
+        let mut v = values.to_vec();
+        v.extend(place);
+        row(n, &v)
+    };
+    let an = [("full_name", "Nguyễn Văn An"), ("gender", "Nam")];
+    let rows = sheet(vec![
+        at(2, &[an[0], an[1], ("birth_date", "15/03/1985"), ("cccd", "049085000001"), ("phone", "0912000001")]),
+        at(3, &[("full_name", "Lê Thị Bình"), ("gender", "Nữ")]),
+        at(4, &[("full_name", "Phạm Minh Châu"), ("phone", "0912000004")]),
+        // The same person as row 2 by phone and name, then by name, birth year and village.
+        at(5, &[an[0], an[1], ("phone", "0912 000 001")]),
+        at(6, &[an[0], an[1], ("birth_date", "1985"), ("phone", "0912000006")]),
+        row(7, &[("full_name", "Đỗ Văn Dũng"), ("gender", "Nam"), ("phone", "0912000007"), ("village", "Thôn Một")]),
+        // One registered person, found by phone on one row and by name, year and village on another.
+        at(8, &[("full_name", "Trần Văn Cường"), ("gender", "Nam"), ("phone", "0912000009")]),
+        at(9, &[("full_name", "Trần Văn Cường"), ("gender", "Nam"), ("birth_date", "1980"), ("phone", "0935000009")]),
+    ]);
+    for dry_run in [true, false] {
+        let r = import(&db, &rows, dry_run).await;
+        assert!(!r.applied);
+        assert_eq!(error_on(&r, 3), (Some("F"), "Chưa nhập số điện thoại"));
+        assert_eq!(error_on(&r, 4), (Some("C"), "Chưa ghi giới tính (Nam / Nữ) và không có số CCCD để suy ra"));
+        assert_eq!(error_on(&r, 5), (None, "Trùng với dòng 2 của trang “Danh sách” (cùng số điện thoại và họ tên)"));
+        assert_eq!(error_on(&r, 6), (None, "Trùng với dòng 2 của trang “Danh sách” (cùng họ tên, năm sinh và thôn)"));
+        assert_eq!(error_on(&r, 7), (Some("J"), "Chưa nhập xã, phường"));
+        assert_eq!(
+            error_on(&r, 9),
+            (None, "Trùng với dòng 8 của trang “Danh sách” (cùng một người đã có trong danh sách)")
+        );
+        assert_eq!(r.errors.len(), 6, "{:#?}", r.errors);
+        let by_row = |n: usize| r.rows.iter().find(|o| o.row == n).expect("row");
+        assert_eq!((by_row(2).action, by_row(2).matched_by), (Action::Created, None));
+        assert_eq!((by_row(8).action, by_row(8).matched_by), (Action::Unchanged, Some(MatchRule::Phone)));
+        assert_eq!(
+            (by_row(9).action, by_row(9).matched_by.map(MatchRule::label)),
+            (Action::Rejected, Some("họ tên, năm sinh và thôn")),
+            "the report says which rule found the person"
+        );
+        assert_eq!((r.created, r.unchanged, r.rejected), (1, 1, 6));
+        assert_eq!(count(&db, "select count(*) from person").await, persons, "nothing is written");
+    }
 });

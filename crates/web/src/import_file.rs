@@ -68,17 +68,18 @@ fn place_key(header: &str) -> Option<&'static str> {
     }
 }
 
-/// Signature blocks and totals that end a list of villages or teams.
+/// The signature block that ends a list of villages or teams.
 fn ends_list(row: &[String]) -> bool {
     row.iter().any(|t| {
         let key = columns::header_key(t);
-        ["nguoilap", "thutruong", "xacnhan", "kyghiro", "tongcong"].iter().any(|m| key.starts_with(m))
+        ["nguoilap", "thutruong", "xacnhan", "kyghiro"].iter().any(|m| key.starts_with(m))
             || (key.starts_with("tm") && key.contains("ubnd"))
     })
 }
 
 /// A list of villages or teams: the header is the row of the first 20 that names the most fields,
-/// with a village column; the rows under it up to a signature block.
+/// with a village column; the rows under it up to a signature block, without blank rows, total
+/// rows ("Tổng cộng", "Cộng", "Tổng", a row of counts only) and rows of column numbers.
 fn place_sheet(sheet: &sheets::Sheet) -> Option<(ImportSheet, Mapping)> {
     // The row naming the most fields, with a village column (a title above may name one field).
     let mut best: Option<(usize, Vec<(usize, &'static str)>)> = None;
@@ -91,12 +92,14 @@ fn place_sheet(sheet: &sheets::Sheet) -> Option<(ImportSheet, Mapping)> {
         }
     }
     let (at, mapped) = best?;
+    let village_col = mapped.iter().find(|(_, k)| *k == keys::VILLAGE).map_or(0, |(c, _)| *c);
     let rows = sheet
         .rows
         .iter()
         .enumerate()
         .skip(at + 1)
         .take_while(|(_, row)| !ends_list(row))
+        .filter(|(_, row)| !columns::is_summary_row(row, village_col))
         .map(|(r, row)| ImportRow {
             row: r + 1,
             values: mapped
@@ -166,7 +169,9 @@ fn place_label(key: &str) -> &'static str {
 
 /// Reads a file into the store's rows, with an error for each sheet whose header is not
 /// recognised. `only` picks one sheet by name; `overrides` corrects the detected mapping of a
-/// list of members (column letter or header text, and the field it holds or `None` to ignore it).
+/// list of members (column letter or header text, and the field it holds or `None` to ignore it);
+/// lists of villages and teams are read by their headers alone and do not look at it (the command
+/// line refuses `--map` for them).
 ///
 /// # Errors
 /// A file that cannot be read, a sheet that is not there, or an override naming no column.

@@ -201,3 +201,35 @@ fn a_province_wide_list_in_one_sheet() {
     assert_eq!(rows[2999].get(Field::Commune), Some("Xã Tam Thăng 29"));
     assert_eq!(rows[2999].row, 3002);
 }
+
+#[test]
+fn totals_numbers_only_and_blank_rows_anywhere_are_not_people() {
+    let bytes = simple_workbook(&[
+        &["DANH SÁCH THÀNH VIÊN"],
+        &["STT", "Họ và tên", "SĐT", "Thôn", "Số người"],
+        &["(1)", "(2)", "(3)", "(4)", "(5)"],
+        &["1", "Nguyễn Văn An", "0905000001", "Thôn 1", "1"],
+        &[""],
+        &["", "Cộng", "", "", "1"],
+        &["2", "Lê Thị Tổng", "0905000002", "Thôn 2", "1"],
+        &["", "", "", "", ""],
+        &["", "", "", "2", "12"],
+        &["3", "Trần Văn Cộng", "0905000003", "Thôn 2", "1"],
+        &["Tổng", "", "", "", "3"],
+        &["", "TỔNG CỘNG:", "", "", "3"],
+        &["4", "Hồ Văn Em", "0905000004", "Thôn 3", ""],
+        &["", "", "0905000005", "", ""],
+    ]);
+    let book = read_file("a.xlsx", &bytes).expect("reads");
+    let header = detect_header(&book.sheets[0]).expect("a header");
+    let rows: Vec<_> = data_rows(&book.sheets[0], &header).collect();
+    let names: Vec<Option<&str>> = rows.iter().map(|r| r.get(Field::FullName)).collect();
+    assert_eq!(
+        names,
+        [Some("Nguyễn Văn An"), Some("Lê Thị Tổng"), Some("Trần Văn Cộng"), Some("Hồ Văn Em"), None],
+        "{rows:#?}"
+    );
+    assert_eq!(rows.iter().map(|r| r.row).collect::<Vec<_>>(), [4, 7, 10, 13, 14]);
+    // A phone alone is not a total: it reaches the import, which says the name is missing.
+    assert_eq!(rows[4].get(Field::Phone), Some("0905000005"));
+}

@@ -114,6 +114,32 @@ fn csv_export_then_import_gives_the_same_text() {
 }
 
 #[test]
+fn csv_formulas_are_neutralised_and_read_back_as_written() {
+    let mut table = members();
+    table.rows[0][1] = "-Nguyễn Thị Hương".into();
+    table.rows[1][6] = "=1+1".into();
+    table.rows[2][6] = "+84 có @".into();
+    table.rows[2][5] = Value::Money(-5000);
+    table.rows.push(vec![Value::Number(4.0), "Lê Văn Tư".into(), "0905000004".into(), "'=A1".into()]);
+    let bytes = sheets::write::csv(&table);
+    let text = String::from_utf8(bytes[3..].to_vec()).expect("UTF-8");
+    assert!(text.contains("\r\n1,'-Nguyễn Thị Hương,0905123456,"), "{text}");
+    assert!(text.contains(",'=1+1\r\n") && text.contains(",'+84 có @\r\n"), "{text}");
+    assert!(text.contains(",-5000,"), "a negative amount stays a number: {text}");
+    assert!(!text.contains("\n=") && !text.contains(",=") && !text.contains(",-N"), "{text}");
+
+    // Imported again, every cell reads as it was exported.
+    let book = read_file("thanh-vien.csv", &bytes).expect("reads");
+    let sheet = &book.sheets[0];
+    assert_eq!(sheet.rows[1..].to_vec(), expected_rows(&table));
+    let header = detect_header(sheet).expect("a header");
+    let rows: Vec<_> = data_rows(sheet, &header).collect();
+    assert_eq!(rows[0].get(Field::FullName), Some("-Nguyễn Thị Hương"));
+    assert_eq!(rows[1].get(Field::Note), Some("=1+1"));
+    assert_eq!(rows[3].get(Field::Cccd), Some("'=A1"), "a quote of the list's own stays");
+}
+
+#[test]
 fn several_tables_make_several_sheets() {
     let mut a = members();
     a.sheet = "Xã Tam Thăng".to_owned();
