@@ -92,6 +92,7 @@ pub mod teams;
 pub mod testing;
 pub mod training;
 pub mod units;
+pub mod uploads;
 pub mod users;
 pub mod villages;
 
@@ -329,6 +330,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         "indicator totals of the units above the communes",
         include_str!("../migrations/sqlite/0010_report_speed.sql"),
         include_str!("../migrations/postgres/0010_report_speed.sql"),
+    ),
+    (
+        12,
+        "uploaded files kept between an import's preview and its apply",
+        include_str!("../migrations/sqlite/0012_import_upload.sql"),
+        include_str!("../migrations/postgres/0012_import_upload.sql"),
     ),
 ];
 
