@@ -15,6 +15,9 @@ use crate::import_file::{ListKind, Mapping};
 /// rest of a filled-in template, and is not a list to import.
 pub const LISTS_SHEET: &str = "Danh mục chọn";
 
+/// The largest file an import accepts.
+pub const UPLOAD_LIMIT: usize = 20 * 1024 * 1024;
+
 /// The header of the column added to a workbook of errors.
 pub const ERROR_HEADER: &str = "Lỗi";
 

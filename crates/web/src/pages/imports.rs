@@ -17,13 +17,11 @@ use store::uploads::{self, Upload};
 
 use super::Chrome;
 use crate::auth::Viewer;
-use crate::import_book;
+use crate::import_book::{self, UPLOAD_LIMIT};
 use crate::import_file::{self, FileRead, ListKind, Mapping};
 use crate::routes::Routes;
 use crate::{AppError, AppState};
 
-/// The largest file accepted.
-pub const UPLOAD_LIMIT: usize = 20 * 1024 * 1024;
 /// The request may carry the file and the form's few fields beside it.
 const BODY_LIMIT: usize = UPLOAD_LIMIT + 256 * 1024;
 /// Row outcomes shown on the page; the counts cover every row.
