@@ -1,10 +1,11 @@
 -- Files uploaded for importing (nhập danh sách từ Excel), kept between the preview and the apply
 -- so that what is applied is the file that was previewed. Each belongs to the user who uploaded
 -- it; the column mapping they corrected is kept beside it. Uploads older than a day are deleted
--- when a new one is stored.
+-- when a new one is stored; their ids are never reused, so a page left open from a deleted upload
+-- cannot reach a newer one.
 
 create table import_upload (
-    import_upload_id integer primary key,
+    import_upload_id integer primary key autoincrement,
     user_id integer not null references app_user (user_id),
     file_name text not null,
     kind text not null,

@@ -85,6 +85,8 @@ struct ColumnView {
 }
 
 struct MappingView {
+    /// The first sheet's mapping takes the corrections (they apply to every sheet).
+    first: bool,
     sheet: String,
     header_row: usize,
     columns: Vec<ColumnView>,
@@ -291,7 +293,9 @@ fn options(current: Option<&str>) -> Vec<(String, String, bool)> {
 fn mapping_views(mappings: &[Mapping]) -> Vec<MappingView> {
     mappings
         .iter()
-        .map(|m| MappingView {
+        .enumerate()
+        .map(|(i, m)| MappingView {
+            first: i == 0,
             sheet: m.sheet.clone(),
             header_row: m.header_row,
             columns: m
@@ -372,7 +376,7 @@ async fn preview(State(state): State<AppState>, v: Viewer, form: Multipart) -> R
 }
 
 /// Checks the upload as a dry run and shows the preview, with `errors` above it.
-async fn show(state: &AppState, v: &Viewer, u: &Upload, errors: Vec<String>) -> Result<Response, AppError> {
+async fn show(state: &AppState, v: &Viewer, u: &Upload, mut errors: Vec<String>) -> Result<Response, AppError> {
     let kind = kind_of(&u.kind).unwrap_or(ListKind::Members);
     match check(state, v, u, true).await? {
         Ok(checked) => {
@@ -381,6 +385,14 @@ async fn show(state: &AppState, v: &Viewer, u: &Upload, errors: Vec<String>) -> 
             p.errors = errors;
             p.preview = Some(preview_of(u, checked));
             p.answer(status)
+        }
+        // A correction the file does not fit (a column one sheet lacks): the file is read again
+        // as detected, and the person told why.
+        Err(message) if !u.overrides.is_empty() => {
+            uploads::set_overrides(&state.db, u.user_id, u.import_upload_id, "").await?;
+            let u = uploads::get(&state.db, u.user_id, u.import_upload_id).await?;
+            errors.push(format!("Không áp dụng được cách đọc cột đã chọn: {message}"));
+            Box::pin(show(state, v, &u, errors)).await
         }
         Err(message) => {
             // A file that cannot be read is not kept.

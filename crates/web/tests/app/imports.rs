@@ -207,6 +207,17 @@ app_test!(correcting_the_mapping_changes_the_result, |app| {
     let r = post(&mut app, "/import/preview", &parts).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!((count(&r, "Thêm mới"), count(&r, "Bị từ chối")), (1, 0), "{}", r.body);
+    // A column the sheet does not have: the file is read as detected, and the person told.
+    let r = post(&mut app, "/import/preview", &[Part::Field("upload", &id), Part::Field("map_Z", "Phone")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("Không áp dụng được cách đọc cột đã chọn"), "{}", r.body);
+    assert_eq!(count(&r, "Bị từ chối"), 1, "read as detected again");
+    let mut parts = vec![Part::Field("upload", &id)];
+    for ((_, f), n) in fields.iter().zip(&names) {
+        parts.push(Part::Field(n, f));
+    }
+    let r = post(&mut app, "/import/preview", &parts).await;
+    assert_eq!(count(&r, "Thêm mới"), 1, "{}", r.body);
     // The apply reads the file with the mapping as previewed.
     let before = people(&app).await;
     let r = apply(&mut app, &id).await;
@@ -269,6 +280,11 @@ app_test!(a_viewer_is_refused_and_another_users_upload_is_not_found, |app| {
 app_test!(an_oversized_or_unreadable_file_is_told_in_vietnamese, |app| {
     let big = vec![b'a'; web::import_book::UPLOAD_LIMIT + 1];
     let r = upload(&mut app, "members", "lon.csv", &big).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("Tệp quá lớn"), "{}", r.body.chars().take(400).collect::<String>());
+    // Beyond what the request may carry at all, the same message.
+    let huge = vec![b'a'; web::import_book::UPLOAD_LIMIT + 1024 * 1024];
+    let r = upload(&mut app, "members", "rat-lon.csv", &huge).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("Tệp quá lớn"), "{}", r.body.chars().take(400).collect::<String>());
     let r = upload(&mut app, "members", "hong.xlsx", b"this is not a workbook").await;
@@ -334,4 +350,26 @@ app_test!(the_template_has_its_header_and_dropdowns_and_imports_once_filled, |ap
         let xml = xlsx_part(&bytes, "xl/worksheets/sheet1.xml").expect("sheet XML");
         assert!(xml.contains("<dataValidation"), "{kind}");
     }
+});
+
+app_test!(uploads_older_than_a_day_go_and_long_files_show_their_first_rows, |app| {
+    let admin = store::users::by_login(&app.db, crate::common::ADMIN).await.expect("admin");
+    let old =
+        store::uploads::put(&app.db, admin.user_id, "cu.csv", "members", None, TWO.as_bytes()).await.expect("put");
+    let sql = "update import_upload set created_at = '2000-01-01T00:00:00Z' where import_upload_id = $1";
+    store::testing::execute(&app.db, sql, old).await;
+    let kept =
+        store::uploads::put(&app.db, admin.user_id, "moi.csv", "members", None, TWO.as_bytes()).await.expect("put");
+    assert!(store::uploads::get(&app.db, admin.user_id, old).await.is_err(), "a day-old upload is deleted");
+    assert!(store::uploads::get(&app.db, admin.user_id, kept).await.is_ok());
+    assert_eq!(app.get(&format!("/import/{old}/errors.xlsx")).await.status, StatusCode::NOT_FOUND);
+
+    let mut csv = String::from("Họ và tên,SĐT,Thôn,Xã\n");
+    for i in 0..501 {
+        csv.push_str(&format!("Người {i},09120{i:05},Thôn Không Có,Tân Thạnh\n"));
+    }
+    let p = upload(&mut app, "members", "dai.csv", csv.as_bytes()).await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert_eq!(count(&p, "Bị từ chối"), 501);
+    assert!(p.body.contains("id=\"import-more\"") && p.body.contains("Người 499") && !p.body.contains("Người 500<"));
 });
