@@ -429,6 +429,16 @@ async fn apply(State(state): State<AppState>, v: Viewer, form: Multipart) -> Res
     match check(&state, &v, &u, false).await? {
         Ok(checked) => {
             let applied = checked.report.applied;
+            let r = &checked.report;
+            tracing::info!(
+                kind = %u.kind,
+                applied,
+                created = r.created,
+                updated = r.updated,
+                unchanged = r.unchanged,
+                errors = r.errors.len(),
+                "import"
+            );
             if applied {
                 uploads::delete(&state.db, user, id).await?;
             }
@@ -481,7 +491,7 @@ async fn template(State(state): State<AppState>, v: Viewer, Query(q): Query<Kind
     let kind = kind_of(&q.kind).unwrap_or(ListKind::Members);
     let communes = store::units::list(&state.db, &v.access.write, Some(domain::units::Level::Commune), None).await?;
     let mut names: Vec<String> = communes.into_iter().map(|u| u.name).collect();
-    names.sort_by_key(|n| domain::text::fold(n));
+    names.sort_by_cached_key(|n| domain::text::sort_key(n));
     names.dedup();
     let book = tokio::task::spawn_blocking(move || import_book::template(kind, &names, &[]))
         .await?
