@@ -92,6 +92,7 @@ pub mod teams;
 pub mod testing;
 pub mod training;
 pub mod units;
+pub mod uploads;
 pub mod users;
 pub mod villages;
 
@@ -335,6 +336,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         "coverage and the trained share kept per commune",
         include_str!("../migrations/sqlite/0011_reach_kept.sql"),
         include_str!("../migrations/postgres/0011_reach_kept.sql"),
+    ),
+    (
+        12,
+        "uploaded files kept between an import's preview and its apply",
+        include_str!("../migrations/sqlite/0012_import_upload.sql"),
+        include_str!("../migrations/postgres/0012_import_upload.sql"),
     ),
 ];
 

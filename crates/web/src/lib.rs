@@ -8,6 +8,7 @@ mod error;
 mod export;
 pub mod exports;
 mod i18n;
+pub mod import_book;
 pub mod import_file;
 mod pages;
 pub mod routes;

@@ -7,6 +7,7 @@ mod dashboards;
 
 pub(crate) use dashboards::{month_param, period, visible_unit};
 mod funding;
+mod imports;
 
 pub(crate) use funding::BudgetQuery;
 mod members;
@@ -33,6 +34,7 @@ pub fn router() -> crate::routes::Routes {
         .merge(villages::router())
         .merge(teams::router())
         .merge(members::router())
+        .merge(imports::router())
         .merge(users::router())
         .merge(funding::router())
         .merge(payments::router())

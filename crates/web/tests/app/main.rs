@@ -9,6 +9,7 @@ mod browser;
 mod dashboards;
 mod exports;
 mod funding;
+mod imports;
 mod matrix;
 mod pages;
 mod payments;

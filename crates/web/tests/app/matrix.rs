@@ -218,6 +218,12 @@ enum Kind {
     /// A roll-call mark for a member named in the body: who changes the member's team (refused
     /// beside the form when the member is not on the roll call the caller sees).
     MarkBody,
+    /// Importing a list: who changes the registry somewhere (the rows are then held to their
+    /// write scope).
+    Importer,
+    /// A file uploaded for importing, asked by everyone: only its owner (the administrator)
+    /// finds it; other importers are told it does not exist.
+    ImportUpload,
 }
 
 fn kind(method: &Method, path: &str) -> Option<Kind> {
@@ -309,6 +315,8 @@ fn kind(method: &Method, path: &str) -> Option<Kind> {
         ("POST", "/training/courses" | "/training/sessions") => Kind::Organiser,
         ("POST", "/training/{id}/invite") => Kind::WriteBody,
         ("POST", "/training/{id}/roll-call") => Kind::MarkBody,
+        ("GET", "/import" | "/import/template.xlsx") | ("POST", "/import/preview" | "/import/apply") => Kind::Importer,
+        ("GET", "/import/{upload}/errors.xlsx") => Kind::ImportUpload,
         _ => return None,
     })
 }
@@ -391,6 +399,18 @@ fn expect(k: Kind, who: Who, side: Side) -> Expect {
             (_, true) => Expect::Ok,
             (true, false) => Expect::Forbidden,
             (false, _) => Expect::Refused,
+        },
+        Kind::Importer => {
+            if who.writes(Side::Own) {
+                Expect::Allowed
+            } else {
+                Expect::Forbidden
+            }
+        }
+        Kind::ImportUpload => match (who.writes(Side::Own), who == Who::Admin) {
+            (false, _) => Expect::Forbidden,
+            (true, true) => Expect::Ok,
+            (true, false) => Expect::NotFound,
         },
         Kind::National => {
             if who == Who::Admin {
@@ -934,6 +954,14 @@ impl World {
                 let (_, s) = self.training(app).await;
                 f(&[(&*format!("p{person}"), "present".into())]).at(format!("/training/{s}/roll-call"))
             }
+            ("GET", "/import/{upload}/errors.xlsx") => {
+                let admin = store::users::by_login(&app.db, crate::common::ADMIN).await.expect("admin");
+                let csv = "Họ và tên,Số điện thoại\nNguyễn Văn A,\n";
+                let id = store::uploads::put(&app.db, admin.user_id, "ds.csv", "members", None, csv.as_bytes())
+                    .await
+                    .expect("upload");
+                Ask::get(format!("/import/{id}/errors.xlsx"))
+            }
             ("GET", "/admin/users/{id}") => {
                 let (u, _) = self.fresh_user(app, side).await;
                 Ask::get(format!("/admin/users/{u}"))
@@ -986,6 +1014,7 @@ impl World {
                     .at("/admin/users".into())
             }
             ("POST", "/admin/units/preview") => Ask::multipart("/admin/units/preview".into()),
+            ("POST", p @ ("/import/preview" | "/import/apply")) => Ask::multipart(p.to_owned()),
             ("POST", "/admin/units/apply") => f(&[]).at("/admin/units/apply".into()),
             ("POST", "/admin/reports/deadline") => f(&[("day", "5".into())]).at("/admin/reports/deadline".into()),
             ("POST", "/admin/reports/indicators") => {
