@@ -113,6 +113,12 @@ pub async fn place(db: &Db, scope: &Scope) -> Result<String, StoreError> {
     Ok(names.join(", "))
 }
 
+mod payments;
+mod registry;
+
+pub(crate) use payments::*;
+pub(crate) use registry::*;
+
 fn date(stored: Option<&str>) -> Value {
     stored.and_then(store::parse_iso).map_or(Value::Empty, Value::Date)
 }
@@ -318,6 +324,35 @@ pub fn villages(rows: &[Village], place: &str, day: Date) -> Table {
         data_date: day,
         columns,
         rows,
+    }
+}
+
+/// A file name made of words and codes joined by hyphens, the empty ones left out
+/// (`so-cai-20335-2025-01-01-2025-03-31`).
+#[must_use]
+pub fn file_name(parts: &[&str]) -> String {
+    let kept: Vec<String> = parts
+        .iter()
+        .map(|p| {
+            p.trim().chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '-' }).collect::<String>()
+        })
+        .filter(|p| !p.is_empty())
+        .collect();
+    kept.join("-")
+}
+
+/// A download of the table in a format, named `file` (without extension).
+///
+/// # Errors
+/// When the workbook cannot be written.
+pub(crate) async fn download(
+    table: Table,
+    format: Format,
+    file: &str,
+) -> Result<axum::response::Response, crate::AppError> {
+    match format {
+        Format::Xlsx => xlsx_download(table, file).await,
+        Format::Csv => Ok(csv_download(&table, file)),
     }
 }
 

@@ -240,10 +240,11 @@ fn kind(method: &Method, path: &str) -> Option<Kind> {
         (
             "GET",
             "/" | "/units" | "/villages" | "/villages.xlsx" | "/villages.csv" | "/teams" | "/teams.xlsx" | "/teams.csv"
-            | "/members" | "/members.csv" | "/members.xlsx",
+            | "/members" | "/members.csv" | "/members.xlsx" | "/units.xlsx" | "/units.csv",
         )
         | ("GET", "/api/v1/units" | "/api/v1/villages" | "/api/v1/teams" | "/api/v1/members") => Kind::List,
         ("GET", "/units/{code}" | "/villages/{id}" | "/teams/{id}" | "/people/{id}")
+        | ("GET", "/units/{code}/coverage.xlsx" | "/units/{code}/coverage.csv")
         | (
             "GET",
             "/api/v1/units/{code}"
@@ -280,7 +281,12 @@ fn kind(method: &Method, path: &str) -> Option<Kind> {
         ("POST", "/policies" | "/api/v1/policies") => Kind::FundingBody,
         ("POST", "/policies/{id}" | "/api/v1/policies/{id}/versions") => Kind::Funding,
         ("GET", "/payments" | "/claims" | "/ledger" | "/payments/report") => Kind::List,
-        ("GET", "/payments/{id}" | "/payments/{id}/bang-ke.xlsx") => Kind::Read,
+        (
+            "GET",
+            "/payments.xlsx" | "/payments.csv" | "/claims.xlsx" | "/claims.csv" | "/ledger.xlsx" | "/ledger.csv",
+        ) => Kind::List,
+        ("GET", "/payments/{id}" | "/payments/{id}/bang-ke.xlsx" | "/payments/{id}/bang-ke.csv") => Kind::Read,
+        ("GET", "/payments/report.xlsx" | "/payments/report.csv") => Kind::Read,
         ("POST", "/payments/compute") => Kind::Preparer,
         ("POST", "/payments/prepare") => Kind::PrepareOn,
         ("POST", "/payments/{id}/submit") => Kind::PrepareOn,
@@ -689,6 +695,9 @@ impl World {
         let code = side.commune().to_owned();
         let ask = match (method.as_str(), path) {
             ("GET", "/units/{code}") => Ask::get(format!("/units/{code}")),
+            ("GET", p @ ("/units/{code}/coverage.xlsx" | "/units/{code}/coverage.csv")) => {
+                Ask::get(p.replace("{code}", &code))
+            }
             ("GET", "/api/v1/units/{code}") => Ask::get(format!("/api/v1/units/{code}")),
             ("GET", "/api/v1/units/{code}/coverage") => Ask::get(format!("/api/v1/units/{code}/coverage")),
             ("GET", "/villages/{id}") => Ask::get(format!("/villages/{}", self.village_of(app, side).await)),
@@ -848,6 +857,12 @@ impl World {
             ("GET", "/payments/{id}") => Ask::get(format!("/payments/{}", self.shown_list(app, side).await)),
             ("GET", "/payments/{id}/bang-ke.xlsx") => {
                 Ask::get(format!("/payments/{}/bang-ke.xlsx", self.shown_list(app, side).await))
+            }
+            ("GET", "/payments/{id}/bang-ke.csv") => {
+                Ask::get(format!("/payments/{}/bang-ke.csv", self.shown_list(app, side).await))
+            }
+            ("GET", p @ ("/payments/report.xlsx" | "/payments/report.csv")) => {
+                Ask::get(format!("{p}?unit={code}&from=2025-01&months=12"))
             }
             ("POST", "/payments/prepare") => {
                 let m = self.owed_month(app, side).await;
