@@ -113,11 +113,17 @@ pub async fn place(db: &Db, scope: &Scope) -> Result<String, StoreError> {
     Ok(names.join(", "))
 }
 
+mod audit;
+mod funding;
 mod payments;
 mod registry;
+mod training;
 
+pub(crate) use audit::*;
+pub(crate) use funding::*;
 pub(crate) use payments::*;
 pub(crate) use registry::*;
+pub(crate) use training::*;
 
 fn date(stored: Option<&str>) -> Value {
     stored.and_then(store::parse_iso).map_or(Value::Empty, Value::Date)

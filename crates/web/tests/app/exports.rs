@@ -438,3 +438,133 @@ app_test!(work_day_claims_download_for_the_month, |app| {
     let csv = csv_text(&mut viewer, "/claims.csv").await;
     assert!(csv.contains("Nguyễn Văn An") && !csv.contains("Lê Văn Xa"), "{csv}");
 });
+
+app_test!(policies_and_the_budget_download_with_amounts_as_numbers, |app| {
+    app.team("20335", "Thôn Một").await;
+    team_month_policy(&app).await;
+    let sheet = workbook(&mut app, "/policies.xlsx").await;
+    assert!(sheet.cell(0, 0).starts_with("DANH SÁCH CHÍNH SÁCH HỖ TRỢ"), "{:?}", sheet.rows);
+    assert_eq!(sheet.cell(1, 0), sheets::write::data_date_line(store::today()));
+    let name = column(&sheet, "Tên chính sách");
+    let rows = data(&sheet);
+    let row = rows.iter().find(|r| r[name] == "Hỗ trợ tổ hằng tháng").expect("the policy");
+    assert_eq!(row[column(&sheet, "Từ ngày")], "01/01/2025");
+    assert_eq!(row[column(&sheet, "Mã đơn vị áp dụng")], "49");
+    let typed = typed_cells(app.get_bytes("/policies.xlsx").await);
+    let row = typed_row(&typed, name, "Hỗ trợ tổ hằng tháng");
+    assert_eq!(amount(row.get(column(&sheet, "Mức hỗ trợ (đồng)"))), 500_000);
+    let csv = csv_text(&mut app, "/policies.csv").await;
+    assert!(csv.starts_with("STT,Tên chính sách,Căn cứ,Loại hỗ trợ,Mức hỗ trợ (đồng),Từ ngày,"), "{csv}");
+    assert!(csv.contains("Hỗ trợ tổ hằng tháng,Nghị quyết số 05/2025/NQ-HĐND,"), "{csv}");
+    assert!(csv.contains(",500000,01/01/2025,"), "{csv}");
+
+    // The budget: a row per commune and a total for each scenario, a column per policy.
+    let path = "/budget.csv?unit=502&from=2025-01&months=12";
+    let csv = csv_text(&mut app, path).await;
+    let header = csv.lines().next().expect("a header");
+    assert_eq!(header, "Phương án,STT,Mã đơn vị,Đơn vị,Số thôn,Số tổ,Số thành viên,Hỗ trợ tổ hằng tháng (đồng)");
+    let line = csv.lines().find(|l| l.contains(",20335,Phường Tân Thạnh,")).expect("the commune's line");
+    assert!(line.ends_with(",1,1,0,6000000"), "12 months of 500.000 for one team: {line}");
+    assert!(csv.lines().any(|l| l.contains(",502,Tổng cộng,") && l.ends_with(",6000000")), "{csv}");
+    assert!(app.get("/budget?unit=502&from=2025-01&months=12").await.body.contains("/budget.csv?unit=502"));
+    assert_eq!(app.get("/budget.csv?unit=502&from=2025-01&months=0").await.status, StatusCode::UNPROCESSABLE_ENTITY);
+    app.user_with("nguoi.xem", Some((UserRole::Viewer, Target::Unit("502".into())))).await;
+    let mut viewer = app.browser_of("nguoi.xem").await;
+    assert_eq!(viewer.get("/budget.csv?unit=518&from=2025-01&months=12").await.status, StatusCode::NOT_FOUND);
+    assert!(app.get("/policies").await.body.contains("/policies.xlsx"), "the list links its workbook");
+});
+
+app_test!(training_sessions_attendance_and_the_untrained_download, |app| {
+    let team = app.team("20335", "Thôn Một").await;
+    let an = member_with_cccd(&app, team, "Nguyễn Văn An", "0912345678", "049085001234", "leader").await;
+    let binh = app.member(team, "Trần Văn Bình", "0987654321", "member", "other").await;
+    let far = app.team("20380", "Thôn Xa").await;
+    app.member(far, "Lê Văn Xa", "0905111222", "leader", "other").await;
+    let course =
+        store::training::add_course(&app.db, "Kỹ năng số cơ bản", "Sở TT&TT Quảng Nam", "VNeID").await.expect("course");
+    let day = time::macros::date!(2024 - 08 - 28);
+    let s = store::training::add_session(&app.db, course, day, "Tam Kỳ", "").await.expect("session");
+    store::training::invite(&app.db, &Scope::All, s, &[team, far]).await.expect("invite");
+    store::training::record(&app.db, &Scope::All, s, &[(an, "present".into()), (binh, "absent".into())])
+        .await
+        .expect("marks");
+
+    let sessions = workbook(&mut app, "/training.xlsx").await;
+    assert_eq!(sessions.cell(0, 0), "DANH SÁCH BUỔI TẬP HUẤN");
+    assert_eq!(sessions.cell(1, 0), sheets::write::data_date_line(store::today()));
+    let rows = data(&sessions);
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0][column(&sessions, "Ngày tập huấn")], "28/08/2024");
+    assert_eq!(rows[0][column(&sessions, "Số người có mặt")], "1");
+    let csv = csv_text(&mut app, "/training.csv").await;
+    assert!(csv.starts_with("STT,Ngày tập huấn,Khóa tập huấn,Đơn vị tổ chức,"), "{csv}");
+    assert!(csv.contains(",28/08/2024,Kỹ năng số cơ bản,Sở TT&TT Quảng Nam,"), "{csv}");
+
+    let roll = workbook(&mut app, &format!("/training/{s}/attendance.xlsx")).await;
+    assert_eq!(roll.cell(0, 0), "ĐIỂM DANH BUỔI TẬP HUẤN NGÀY 28/08/2024 — Kỹ năng số cơ bản");
+    let rows = data(&roll);
+    assert_eq!(rows.len(), 3, "two teams and the total: {rows:?}");
+    let commune = column(&roll, "Xã");
+    let near = rows.iter().find(|r| r[commune] == "Phường Tân Thạnh").expect("the near team");
+    assert_eq!((near[column(&roll, "Số thành viên")].as_str(), near[column(&roll, "Có mặt")].as_str()), ("2", "1"));
+    assert_eq!(near[column(&roll, "Vắng")], "1");
+
+    // The untrained: Bình (absent) and the far leader, not An.
+    let untrained = workbook(&mut app, "/training/untrained.xlsx?unit=20335").await;
+    assert!(untrained.cell(0, 0).starts_with("DANH SÁCH THÀNH VIÊN CHƯA TỪNG TẬP HUẤN"), "{:?}", untrained.rows);
+    assert!(untrained.cell(0, 0).ends_with("— Phường Tân Thạnh"), "{}", untrained.cell(0, 0));
+    let rows = data(&untrained);
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0][column(&untrained, "Họ và tên")], "Trần Văn Bình");
+    assert_eq!(rows[0][column(&untrained, "Số điện thoại")], "0987654321");
+    assert_eq!(rows[0][column(&untrained, "Lần có mặt gần nhất")], "Chưa tập huấn");
+    let since = workbook(&mut app, "/training/untrained.xlsx?unit=20335&months=24").await;
+    assert!(since.cell(0, 0).contains("CHƯA TẬP HUẤN TỪ NGÀY"), "{}", since.cell(0, 0));
+    assert_eq!(app.get("/training/untrained.xlsx?months=mot").await.status, StatusCode::BAD_REQUEST);
+
+    // A viewer of Tam Kỳ: only Tam Kỳ's team on the roll, numbers masked, nothing of the far unit.
+    app.user_with("nguoi.xem", Some((UserRole::Viewer, Target::Unit("502".into())))).await;
+    let mut viewer = app.browser_of("nguoi.xem").await;
+    let csv = csv_text(&mut viewer, &format!("/training/{s}/attendance.csv")).await;
+    assert!(csv.starts_with("STT,Tổ,Xã,Số thành viên,Có mặt,Vắng,Vắng có phép\r\n"), "{csv}");
+    assert!(csv.contains("Phường Tân Thạnh") && !csv.contains("Tam Xuân"), "{csv}");
+    let masked = workbook(&mut viewer, "/training/untrained.xlsx").await;
+    let rows = data(&masked);
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0][column(&masked, "Số điện thoại")], "0987 *** 321");
+    assert_eq!(viewer.get("/training/untrained.xlsx?unit=20380").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(viewer.get("/training/9999/attendance.xlsx").await.status, StatusCode::NOT_FOUND);
+    let all = store::audit::Filter { scope: Scope::All, entity: Some("export".into()), ..Default::default() };
+    let trail = store::audit::list(&app.db, &all, store::PageRequest::all()).await.expect("audit").items;
+    let mine = trail.iter().find(|r| r.action == "untrained_xlsx" && r.actor == "nguoi.xem").expect("logged");
+    let after: serde_json::Value = serde_json::from_str(mine.after_json.as_deref().expect("after")).expect("json");
+    assert_eq!((after["count"].as_i64(), after["whole"].as_i64()), (Some(1), Some(0)), "{after}");
+    for (page, link) in [
+        ("/training".to_owned(), "/training.xlsx".to_owned()),
+        (format!("/training/{s}"), format!("/training/{s}/attendance.xlsx")),
+        ("/training/untrained?unit=20335".to_owned(), "/training/untrained.xlsx?unit=20335".to_owned()),
+    ] {
+        assert!(app.get(&page).await.body.contains(&link), "{page} links to {link}");
+    }
+});
+
+app_test!(the_audit_trail_downloads_as_a_workbook_for_administrators, |app| {
+    app.team("20335", "Thôn Một").await;
+    let sheet = workbook(&mut app, "/admin/audit.xlsx?entity=village").await;
+    assert_eq!(sheet.cell(0, 0), "NHẬT KÝ THAO TÁC");
+    assert_eq!(sheet.cell(1, 0), sheets::write::data_date_line(store::today()));
+    let rows = data(&sheet);
+    assert!(!rows.is_empty(), "{:?}", sheet.rows);
+    assert!(rows.iter().all(|r| r[column(&sheet, "Đối tượng")] == "village"), "{rows:?}");
+    let today = domain::input::format_date(store::today());
+    let dated = workbook(&mut app, &format!("/admin/audit.xlsx?from={today}&to={today}")).await;
+    assert_eq!(dated.cell(0, 0), format!("NHẬT KÝ THAO TÁC TỪ NGÀY {today} ĐẾN NGÀY {today}"));
+    assert_eq!(app.get("/admin/audit.xlsx?from=hom-qua").await.status, StatusCode::BAD_REQUEST);
+    assert!(app.get("/admin/audit").await.body.contains("/admin/audit.xlsx?"), "the page links the workbook");
+    let all = store::audit::Filter { scope: Scope::All, entity: Some("export".into()), ..Default::default() };
+    let trail = store::audit::list(&app.db, &all, store::PageRequest::all()).await.expect("audit").items;
+    assert!(trail.iter().any(|r| r.action == "audit_xlsx"), "the download is logged");
+    app.user_with("nguoi.xem", Some((UserRole::Viewer, Target::Unit("502".into())))).await;
+    let mut viewer = app.browser_of("nguoi.xem").await;
+    assert_eq!(viewer.get("/admin/audit.xlsx").await.status, StatusCode::FORBIDDEN);
+});

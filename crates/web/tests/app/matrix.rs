@@ -263,7 +263,7 @@ fn kind(method: &Method, path: &str) -> Option<Kind> {
         | ("POST", "/memberships/{id}/leave" | "/api/v1/teams/{id}/members" | "/api/v1/memberships/{id}/leave")
         | ("GET", "/teams/{id}/members/new" | "/people/{id}/edit")
         | ("PUT", "/api/v1/teams/{id}" | "/api/v1/members/{id}" | "/api/v1/memberships/{id}") => Kind::WriteTeam,
-        ("GET", "/admin/users" | "/admin/audit" | "/admin/audit.csv")
+        ("GET", "/admin/users" | "/admin/audit" | "/admin/audit.csv" | "/admin/audit.xlsx")
         | ("POST", "/admin/users" | "/admin/grants/confirm-all") => Kind::Admin,
         ("GET", "/admin/users/{id}")
         | (
@@ -276,8 +276,10 @@ fn kind(method: &Method, path: &str) -> Option<Kind> {
         ) => Kind::AdminOf,
         ("GET", "/admin/units") | ("POST", "/admin/units/preview" | "/admin/units/apply") => Kind::National,
         ("GET", "/admin/reports") | ("POST", "/admin/reports/deadline" | "/admin/reports/indicators") => Kind::National,
-        ("GET", "/policies" | "/budget" | "/api/v1/policies") => Kind::List,
-        ("GET", "/policies/{id}" | "/budget.xlsx" | "/api/v1/policies/{id}" | "/api/v1/budget") => Kind::Read,
+        ("GET", "/policies" | "/budget" | "/api/v1/policies" | "/policies.xlsx" | "/policies.csv") => Kind::List,
+        ("GET", "/policies/{id}" | "/budget.xlsx" | "/budget.csv" | "/api/v1/policies/{id}" | "/api/v1/budget") => {
+            Kind::Read
+        }
         ("POST", "/policies" | "/api/v1/policies") => Kind::FundingBody,
         ("POST", "/policies/{id}" | "/api/v1/policies/{id}/versions") => Kind::Funding,
         ("GET", "/payments" | "/claims" | "/ledger" | "/payments/report") => Kind::List,
@@ -307,9 +309,14 @@ fn kind(method: &Method, path: &str) -> Option<Kind> {
         (
             "GET",
             "/training"
+            | "/training.xlsx"
+            | "/training.csv"
             | "/training/untrained"
             | "/training/untrained.csv"
+            | "/training/untrained.xlsx"
             | "/training/{id}"
+            | "/training/{id}/attendance.xlsx"
+            | "/training/{id}/attendance.csv"
             | "/training/{id}/roll-call",
         ) => Kind::List,
         ("POST", "/training/courses" | "/training/sessions") => Kind::Organiser,
@@ -836,7 +843,9 @@ impl World {
             }
             ("GET", "/policies/{id}") => Ask::get(format!("/policies/{}", self.policy(app, side).await)),
             ("GET", "/api/v1/policies/{id}") => Ask::get(format!("/api/v1/policies/{}", self.policy(app, side).await)),
-            ("GET", "/budget.xlsx") => Ask::get(format!("/budget.xlsx?unit={code}&from=2025-01&months=12")),
+            ("GET", p @ ("/budget.xlsx" | "/budget.csv")) => {
+                Ask::get(format!("{p}?unit={code}&from=2025-01&months=12"))
+            }
             ("GET", "/api/v1/budget") => Ask::get(format!("/api/v1/budget?unit={code}&from=2025-01&months=12")),
             ("POST", "/policies") => Ask::form(self.policy_fields(side)).at("/policies".into()),
             ("POST", "/api/v1/policies") => {
@@ -928,6 +937,9 @@ impl World {
             ("POST", "/reports/{id}/return") => f(&[("comment", "Thiếu số liệu".into())])
                 .at(format!("/reports/{}/return", self.report(app, side).await)),
             ("GET", "/training/{id}") => Ask::get(format!("/training/{}", self.training(app).await.1)),
+            ("GET", p @ ("/training/{id}/attendance.xlsx" | "/training/{id}/attendance.csv")) => {
+                Ask::get(p.replace("{id}", &self.training(app).await.1.to_string()))
+            }
             ("GET", "/training/{id}/roll-call") => {
                 Ask::get(format!("/training/{}/roll-call", self.training(app).await.1))
             }
