@@ -473,6 +473,18 @@ async fn claims_export(
 ) -> Result<Response, AppError> {
     let month = month_of(&q.month)?;
     let rows = payments::claims(&state.db, &v.access.read, month).await?;
+    // People's names leave the system here, as with a payment list: the export is logged.
+    let ids: Vec<i64> = rows.iter().map(|w| w.id).collect();
+    let action = if format == exports::Format::Xlsx { "claims_xlsx" } else { "claims_csv" };
+    let after = serde_json::json!({ "filter": { "month": month.to_string() }, "rows": ids, "count": ids.len() });
+    let event = store::audit::Event {
+        entity: "export",
+        action,
+        unit_path: exports::unit_path(&v.access.read),
+        after: Some(after),
+        ..store::audit::Event::default()
+    };
+    store::audit::record(&state.db, event).await?;
     let place = exports::place(&state.db, &v.access.read).await?;
     let table = exports::claims(&rows, month, &place, store::today());
     exports::download(table, format, &exports::file_name(&["ngay-cong", &month.to_string()])).await
@@ -661,6 +673,19 @@ async fn ledger_export(
     let (scope, f) = ledger_filter(state, v, q).await?;
     let balance = payments::balance(&state.db, &scope, &f).await?;
     let rows = payments::entries(&state.db, &scope, &f).await?;
+    // Payees' names leave the system here, as with a payment list: the export is logged.
+    let ids: Vec<i64> = rows.iter().map(|g| g.id).collect();
+    let action = if format == exports::Format::Xlsx { "ledger_xlsx" } else { "ledger_csv" };
+    let filter =
+        serde_json::json!({ "unit": q.unit.trim(), "team": q.team.trim(), "from": q.from.trim(), "to": q.to.trim() });
+    let event = store::audit::Event {
+        entity: "export",
+        action,
+        unit_path: exports::unit_path(&scope),
+        after: Some(serde_json::json!({ "filter": filter, "rows": ids, "count": ids.len() })),
+        ..store::audit::Event::default()
+    };
+    store::audit::record(&state.db, event).await?;
     let place = exports::place(&state.db, &scope).await?;
     let label = |d: Option<time::Date>| d.map(domain::input::format_date);
     let period = match (label(f.from), label(f.to)) {

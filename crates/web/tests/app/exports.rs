@@ -353,6 +353,12 @@ app_test!(payment_lists_the_ledger_and_the_report_download_with_money_as_numbers
     assert!(csv.starts_with("Số bút toán,Ngày chi,Tháng,Loại,Mã xã,Tổ,Người nhận,Số tiền (đồng),"), "{csv}");
     assert!(csv.contains(",20/01/2025,01/2025,Chi trả,20335,"), "{csv}");
     assert!(!csv.contains("20380"), "only the unit asked: {csv}");
+    let trail = store::audit::list(&app.db, &all, store::PageRequest::all()).await.expect("audit").items;
+    let logged = trail.iter().find(|r| r.action == "ledger_xlsx").expect("the ledger's workbook is logged");
+    assert_eq!(logged.unit_path.as_deref(), Some("49/502/20335/"));
+    let after: serde_json::Value = serde_json::from_str(logged.after_json.as_deref().expect("after")).expect("json");
+    assert_eq!(after["count"].as_i64(), Some(1), "{after}");
+    assert!(trail.iter().any(|r| r.action == "ledger_csv"), "and its CSV");
     assert_eq!(app.get("/ledger.xlsx?from=32/01/2025").await.status, StatusCode::BAD_REQUEST);
     assert_eq!(app.get("/ledger.csv?team=mot").await.status, StatusCode::BAD_REQUEST);
 
@@ -437,6 +443,13 @@ app_test!(work_day_claims_download_for_the_month, |app| {
     let mut viewer = app.browser_of("nguoi.xem").await;
     let csv = csv_text(&mut viewer, "/claims.csv").await;
     assert!(csv.contains("Nguyễn Văn An") && !csv.contains("Lê Văn Xa"), "{csv}");
+    let all = store::audit::Filter { scope: Scope::All, entity: Some("export".into()), ..Default::default() };
+    let trail = store::audit::list(&app.db, &all, store::PageRequest::all()).await.expect("audit").items;
+    let mine = trail.iter().find(|r| r.action == "claims_csv" && r.actor == "nguoi.xem").expect("logged");
+    assert_eq!(mine.unit_path.as_deref(), Some("49/502/"));
+    let after: serde_json::Value = serde_json::from_str(mine.after_json.as_deref().expect("after")).expect("json");
+    assert_eq!(after["count"].as_i64(), Some(1), "{after}");
+    assert!(trail.iter().any(|r| r.action == "claims_xlsx" && r.actor == "admin"), "the admin's workbook too");
 });
 
 app_test!(policies_and_the_budget_download_with_amounts_as_numbers, |app| {
