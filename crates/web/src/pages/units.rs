@@ -247,7 +247,6 @@ async fn unit_page(
 /// The unit a page or export asks for, on the day asked (an ended code as of its last day); 404
 /// for a unit the reader may not see.
 async fn unit_of(state: &AppState, v: &Viewer, code: &str, q: &ListQuery) -> Result<(Unit, When), AppError> {
-    let code = code.to_owned();
     let mut when = when_of(q)?;
     let unit = if when.as_of.is_some() {
         units::by_code_at(&state.db, &code, when.boundaries_on()).await?
