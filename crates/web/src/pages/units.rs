@@ -249,13 +249,13 @@ async fn unit_page(
 async fn unit_of(state: &AppState, v: &Viewer, code: &str, q: &ListQuery) -> Result<(Unit, When), AppError> {
     let mut when = when_of(q)?;
     let unit = if when.as_of.is_some() {
-        units::by_code_at(&state.db, &code, when.boundaries_on()).await?
+        units::by_code_at(&state.db, code, when.boundaries_on()).await?
     } else {
-        match units::by_code(&state.db, &code).await {
+        match units::by_code(&state.db, code).await {
             Ok(u) => u,
             Err(_) => {
                 // An ended code: as of its last day, and the page says so.
-                let last = units::latest_by_code(&state.db, &code).await?;
+                let last = units::latest_by_code(&state.db, code).await?;
                 let end = last.valid_to.as_deref().and_then(store::parse_iso);
                 if let Some(end) = end {
                     when.as_of = end.previous_day();
