@@ -1,9 +1,9 @@
-//! Tables as downloads: the same rows as .xlsx (one sheet per table, a title over the header,
-//! whole numbers in number cells) and as CSV (see [`crate::pages::csv_document`]).
+//! The dashboards' tables as downloads: the same rows as .xlsx, written by the shared
+//! [`sheets::write`] (one sheet per table, a title and the day of the data over the header,
+//! numbers in number cells), and as CSV (see [`crate::pages::csv_document`]).
 
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, XlsxError};
 
 use crate::AppError;
 
@@ -55,53 +55,55 @@ pub struct Table {
     pub rows: Vec<Vec<Cell>>,
 }
 
-/// The row of the header in a sheet (the title is row 0, a blank row 1).
-pub const HEADER_ROW: u32 = 2;
-
 impl Table {
-    /// The table as a CSV document.
+    /// The table as CSV.
     #[must_use]
     pub fn csv(&self) -> String {
         let header: Vec<&str> = self.header.iter().map(String::as_str).collect();
         let rows: Vec<Vec<String>> = self.rows.iter().map(|r| r.iter().map(Cell::as_csv).collect()).collect();
         crate::pages::csv_document(&header, &rows)
     }
+
+    /// The table for the shared writer: a column holding any number is a number column (its
+    /// text cells, such as a blank total, stay text), the others text; the data stand at `day`.
+    fn to_sheet(&self, day: time::Date) -> sheets::Table {
+        let columns = self
+            .header
+            .iter()
+            .enumerate()
+            .map(|(c, h)| {
+                let numeric = self.rows.iter().any(|r| matches!(r.get(c), Some(Cell::Int(_) | Cell::Percent(_))));
+                sheets::Column::new(h.clone(), if numeric { sheets::Kind::Number } else { sheets::Kind::Text })
+            })
+            .collect();
+        let rows = self
+            .rows
+            .iter()
+            .map(|r| {
+                r.iter()
+                    .map(|cell| match cell {
+                        Cell::Text(s) => sheets::Value::from(s.as_str()),
+                        // Counts of a country's reports stay far below 2^53.
+                        #[allow(clippy::cast_precision_loss)]
+                        Cell::Int(n) => sheets::Value::Number(*n as f64),
+                        Cell::Percent(p) => sheets::Value::Number(*p),
+                    })
+                    .collect()
+            })
+            .collect();
+        sheets::Table { sheet: self.sheet.clone(), title: self.title.clone(), data_date: day, columns, rows }
+    }
 }
 
-/// The tables as one workbook, a sheet each.
+/// The tables as one workbook, a sheet each, in the layout every export shares
+/// ([`sheets::write`]: the title, the day of the data, the header frozen).
 ///
 /// # Errors
 /// When the workbook cannot be written.
-pub fn workbook(tables: &[Table]) -> Result<Vec<u8>, XlsxError> {
-    let title = Format::new().set_bold().set_font_size(13);
-    let head = Format::new().set_bold().set_text_wrap().set_align(FormatAlign::Center).set_border(FormatBorder::Thin);
-    let text = Format::new().set_border(FormatBorder::Thin);
-    let number = Format::new().set_num_format("#,##0").set_border(FormatBorder::Thin);
-    let share = Format::new().set_num_format("0.0").set_border(FormatBorder::Thin);
-    let mut book = Workbook::new();
-    for t in tables {
-        let sheet = book.add_worksheet();
-        let name: String = t.sheet.chars().filter(|c| !"[]:*?/\\".contains(*c)).take(31).collect();
-        sheet.set_name(name)?;
-        sheet.write_with_format(0, 0, &t.title, &title)?;
-        for (c, h) in t.header.iter().enumerate() {
-            let col = u16::try_from(c).unwrap_or(u16::MAX);
-            sheet.write_with_format(HEADER_ROW, col, h, &head)?;
-            sheet.set_column_width(col, if c == 0 { 32 } else { 16 })?;
-        }
-        for (r, row) in t.rows.iter().enumerate() {
-            let at = HEADER_ROW + 1 + u32::try_from(r).unwrap_or(u32::MAX - HEADER_ROW - 1);
-            for (c, cell) in row.iter().enumerate() {
-                let col = u16::try_from(c).unwrap_or(u16::MAX);
-                match cell {
-                    Cell::Text(s) => sheet.write_with_format(at, col, s, &text)?,
-                    Cell::Int(n) => sheet.write_with_format(at, col, *n, &number)?,
-                    Cell::Percent(p) => sheet.write_with_format(at, col, *p, &share)?,
-                };
-            }
-        }
-    }
-    book.save_to_buffer()
+pub fn workbook(tables: &[Table]) -> Result<Vec<u8>, sheets::SheetError> {
+    let day = store::today();
+    let sheets: Vec<sheets::Table> = tables.iter().map(|t| t.to_sheet(day)).collect();
+    sheets::write::xlsx_book(&sheets)
 }
 
 /// A download of `tables` as a workbook named `file` (without extension), written off the

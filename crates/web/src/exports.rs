@@ -72,15 +72,31 @@ pub fn bytes(table: &Table, format: Format) -> Result<Vec<u8>, sheets::SheetErro
 }
 
 /// The table as CSV: the header, then one line a row (no title: a CSV file is read by programs).
+/// Text that a spreadsheet would run as a formula (`=`, `+`, `-`, `@`) is prefixed with an
+/// apostrophe, as in the web's other CSV downloads; numbers, money and dates are written as they
+/// are, so that a reversal's `-500000` stays a number.
 #[must_use]
 pub fn csv(table: &Table) -> String {
-    let header: Vec<&str> = table.columns.iter().map(|c| c.header.as_str()).collect();
-    let rows: Vec<Vec<String>> = table
-        .rows
-        .iter()
-        .map(|r| (0..table.columns.len()).map(|c| r.get(c).map(Value::as_text).unwrap_or_default()).collect())
-        .collect();
-    crate::pages::csv_document(&header, &rows)
+    let quote = |s: &str| {
+        if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_owned() }
+    };
+    let defuse = |s: &str| if s.starts_with(['=', '+', '-', '@']) { format!("'{s}") } else { s.to_owned() };
+    let mut out = String::from("\u{feff}");
+    let header: Vec<String> = table.columns.iter().map(|c| quote(&defuse(&c.header))).collect();
+    out.push_str(&header.join(","));
+    out.push_str("\r\n");
+    for row in &table.rows {
+        let cells: Vec<String> = (0..table.columns.len())
+            .map(|c| match row.get(c) {
+                Some(v @ (Value::Number(_) | Value::Money(_) | Value::Date(_))) => v.as_text(),
+                Some(v) => quote(&defuse(&v.as_text())),
+                None => String::new(),
+            })
+            .collect();
+        out.push_str(&cells.join(","));
+        out.push_str("\r\n");
+    }
+    out
 }
 
 /// The unit path an export is recorded under: the one subtree it covers, if one.
@@ -112,6 +128,18 @@ pub async fn place(db: &Db, scope: &Scope) -> Result<String, StoreError> {
     };
     Ok(names.join(", "))
 }
+
+mod audit;
+mod funding;
+mod payments;
+mod registry;
+mod training;
+
+pub(crate) use audit::*;
+pub(crate) use funding::*;
+pub(crate) use payments::*;
+pub(crate) use registry::*;
+pub(crate) use training::*;
 
 fn date(stored: Option<&str>) -> Value {
     stored.and_then(store::parse_iso).map_or(Value::Empty, Value::Date)
@@ -321,6 +349,35 @@ pub fn villages(rows: &[Village], place: &str, day: Date) -> Table {
     }
 }
 
+/// A file name made of words and codes joined by hyphens, the empty ones left out
+/// (`so-cai-20335-2025-01-01-2025-03-31`).
+#[must_use]
+pub fn file_name(parts: &[&str]) -> String {
+    let kept: Vec<String> = parts
+        .iter()
+        .map(|p| {
+            p.trim().chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '-' }).collect::<String>()
+        })
+        .filter(|p| !p.is_empty())
+        .collect();
+    kept.join("-")
+}
+
+/// A download of the table in a format, named `file` (without extension).
+///
+/// # Errors
+/// When the workbook cannot be written.
+pub(crate) async fn download(
+    table: Table,
+    format: Format,
+    file: &str,
+) -> Result<axum::response::Response, crate::AppError> {
+    match format {
+        Format::Xlsx => xlsx_download(table, file).await,
+        Format::Csv => Ok(csv_download(&table, file)),
+    }
+}
+
 /// A download of the table as an .xlsx file named `file` (without extension), the workbook
 /// written off the request threads.
 ///
@@ -379,5 +436,26 @@ mod tests {
             rows: vec![vec!["0912345678".into(), "=1+1".into()]],
         };
         assert_eq!(csv(&table), "\u{feff}Số điện thoại,Ghi chú\r\n0912345678,'=1+1\r\n");
+    }
+
+    #[test]
+    fn csv_writes_negative_amounts_as_numbers_and_quotes_text() {
+        let table = Table {
+            sheet: "t".into(),
+            title: "T".into(),
+            data_date: time::macros::date!(2025 - 07 - 01),
+            columns: vec![Column::new("Loại", Kind::Text), Column::new("Số tiền", Kind::Money)],
+            rows: vec![vec!["-đảo, \"sai\"".into(), Value::Money(-500_000)]],
+        };
+        assert_eq!(csv(&table), "\u{feff}Loại,Số tiền\r\n\"'-đảo, \"\"sai\"\"\",-500000\r\n");
+    }
+
+    #[test]
+    fn file_names_keep_codes_and_days_and_drop_what_is_empty() {
+        assert_eq!(
+            file_name(&["so-cai", "20335", "", "2025-01-01", "2025-01-31"]),
+            "so-cai-20335-2025-01-01-2025-01-31"
+        );
+        assert_eq!(file_name(&["so-cai", " ", "a/b"]), "so-cai-a-b");
     }
 }

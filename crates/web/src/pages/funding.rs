@@ -13,16 +13,19 @@ use store::funding::{self, Policy, Simulation};
 use super::{Chrome, Errors, Id, ListQuery, done, vn_date};
 use crate::auth::Viewer;
 use crate::routes::Routes;
-use crate::{AppError, AppState};
+use crate::{AppError, AppState, exports};
 
 pub fn router() -> Routes {
     Routes::new()
         .get("/policies", list)
+        .get("/policies.xlsx", list_xlsx)
+        .get("/policies.csv", list_csv)
         .post("/policies", create)
         .get("/policies/{id}", show)
         .post("/policies/{id}", revise)
         .get("/budget", budget)
         .get("/budget.xlsx", budget_xlsx)
+        .get("/budget.csv", budget_csv)
 }
 
 /// Choices shown in the policy form.
@@ -125,6 +128,23 @@ async fn list(State(state): State<AppState>, v: Viewer, Query(q): Query<ListQuer
         Errors::default(),
     )
     .await
+}
+
+/// `GET /policies.xlsx`: the policies the reader sees, as the list shows them.
+async fn list_xlsx(State(state): State<AppState>, v: Viewer) -> Result<Response, AppError> {
+    list_export(&state, &v, exports::Format::Xlsx).await
+}
+
+/// `GET /policies.csv`: the same as CSV.
+async fn list_csv(State(state): State<AppState>, v: Viewer) -> Result<Response, AppError> {
+    list_export(&state, &v, exports::Format::Csv).await
+}
+
+async fn list_export(state: &AppState, v: &Viewer, format: exports::Format) -> Result<Response, AppError> {
+    let rows = funding::list(&state.db, &v.access.read).await?;
+    let place = exports::place(&state.db, &v.access.read).await?;
+    let table = exports::policies(&rows, &place, store::today());
+    exports::download(table, format, "chinh-sach-ho-tro").await
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -399,6 +419,8 @@ struct BudgetPage {
     sim: Option<Simulation>,
     errors: Errors,
     xlsx: String,
+    /// The same query, for the CSV download.
+    csv: String,
 }
 
 impl BudgetPage {
@@ -432,22 +454,36 @@ async fn budget(State(state): State<AppState>, v: Viewer, RawQuery(raw): RawQuer
         (None, Errors::default())
     };
     let q = if q.asked() { q } else { BudgetQuery { from: "2025-01".into(), months: "12".into(), ..q } };
-    let xlsx = format!("/budget.xlsx?{}", raw.unwrap_or_default());
+    let xlsx = format!("/budget.xlsx?{}", raw.as_deref().unwrap_or_default());
+    let csv = format!("/budget.csv?{}", raw.unwrap_or_default());
     let status = if errors.any() { axum::http::StatusCode::UNPROCESSABLE_ENTITY } else { axum::http::StatusCode::OK };
-    let page = BudgetPage { c: Chrome::new(&v, None), q, policies, sim, errors, xlsx };
+    let page = BudgetPage { c: Chrome::new(&v, None), q, policies, sim, errors, xlsx, csv };
     Ok((status, Html(page.render()?)).into_response())
+}
+
+/// The simulation a download asks for: a unit the reader cannot see is as missing as one that
+/// does not exist (404); other refusals stay as they are.
+async fn simulation_to_download(state: &AppState, v: &Viewer, q: &BudgetQuery) -> Result<Simulation, AppError> {
+    match q.run(state, &v.access).await {
+        Ok(sim) => Ok(sim),
+        Err(AppError::Invalid(e)) if e.0.iter().any(|f| f.field == "unit") => {
+            Err(AppError::NotFound(format!("Không có đơn vị hành chính mã {}", q.unit.trim())))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// `GET /budget.csv`: the simulator's answer as CSV, both scenarios one after the other.
+async fn budget_csv(State(state): State<AppState>, v: Viewer, RawQuery(raw): RawQuery) -> Result<Response, AppError> {
+    let q = BudgetQuery::from_query(raw.as_deref());
+    let sim = simulation_to_download(&state, &v, &q).await?;
+    let table = exports::budget(&sim, store::today());
+    Ok(exports::csv_download(&table, &exports::file_name(&["du-toan", &sim.unit.code, &sim.from])))
 }
 
 async fn budget_xlsx(State(state): State<AppState>, v: Viewer, RawQuery(raw): RawQuery) -> Result<Response, AppError> {
     let q = BudgetQuery::from_query(raw.as_deref());
-    let sim = match q.run(&state, &v.access).await {
-        Ok(sim) => sim,
-        // A unit the reader cannot see is as missing as one that does not exist.
-        Err(AppError::Invalid(e)) if e.0.iter().any(|f| f.field == "unit") => {
-            return Err(AppError::NotFound(format!("Không có đơn vị hành chính mã {}", q.unit.trim())));
-        }
-        Err(e) => return Err(e),
-    };
+    let sim = simulation_to_download(&state, &v, &q).await?;
     let bytes = crate::xlsx::budget(&sim).map_err(|e| AppError::Internal(e.to_string()))?;
     let name = format!("attachment; filename=\"du-toan-{}-{}.xlsx\"", sim.unit.code, sim.from);
     Ok((

@@ -18,24 +18,33 @@ use store::payments::{
 use super::{Chrome, Errors, Id, done, vn_date};
 use crate::auth::{Viewer, not_allowed};
 use crate::routes::Routes;
-use crate::{AppError, AppState};
+use crate::{AppError, AppState, exports};
 
 pub fn router() -> Routes {
     Routes::new()
         .get("/payments", index)
+        .get("/payments.xlsx", index_xlsx)
+        .get("/payments.csv", index_csv)
         .post("/payments/compute", compute)
         .post("/payments/prepare", prepare)
         .get("/payments/report", report)
+        .get("/payments/report.xlsx", report_xlsx)
+        .get("/payments/report.csv", report_csv)
         .get("/payments/{id}", show)
         .get("/payments/{id}/bang-ke.xlsx", export)
+        .get("/payments/{id}/bang-ke.csv", export_csv)
         .post("/payments/{id}/submit", submit)
         .post("/payments/{id}/approve", approve)
         .post("/payments/{id}/pay", pay)
         .get("/claims", claims)
+        .get("/claims.xlsx", claims_xlsx)
+        .get("/claims.csv", claims_csv)
         .post("/claims", add_claim)
         .post("/claims/{id}/approve", approve_claim)
         .post("/claims/{id}/reject", reject_claim)
         .get("/ledger", ledger)
+        .get("/ledger.xlsx", ledger_xlsx)
+        .get("/ledger.csv", ledger_csv)
         .post("/ledger/adjust", adjust)
         .post("/ledger/{id}/reverse", reverse)
 }
@@ -128,6 +137,37 @@ async fn render_index(
 async fn index(State(state): State<AppState>, v: Viewer, Query(q): Query<MonthQuery>) -> Result<Response, AppError> {
     let month = month_of(&q.month)?;
     render_index(&state, &v, month, q.ok.as_deref(), Errors::default(), None).await
+}
+
+/// `GET /payments.xlsx?month=`: the month's payment lists the reader sees.
+async fn index_xlsx(
+    State(state): State<AppState>,
+    v: Viewer,
+    Query(q): Query<MonthQuery>,
+) -> Result<Response, AppError> {
+    index_export(&state, &v, &q, exports::Format::Xlsx).await
+}
+
+/// `GET /payments.csv?month=`: the same as CSV.
+async fn index_csv(
+    State(state): State<AppState>,
+    v: Viewer,
+    Query(q): Query<MonthQuery>,
+) -> Result<Response, AppError> {
+    index_export(&state, &v, &q, exports::Format::Csv).await
+}
+
+async fn index_export(
+    state: &AppState,
+    v: &Viewer,
+    q: &MonthQuery,
+    format: exports::Format,
+) -> Result<Response, AppError> {
+    let month = month_of(&q.month)?;
+    let lists = payments::lists(&state.db, &v.access.read, Some(month)).await?;
+    let place = exports::place(&state.db, &v.access.read).await?;
+    let table = exports::payment_lists(&lists, month, &place, store::today());
+    exports::download(table, format, &exports::file_name(&["bang-ke-chi-tra", &month.to_string()])).await
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -278,6 +318,24 @@ async fn export(State(state): State<AppState>, v: Viewer, Id(id): Id) -> Result<
         .into_response())
 }
 
+/// `GET /payments/{id}/bang-ke.csv`: the list's lines as CSV. Names leave the system here, as
+/// with the workbook: the export is logged.
+async fn export_csv(State(state): State<AppState>, v: Viewer, Id(id): Id) -> Result<Response, AppError> {
+    let l = payments::list_by_id(&state.db, &v.access.read, id).await?;
+    let lines = payments::lines(&state.db, id).await?;
+    let event = store::audit::Event {
+        entity: "export",
+        entity_id: Some(id),
+        action: "payment_list_csv",
+        unit_path: Some(l.commune_path.clone()),
+        after: Some(serde_json::json!({ "payment_list_id": id, "lines": lines.len() })),
+        ..store::audit::Event::default()
+    };
+    store::audit::record(&state.db, event).await?;
+    let table = exports::payment_lines(&l, &lines, store::today());
+    Ok(exports::csv_download(&table, &exports::file_name(&["bang-ke", &l.commune_code, &l.month])))
+}
+
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 struct StepForm {
@@ -387,6 +445,49 @@ async fn render_claims(
 async fn claims(State(state): State<AppState>, v: Viewer, Query(q): Query<MonthQuery>) -> Result<Response, AppError> {
     let month = month_of(&q.month)?;
     render_claims(&state, &v, month, q.ok.as_deref(), ClaimDraft::default(), Errors::default()).await
+}
+
+/// `GET /claims.xlsx?month=`: the month's work-day claims the reader sees.
+async fn claims_xlsx(
+    State(state): State<AppState>,
+    v: Viewer,
+    Query(q): Query<MonthQuery>,
+) -> Result<Response, AppError> {
+    claims_export(&state, &v, &q, exports::Format::Xlsx).await
+}
+
+/// `GET /claims.csv?month=`: the same as CSV.
+async fn claims_csv(
+    State(state): State<AppState>,
+    v: Viewer,
+    Query(q): Query<MonthQuery>,
+) -> Result<Response, AppError> {
+    claims_export(&state, &v, &q, exports::Format::Csv).await
+}
+
+async fn claims_export(
+    state: &AppState,
+    v: &Viewer,
+    q: &MonthQuery,
+    format: exports::Format,
+) -> Result<Response, AppError> {
+    let month = month_of(&q.month)?;
+    let rows = payments::claims(&state.db, &v.access.read, month).await?;
+    // People's names leave the system here, as with a payment list: the export is logged.
+    let ids: Vec<i64> = rows.iter().map(|w| w.id).collect();
+    let action = if format == exports::Format::Xlsx { "claims_xlsx" } else { "claims_csv" };
+    let after = serde_json::json!({ "filter": { "month": month.to_string() }, "rows": ids, "count": ids.len() });
+    let event = store::audit::Event {
+        entity: "export",
+        action,
+        unit_path: exports::unit_path(&v.access.read),
+        after: Some(after),
+        ..store::audit::Event::default()
+    };
+    store::audit::record(&state.db, event).await?;
+    let place = exports::place(&state.db, &v.access.read).await?;
+    let table = exports::claims(&rows, month, &place, store::today());
+    exports::download(table, format, &exports::file_name(&["ngay-cong", &month.to_string()])).await
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -501,7 +602,9 @@ impl LedgerPage {
     }
 }
 
-async fn render_ledger(state: &AppState, v: &Viewer, q: LedgerQuery, errors: Errors) -> Result<Response, AppError> {
+/// The ledger's scope and filter from its query: 404 for a unit the reader may not see, 400 for
+/// a day or a team number that does not read.
+async fn ledger_filter(state: &AppState, v: &Viewer, q: &LedgerQuery) -> Result<(Scope, LedgerFilter), AppError> {
     let scope = super::list_scope(state, v, &q.unit).await?;
     let day = |s: &str| -> Result<Option<time::Date>, AppError> {
         match s.trim() {
@@ -513,7 +616,11 @@ async fn render_ledger(state: &AppState, v: &Viewer, q: LedgerQuery, errors: Err
         "" => None,
         t => Some(t.parse::<i64>().map_err(|_| AppError::BadRequest("Số tổ không hợp lệ".into()))?),
     };
-    let f = LedgerFilter { team_id, from: day(&q.from)?, to: day(&q.to)? };
+    Ok((scope, LedgerFilter { team_id, from: day(&q.from)?, to: day(&q.to)? }))
+}
+
+async fn render_ledger(state: &AppState, v: &Viewer, q: LedgerQuery, errors: Errors) -> Result<Response, AppError> {
+    let (scope, f) = ledger_filter(state, v, &q).await?;
     let balance = payments::balance(&state.db, &scope, &f).await?;
     // A page at a time; the balance is the whole filter's.
     let all = payments::entries(&state.db, &scope, &f).await?;
@@ -537,6 +644,61 @@ async fn render_ledger(state: &AppState, v: &Viewer, q: LedgerQuery, errors: Err
 
 async fn ledger(State(state): State<AppState>, v: Viewer, Query(q): Query<LedgerQuery>) -> Result<Response, AppError> {
     render_ledger(&state, &v, q, Errors::default()).await
+}
+
+/// `GET /ledger.xlsx`: the entries of the same filter, every page, with what was paid.
+async fn ledger_xlsx(
+    State(state): State<AppState>,
+    v: Viewer,
+    Query(q): Query<LedgerQuery>,
+) -> Result<Response, AppError> {
+    ledger_export(&state, &v, &q, exports::Format::Xlsx).await
+}
+
+/// `GET /ledger.csv`: the same as CSV.
+async fn ledger_csv(
+    State(state): State<AppState>,
+    v: Viewer,
+    Query(q): Query<LedgerQuery>,
+) -> Result<Response, AppError> {
+    ledger_export(&state, &v, &q, exports::Format::Csv).await
+}
+
+async fn ledger_export(
+    state: &AppState,
+    v: &Viewer,
+    q: &LedgerQuery,
+    format: exports::Format,
+) -> Result<Response, AppError> {
+    let (scope, f) = ledger_filter(state, v, q).await?;
+    let balance = payments::balance(&state.db, &scope, &f).await?;
+    let rows = payments::entries(&state.db, &scope, &f).await?;
+    // Payees' names leave the system here, as with a payment list: the export is logged.
+    let ids: Vec<i64> = rows.iter().map(|g| g.id).collect();
+    let action = if format == exports::Format::Xlsx { "ledger_xlsx" } else { "ledger_csv" };
+    let filter =
+        serde_json::json!({ "unit": q.unit.trim(), "team": q.team.trim(), "from": q.from.trim(), "to": q.to.trim() });
+    let event = store::audit::Event {
+        entity: "export",
+        action,
+        unit_path: exports::unit_path(&scope),
+        after: Some(serde_json::json!({ "filter": filter, "rows": ids, "count": ids.len() })),
+        ..store::audit::Event::default()
+    };
+    store::audit::record(&state.db, event).await?;
+    let place = exports::place(&state.db, &scope).await?;
+    let label = |d: Option<time::Date>| d.map(domain::input::format_date);
+    let period = match (label(f.from), label(f.to)) {
+        (Some(a), Some(b)) => format!("TỪ NGÀY {a} ĐẾN NGÀY {b}"),
+        (Some(a), None) => format!("TỪ NGÀY {a}"),
+        (None, Some(b)) => format!("ĐẾN NGÀY {b}"),
+        (None, None) => String::new(),
+    };
+    let team = f.team_id.map(|t| format!("to-{t}")).unwrap_or_default();
+    let iso = |d: Option<time::Date>| d.map(store::iso).unwrap_or_default();
+    let file = exports::file_name(&["so-cai", q.unit.trim(), &team, &iso(f.from), &iso(f.to)]);
+    let table = exports::ledger(&rows, balance.value(), &place, &period, store::today());
+    exports::download(table, format, &file).await
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -639,26 +801,67 @@ impl ReportPage {
     }
 }
 
+/// The report's figures for the unit, months and start asked: 400 for months or a start that
+/// do not read, 404 for a unit the reader may not see.
+async fn report_rows(
+    state: &AppState,
+    v: &Viewer,
+    q: &ReportQuery,
+) -> Result<(store::units::Unit, Vec<MonthFigures>), AppError> {
+    let from = YearMonth::parse(&q.from).map_err(AppError::BadRequest)?;
+    let months = q
+        .months
+        .trim()
+        .parse::<u32>()
+        .ok()
+        .filter(|n| (1..=60).contains(n))
+        .ok_or_else(|| AppError::BadRequest("Số tháng phải từ 1 đến 60".into()))?;
+    let unit = store::units::by_code(&state.db, &q.unit).await?;
+    if !store::units::visible(&state.db, &v.access.read, &unit).await? {
+        return Err(AppError::NotFound(format!("Không có đơn vị hành chính mã {}", q.unit.trim())));
+    }
+    let rows = payments::report(&state.db, &v.access.read, &q.unit, from, months).await?;
+    Ok((unit, rows))
+}
+
 /// Planned (the simulator over the policies in force) vs owed vs paid, month by month.
 async fn report(State(state): State<AppState>, v: Viewer, Query(q): Query<ReportQuery>) -> Result<Response, AppError> {
-    let rows = if q.unit.trim().is_empty() {
-        Vec::new()
-    } else {
-        let from = YearMonth::parse(&q.from).map_err(AppError::BadRequest)?;
-        let months = q
-            .months
-            .trim()
-            .parse::<u32>()
-            .ok()
-            .filter(|n| (1..=60).contains(n))
-            .ok_or_else(|| AppError::BadRequest("Số tháng phải từ 1 đến 60".into()))?;
-        let unit = store::units::by_code(&state.db, &q.unit).await?;
-        if !store::units::visible(&state.db, &v.access.read, &unit).await? {
-            return Err(AppError::NotFound(format!("Không có đơn vị hành chính mã {}", q.unit.trim())));
-        }
-        payments::report(&state.db, &v.access.read, &q.unit, from, months).await?
-    };
+    let rows = if q.unit.trim().is_empty() { Vec::new() } else { report_rows(&state, &v, &q).await?.1 };
     let from = if q.from.is_empty() { YearMonth::of(store::today()).to_string() } else { q.from };
     let months = if q.months.is_empty() { "12".to_owned() } else { q.months };
     Ok(Html(ReportPage { c: Chrome::new(&v, None), unit: q.unit, from, months, rows }.render()?).into_response())
+}
+
+/// `GET /payments/report.xlsx?unit=&from=&months=`: the report as a workbook.
+async fn report_xlsx(
+    State(state): State<AppState>,
+    v: Viewer,
+    Query(q): Query<ReportQuery>,
+) -> Result<Response, AppError> {
+    report_export(&state, &v, &q, exports::Format::Xlsx).await
+}
+
+/// `GET /payments/report.csv?unit=&from=&months=`: the same as CSV.
+async fn report_csv(
+    State(state): State<AppState>,
+    v: Viewer,
+    Query(q): Query<ReportQuery>,
+) -> Result<Response, AppError> {
+    report_export(&state, &v, &q, exports::Format::Csv).await
+}
+
+async fn report_export(
+    state: &AppState,
+    v: &Viewer,
+    q: &ReportQuery,
+    format: exports::Format,
+) -> Result<Response, AppError> {
+    if q.unit.trim().is_empty() {
+        return Err(AppError::BadRequest("Chọn đơn vị (mã đơn vị hành chính)".into()));
+    }
+    let (unit, rows) = report_rows(state, v, q).await?;
+    let (first, last) = (rows.first().map(|r| r.month.as_str()), rows.last().map(|r| r.month.as_str()));
+    let file = exports::file_name(&["ke-hoach-chi-tra", &unit.code, first.unwrap_or(""), last.unwrap_or("")]);
+    let table = exports::payments_report(&rows, &unit.name, store::today());
+    exports::download(table, format, &file).await
 }

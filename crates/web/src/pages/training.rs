@@ -14,16 +14,21 @@ use store::{PageRequest, Scope};
 use super::{Chrome, Errors, Id, Pager, done, vn_date};
 use crate::auth::{Viewer, mask_members, not_allowed};
 use crate::routes::Routes;
-use crate::{AppError, AppState};
+use crate::{AppError, AppState, exports};
 
 pub fn router() -> Routes {
     Routes::new()
         .get("/training", index)
+        .get("/training.xlsx", index_xlsx)
+        .get("/training.csv", index_csv)
         .post("/training/courses", add_course)
         .post("/training/sessions", add_session)
         .get("/training/untrained", untrained)
         .get("/training/untrained.csv", untrained_csv)
+        .get("/training/untrained.xlsx", untrained_xlsx)
         .get("/training/{id}", show)
+        .get("/training/{id}/attendance.xlsx", attendance_xlsx)
+        .get("/training/{id}/attendance.csv", attendance_csv)
         .post("/training/{id}/invite", invite)
         .get("/training/{id}/roll-call", roll_call)
         .post("/training/{id}/roll-call", record)
@@ -143,6 +148,18 @@ async fn render_index(
 async fn index(State(state): State<AppState>, v: Viewer, Query(q): Query<IndexQuery>) -> Result<Response, AppError> {
     let typed = (CourseForm::default(), SessionForm::default());
     render_index(&state, &v, q.page.unwrap_or(1), q.ok.as_deref(), typed, "", Errors::default()).await
+}
+
+/// `GET /training.xlsx`: every session, newest first.
+async fn index_xlsx(State(state): State<AppState>, _v: Viewer) -> Result<Response, AppError> {
+    let table = exports::sessions(&training::sessions(&state.db).await?, store::today());
+    exports::download(table, exports::Format::Xlsx, "buoi-tap-huan").await
+}
+
+/// `GET /training.csv`: the same as CSV.
+async fn index_csv(State(state): State<AppState>, _v: Viewer) -> Result<Response, AppError> {
+    let table = exports::sessions(&training::sessions(&state.db).await?, store::today());
+    exports::download(table, exports::Format::Csv, "buoi-tap-huan").await
 }
 
 /// `POST /training/courses`: a course (title, organiser, topics).
@@ -276,6 +293,28 @@ async fn show(
     Query(q): Query<OkQuery>,
 ) -> Result<Response, AppError> {
     render_session(&state, &v, id, q.ok.as_deref(), InviteForm::default(), Errors::default()).await
+}
+
+/// `GET /training/{id}/attendance.xlsx`: the invited teams the reader sees, with their roll call.
+async fn attendance_xlsx(State(state): State<AppState>, v: Viewer, Id(id): Id) -> Result<Response, AppError> {
+    attendance_export(&state, &v, id, exports::Format::Xlsx).await
+}
+
+/// `GET /training/{id}/attendance.csv`: the same as CSV.
+async fn attendance_csv(State(state): State<AppState>, v: Viewer, Id(id): Id) -> Result<Response, AppError> {
+    attendance_export(&state, &v, id, exports::Format::Csv).await
+}
+
+async fn attendance_export(
+    state: &AppState,
+    v: &Viewer,
+    id: i64,
+    format: exports::Format,
+) -> Result<Response, AppError> {
+    let s = training::session(&state.db, id).await?;
+    let teams = training::invited(&state.db, &v.access.read, id).await?;
+    let table = exports::attendance(&s, &teams, store::today());
+    exports::download(table, format, &exports::file_name(&["diem-danh-tap-huan", &s.held_on, &id.to_string()])).await
 }
 
 /// The teams an invite form names, each readable (refused beside the field otherwise) and in a
@@ -696,4 +735,56 @@ async fn untrained_csv(
         super::csv_document(&header, &lines),
     )
         .into_response())
+}
+
+/// `GET /training/untrained.xlsx`: the same list as a workbook, masked as on screen and logged
+/// as the CSV is.
+async fn untrained_xlsx(
+    State(state): State<AppState>,
+    v: Viewer,
+    Query(q): Query<UntrainedQuery>,
+) -> Result<Response, AppError> {
+    let ask = match untrained_ask(&state, &v, &q).await? {
+        Ok(ask) => ask,
+        Err((status, e)) => {
+            let message = e.0.into_iter().map(|f| f.message).collect::<Vec<_>>().join("; ");
+            return Err(if status == axum::http::StatusCode::NOT_FOUND {
+                AppError::NotFound(message)
+            } else {
+                AppError::BadRequest(message)
+            });
+        }
+    };
+    let (mut rows, unit) = if ask.unit.is_empty() {
+        (Vec::new(), None)
+    } else {
+        let rows =
+            training::untrained_page(&state.db, &v.access.read, &ask.unit, ask.since, PageRequest::all()).await?.items;
+        (rows, Some(store::units::by_code(&state.db, &ask.unit).await?))
+    };
+    let mut whole = 0;
+    for u in &mut rows {
+        if v.access.sees_personal(u.member.team_id, u.member.commune_path.as_deref()) {
+            whole += 1;
+        }
+        mask_members(&v.access, std::slice::from_mut(&mut u.member));
+    }
+    let ids: Vec<i64> = rows.iter().map(|u| u.member.id).collect();
+    let event = store::audit::Event {
+        entity: "export",
+        entity_id: None,
+        action: "untrained_xlsx",
+        unit_path: unit.as_ref().map(|u| u.path.clone()),
+        before: None,
+        after: Some(serde_json::json!({
+            "filter": { "unit": ask.unit, "months": q.months.trim() },
+            "rows": ids,
+            "count": ids.len(),
+            "whole": whole,
+        })),
+    };
+    store::audit::record(&state.db, event).await?;
+    let place = unit.as_ref().map(|u| u.name.clone()).unwrap_or_default();
+    let table = exports::untrained(&rows, &place, ask.since, store::today());
+    exports::xlsx_download(table, &exports::file_name(&["chua-tap-huan", &ask.unit])).await
 }

@@ -11,10 +11,17 @@ use super::{Chrome, ListQuery, vn_number};
 use crate::auth::Viewer;
 use crate::routes::Routes;
 use crate::svg::{CoverageBar, coverage_bars};
-use crate::{AppError, AppState};
+use crate::{AppError, AppState, exports};
 
 pub fn router() -> Routes {
-    Routes::new().get("/", dashboard).get("/units", list).get("/units/{code}", unit_page)
+    Routes::new()
+        .get("/", dashboard)
+        .get("/units", list)
+        .get("/units.xlsx", list_xlsx)
+        .get("/units.csv", list_csv)
+        .get("/units/{code}", unit_page)
+        .get("/units/{code}/coverage.xlsx", coverage_xlsx)
+        .get("/units/{code}/coverage.csv", coverage_csv)
 }
 
 #[derive(Template)]
@@ -233,15 +240,22 @@ async fn unit_page(
     Path(code): Path<String>,
     Query(q): Query<ListQuery>,
 ) -> Result<Html<String>, AppError> {
-    let mut when = when_of(&q)?;
+    let (unit, when) = unit_of(&state, &v, &code, &q).await?;
+    Ok(Html(render_unit(&state, &v, Some(unit), q.ok.as_deref(), super::Errors::default(), String::new(), when).await?))
+}
+
+/// The unit a page or export asks for, on the day asked (an ended code as of its last day); 404
+/// for a unit the reader may not see.
+async fn unit_of(state: &AppState, v: &Viewer, code: &str, q: &ListQuery) -> Result<(Unit, When), AppError> {
+    let mut when = when_of(q)?;
     let unit = if when.as_of.is_some() {
-        units::by_code_at(&state.db, &code, when.boundaries_on()).await?
+        units::by_code_at(&state.db, code, when.boundaries_on()).await?
     } else {
-        match units::by_code(&state.db, &code).await {
+        match units::by_code(&state.db, code).await {
             Ok(u) => u,
             Err(_) => {
                 // An ended code: as of its last day, and the page says so.
-                let last = units::latest_by_code(&state.db, &code).await?;
+                let last = units::latest_by_code(&state.db, code).await?;
                 let end = last.valid_to.as_deref().and_then(store::parse_iso);
                 if let Some(end) = end {
                     when.as_of = end.previous_day();
@@ -259,7 +273,42 @@ async fn unit_page(
     if !units::visible(&state.db, &v.access.read, &unit).await? {
         return Err(AppError::NotFound(format!("Không có đơn vị hành chính mã {code}")));
     }
-    Ok(Html(render_unit(&state, &v, Some(unit), q.ok.as_deref(), super::Errors::default(), String::new(), when).await?))
+    Ok((unit, when))
+}
+
+/// `GET /units/{code}/coverage.xlsx`: the unit's table of coverage by the units below, on the
+/// day the page shows.
+async fn coverage_xlsx(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path(code): Path<String>,
+    Query(q): Query<ListQuery>,
+) -> Result<axum::response::Response, AppError> {
+    coverage_export(&state, &v, &code, &q, exports::Format::Xlsx).await
+}
+
+/// `GET /units/{code}/coverage.csv`: the same as CSV.
+async fn coverage_csv(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path(code): Path<String>,
+    Query(q): Query<ListQuery>,
+) -> Result<axum::response::Response, AppError> {
+    coverage_export(&state, &v, &code, &q, exports::Format::Csv).await
+}
+
+async fn coverage_export(
+    state: &AppState,
+    v: &Viewer,
+    code: &str,
+    q: &ListQuery,
+    format: exports::Format,
+) -> Result<axum::response::Response, AppError> {
+    let (unit, when) = unit_of(state, v, code, q).await?;
+    let cov = coverage::at(&state.db, &v.access.read, &unit, when.boundaries_on(), when.facts_on()).await?;
+    let table = exports::coverage(&unit, &cov, when.facts_on());
+    let file = exports::file_name(&["do-phu", &unit.code, &store::iso(when.facts_on())]);
+    exports::download(table, format, &file).await
 }
 
 #[derive(Template)]
@@ -269,6 +318,8 @@ struct ListPage {
     q: String,
     rows: Vec<Unit>,
     pager: super::Pager,
+    /// The query of the same list, for its Excel and CSV exports.
+    export: String,
 }
 
 impl ListPage {
@@ -280,6 +331,36 @@ impl ListPage {
             _ => l.t("Xã / Phường / Thị trấn", "Commune"),
         }
     }
+}
+
+/// `GET /units.xlsx`: the units found, every page of them.
+async fn list_xlsx(
+    State(state): State<AppState>,
+    v: Viewer,
+    Query(q): Query<ListQuery>,
+) -> Result<axum::response::Response, AppError> {
+    list_export(&state, &v, &q, exports::Format::Xlsx).await
+}
+
+/// `GET /units.csv`: the same as CSV.
+async fn list_csv(
+    State(state): State<AppState>,
+    v: Viewer,
+    Query(q): Query<ListQuery>,
+) -> Result<axum::response::Response, AppError> {
+    list_export(&state, &v, &q, exports::Format::Csv).await
+}
+
+async fn list_export(
+    state: &AppState,
+    v: &Viewer,
+    q: &ListQuery,
+    format: exports::Format,
+) -> Result<axum::response::Response, AppError> {
+    let rows = units::list(&state.db, &v.access.read, None, Some(q.q.as_str())).await?;
+    let place = exports::place(&state.db, &v.access.read).await?;
+    let table = exports::units(&rows, &place, store::today());
+    exports::download(table, format, "don-vi-hanh-chinh").await
 }
 
 /// Units found by name, diacritics ignored ("tam ky" finds "Thành phố Tam Kỳ"), a page at a time.
@@ -295,5 +376,6 @@ async fn list(State(state): State<AppState>, v: Viewer, Query(q): Query<ListQuer
     let page: store::Page<()> =
         store::Page { items: Vec::new(), total, page: request.page, per_page: request.per_page };
     let pager = super::Pager::new(&page, "/units", &[("q", &q.q)]);
-    Ok(Html(ListPage { c: Chrome::new(&v, q.ok.as_deref()), q: q.q, rows, pager }.render()?))
+    let export = serde_urlencoded::to_string([("q", q.q.as_str())]).unwrap_or_default();
+    Ok(Html(ListPage { c: Chrome::new(&v, q.ok.as_deref()), q: q.q, rows, pager, export }.render()?))
 }

@@ -246,10 +246,11 @@ fn kind(method: &Method, path: &str) -> Option<Kind> {
         (
             "GET",
             "/" | "/units" | "/villages" | "/villages.xlsx" | "/villages.csv" | "/teams" | "/teams.xlsx" | "/teams.csv"
-            | "/members" | "/members.csv" | "/members.xlsx",
+            | "/members" | "/members.csv" | "/members.xlsx" | "/units.xlsx" | "/units.csv",
         )
         | ("GET", "/api/v1/units" | "/api/v1/villages" | "/api/v1/teams" | "/api/v1/members") => Kind::List,
         ("GET", "/units/{code}" | "/villages/{id}" | "/teams/{id}" | "/people/{id}")
+        | ("GET", "/units/{code}/coverage.xlsx" | "/units/{code}/coverage.csv")
         | (
             "GET",
             "/api/v1/units/{code}"
@@ -268,7 +269,7 @@ fn kind(method: &Method, path: &str) -> Option<Kind> {
         | ("POST", "/memberships/{id}/leave" | "/api/v1/teams/{id}/members" | "/api/v1/memberships/{id}/leave")
         | ("GET", "/teams/{id}/members/new" | "/people/{id}/edit")
         | ("PUT", "/api/v1/teams/{id}" | "/api/v1/members/{id}" | "/api/v1/memberships/{id}") => Kind::WriteTeam,
-        ("GET", "/admin/users" | "/admin/audit" | "/admin/audit.csv")
+        ("GET", "/admin/users" | "/admin/audit" | "/admin/audit.csv" | "/admin/audit.xlsx")
         | ("POST", "/admin/users" | "/admin/grants/confirm-all") => Kind::Admin,
         ("GET", "/admin/users/{id}")
         | (
@@ -281,12 +282,19 @@ fn kind(method: &Method, path: &str) -> Option<Kind> {
         ) => Kind::AdminOf,
         ("GET", "/admin/units") | ("POST", "/admin/units/preview" | "/admin/units/apply") => Kind::National,
         ("GET", "/admin/reports") | ("POST", "/admin/reports/deadline" | "/admin/reports/indicators") => Kind::National,
-        ("GET", "/policies" | "/budget" | "/api/v1/policies") => Kind::List,
-        ("GET", "/policies/{id}" | "/budget.xlsx" | "/api/v1/policies/{id}" | "/api/v1/budget") => Kind::Read,
+        ("GET", "/policies" | "/budget" | "/api/v1/policies" | "/policies.xlsx" | "/policies.csv") => Kind::List,
+        ("GET", "/policies/{id}" | "/budget.xlsx" | "/budget.csv" | "/api/v1/policies/{id}" | "/api/v1/budget") => {
+            Kind::Read
+        }
         ("POST", "/policies" | "/api/v1/policies") => Kind::FundingBody,
         ("POST", "/policies/{id}" | "/api/v1/policies/{id}/versions") => Kind::Funding,
         ("GET", "/payments" | "/claims" | "/ledger" | "/payments/report") => Kind::List,
-        ("GET", "/payments/{id}" | "/payments/{id}/bang-ke.xlsx") => Kind::Read,
+        (
+            "GET",
+            "/payments.xlsx" | "/payments.csv" | "/claims.xlsx" | "/claims.csv" | "/ledger.xlsx" | "/ledger.csv",
+        ) => Kind::List,
+        ("GET", "/payments/{id}" | "/payments/{id}/bang-ke.xlsx" | "/payments/{id}/bang-ke.csv") => Kind::Read,
+        ("GET", "/payments/report.xlsx" | "/payments/report.csv") => Kind::Read,
         ("POST", "/payments/compute") => Kind::Preparer,
         ("POST", "/payments/prepare") => Kind::PrepareOn,
         ("POST", "/payments/{id}/submit") => Kind::PrepareOn,
@@ -307,9 +315,14 @@ fn kind(method: &Method, path: &str) -> Option<Kind> {
         (
             "GET",
             "/training"
+            | "/training.xlsx"
+            | "/training.csv"
             | "/training/untrained"
             | "/training/untrained.csv"
+            | "/training/untrained.xlsx"
             | "/training/{id}"
+            | "/training/{id}/attendance.xlsx"
+            | "/training/{id}/attendance.csv"
             | "/training/{id}/roll-call",
         ) => Kind::List,
         ("POST", "/training/courses" | "/training/sessions") => Kind::Organiser,
@@ -709,6 +722,9 @@ impl World {
         let code = side.commune().to_owned();
         let ask = match (method.as_str(), path) {
             ("GET", "/units/{code}") => Ask::get(format!("/units/{code}")),
+            ("GET", p @ ("/units/{code}/coverage.xlsx" | "/units/{code}/coverage.csv")) => {
+                Ask::get(p.replace("{code}", &code))
+            }
             ("GET", "/api/v1/units/{code}") => Ask::get(format!("/api/v1/units/{code}")),
             ("GET", "/api/v1/units/{code}/coverage") => Ask::get(format!("/api/v1/units/{code}/coverage")),
             ("GET", "/villages/{id}") => Ask::get(format!("/villages/{}", self.village_of(app, side).await)),
@@ -847,7 +863,9 @@ impl World {
             }
             ("GET", "/policies/{id}") => Ask::get(format!("/policies/{}", self.policy(app, side).await)),
             ("GET", "/api/v1/policies/{id}") => Ask::get(format!("/api/v1/policies/{}", self.policy(app, side).await)),
-            ("GET", "/budget.xlsx") => Ask::get(format!("/budget.xlsx?unit={code}&from=2025-01&months=12")),
+            ("GET", p @ ("/budget.xlsx" | "/budget.csv")) => {
+                Ask::get(format!("{p}?unit={code}&from=2025-01&months=12"))
+            }
             ("GET", "/api/v1/budget") => Ask::get(format!("/api/v1/budget?unit={code}&from=2025-01&months=12")),
             ("POST", "/policies") => Ask::form(self.policy_fields(side)).at("/policies".into()),
             ("POST", "/api/v1/policies") => {
@@ -868,6 +886,12 @@ impl World {
             ("GET", "/payments/{id}") => Ask::get(format!("/payments/{}", self.shown_list(app, side).await)),
             ("GET", "/payments/{id}/bang-ke.xlsx") => {
                 Ask::get(format!("/payments/{}/bang-ke.xlsx", self.shown_list(app, side).await))
+            }
+            ("GET", "/payments/{id}/bang-ke.csv") => {
+                Ask::get(format!("/payments/{}/bang-ke.csv", self.shown_list(app, side).await))
+            }
+            ("GET", p @ ("/payments/report.xlsx" | "/payments/report.csv")) => {
+                Ask::get(format!("{p}?unit={code}&from=2025-01&months=12"))
             }
             ("POST", "/payments/prepare") => {
                 let m = self.owed_month(app, side).await;
@@ -933,6 +957,9 @@ impl World {
             ("POST", "/reports/{id}/return") => f(&[("comment", "Thiếu số liệu".into())])
                 .at(format!("/reports/{}/return", self.report(app, side).await)),
             ("GET", "/training/{id}") => Ask::get(format!("/training/{}", self.training(app).await.1)),
+            ("GET", p @ ("/training/{id}/attendance.xlsx" | "/training/{id}/attendance.csv")) => {
+                Ask::get(p.replace("{id}", &self.training(app).await.1.to_string()))
+            }
             ("GET", "/training/{id}/roll-call") => {
                 Ask::get(format!("/training/{}/roll-call", self.training(app).await.1))
             }
