@@ -214,9 +214,34 @@ impl Reach {
     }
 }
 
-/// One commune's row of `reach_kept`, as read: its generation, what its counts were made at and
-/// for which day, and the counts.
-type KeptReach = (i64, String, i64, Option<i64>, Option<String>, i64, i64, i64, i64);
+/// One commune's row of `reach_kept`, as read (zeros and nothing counted when it has none yet).
+#[derive(sqlx::FromRow)]
+struct KeptReach {
+    commune_id: i64,
+    path: String,
+    generation: i64,
+    counted_generation: Option<i64>,
+    counted_on: Option<String>,
+    counted_until: Option<String>,
+    villages: i64,
+    villages_with_team: i64,
+    members: i64,
+    members_trained: i64,
+}
+
+impl KeptReach {
+    fn counts(&self) -> [i64; 4] {
+        [self.villages, self.villages_with_team, self.members, self.members_trained]
+    }
+
+    /// Whether the counts hold on `today` (ISO): made at the present generation, for a day from
+    /// which no team or membership of the commune began or ended up to today.
+    fn holds_on(&self, today: &str) -> bool {
+        self.counted_generation == Some(self.generation)
+            && self.counted_on.as_deref().is_some_and(|d| d <= today)
+            && self.counted_until.as_deref().is_none_or(|u| today < u)
+    }
+}
 
 /// Above this many communes to count again, one grouped query over the whole unit is cheaper
 /// than lists of ids.
@@ -224,9 +249,10 @@ const RECOUNT_BY_IDS: usize = 300;
 
 /// Coverage and the trained share of a current unit within scope today, with the same for each
 /// child unit. Read from the counts kept per commune (`reach_kept`); a commune whose counts were
-/// made for another day, or before a change to its villages, teams, memberships or attendance
-/// (each bumps its generation in the same transaction), is counted again first and its row
-/// rewritten, so the figures are always today's.
+/// made before a change to its villages, teams, memberships or attendance (each bumps its
+/// generation in the same transaction), or for a day before one of its teams or memberships
+/// began or ended, is counted again first and its row rewritten, so the figures are always
+/// today's.
 ///
 /// # Errors
 /// `NotFound` for a unit.
@@ -235,9 +261,10 @@ pub async fn reach(db: &Db, scope: &Scope, unit_code: &str) -> Result<Reach, Sto
     let today = iso(crate::today());
     let (cond, values) = scope.condition("c.path", 2);
     let sql = format!(
-        "select c.unit_id, c.path, coalesce(k.generation, 0), k.counted_generation, k.counted_on, \
-              coalesce(k.villages, 0), coalesce(k.villages_with_team, 0), coalesce(k.members, 0), \
-              coalesce(k.members_trained, 0) \
+        "select c.unit_id as commune_id, c.path, coalesce(k.generation, 0) as generation, k.counted_generation, \
+              k.counted_on, k.counted_until, coalesce(k.villages, 0) as villages, \
+              coalesce(k.villages_with_team, 0) as villages_with_team, coalesce(k.members, 0) as members, \
+              coalesce(k.members_trained, 0) as members_trained \
          from unit c left join reach_kept k on k.commune_id = c.unit_id \
          where c.level = 'commune' and c.path like $1 and {cond}"
     );
@@ -249,39 +276,34 @@ pub async fn reach(db: &Db, scope: &Scope, unit_code: &str) -> Result<Reach, Sto
         }
         q.fetch_all(pool).await
     })?;
-    let stale: Vec<usize> = (0..communes.len())
-        .filter(|&i| {
-            let k = &communes[i];
-            k.3 != Some(k.2) || k.4.as_deref() != Some(today.as_str())
-        })
-        .collect();
+    let stale: Vec<usize> = (0..communes.len()).filter(|&i| !communes[i].holds_on(&today)).collect();
     if !stale.is_empty() {
-        let ids: Vec<i64> = stale.iter().map(|&i| communes[i].0).collect();
+        let ids: Vec<i64> = stale.iter().map(|&i| communes[i].commune_id).collect();
         let counted = recount_reach(db, &ids, &pattern, &today).await?;
+        let mut rows = Vec::with_capacity(stale.len());
         for &i in &stale {
-            let c = counted.get(&communes[i].0).copied().unwrap_or_default();
-            (communes[i].5, communes[i].6, communes[i].7, communes[i].8) = (c[0], c[1], c[2], c[3]);
+            let k = &mut communes[i];
+            let c = counted.get(&k.commune_id).cloned().unwrap_or_default();
+            [k.villages, k.villages_with_team, k.members, k.members_trained] = c.counts;
+            rows.push((k.commune_id, k.generation, c));
         }
-        let rows: Vec<(i64, i64, [i64; 4])> = stale
-            .iter()
-            .map(|&i| (communes[i].0, communes[i].2, counted.get(&communes[i].0).copied().unwrap_or_default()))
-            .collect();
         keep_reach(db, &rows, &today).await?;
     }
     let of = |u: &Unit| {
         let mut r = Reach { code: u.code.clone(), name: u.name.clone(), ..Reach::default() };
-        for k in communes.iter().filter(|k| k.1.starts_with(&u.path)) {
-            r.villages += k.5;
-            r.villages_with_team += k.6;
-            r.members += k.7;
-            r.members_trained += k.8;
+        for k in communes.iter().filter(|k| k.path.starts_with(&u.path)) {
+            let c = k.counts();
+            r.villages += c[0];
+            r.villages_with_team += c[1];
+            r.members += c[2];
+            r.members_trained += c[3];
         }
         r
     };
     let mut whole = of(&unit);
     if unit.level != "commune" {
         for child in units::children(db, &unit).await? {
-            let has_villages = communes.iter().any(|k| k.1.starts_with(&child.path) && k.5 > 0);
+            let has_villages = communes.iter().any(|k| k.path.starts_with(&child.path) && k.villages > 0);
             if has_villages || reaches(scope, &child.path) {
                 whole.children.push(of(&child));
             }
@@ -290,15 +312,23 @@ pub async fn reach(db: &Db, scope: &Scope, unit_code: &str) -> Result<Reach, Sto
     Ok(whole)
 }
 
-/// Counts villages, villages with an active team, active members and those of them present at a
-/// training session at least once, on `today`, for each of the communes `ids` (under the unit
-/// whose path pattern is `pattern`): by lists of ids when they are few, else over the whole unit.
+/// A commune's counts on a day: villages, villages with an active team, active members and those
+/// of them present at a training session at least once; and the first later day on which one of
+/// its teams or memberships begins or ends (none: `None`).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Recount {
+    pub counts: [i64; 4],
+    pub until: Option<String>,
+}
+
+/// Counts, on `today`, each of the communes `ids` (under the unit whose path pattern is
+/// `pattern`): by lists of ids when they are few, else over the whole unit.
 pub(crate) async fn recount_reach(
     db: &Db,
     ids: &[i64],
     pattern: &str,
     today: &str,
-) -> Result<std::collections::HashMap<i64, [i64; 4]>, StoreError> {
+) -> Result<std::collections::HashMap<i64, Recount>, StoreError> {
     let villages = |filter: &str| {
         format!(
             "select v.commune_id, count(*), count(t.team_id) from village v join unit c on c.unit_id = v.commune_id \
@@ -317,11 +347,28 @@ pub(crate) async fn recount_reach(
                   and (t.dissolved_on is null or t.dissolved_on > $1) and {filter} group by v.commune_id"
         )
     };
-    let mut out: std::collections::HashMap<i64, [i64; 4]> = std::collections::HashMap::new();
+    // The next day on which a team or a membership of the commune begins or ends.
+    let next_day = |filter: &str| {
+        format!(
+            "select v.commune_id, min(case when t.established_on > $1 then t.established_on end), \
+                  min(case when t.dissolved_on > $1 then t.dissolved_on end), \
+                  min(case when m.joined_on > $1 then m.joined_on end), min(case when m.left_on > $1 then m.left_on end) \
+             from village v join unit c on c.unit_id = v.commune_id join team t on t.village_id = v.village_id \
+             left join membership m on m.team_id = t.team_id \
+             where (t.dissolved_on is null or t.dissolved_on > $1) and {filter} group by v.commune_id"
+        )
+    };
+    let mut out: std::collections::HashMap<i64, Recount> = std::collections::HashMap::new();
     if ids.is_empty() {
         return Ok(out);
     }
-    let mut run = async |sql: String, binds: Vec<String>, second: bool| -> Result<(), StoreError> {
+    let (filter, binds) = if ids.len() > RECOUNT_BY_IDS {
+        ("c.path like $2".to_owned(), vec![pattern.to_owned()])
+    } else {
+        let list = ids.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
+        (format!("v.commune_id in ({list})"), Vec::new())
+    };
+    for (sql, at) in [(villages(&filter), 0), (members(&filter), 2)] {
         let rows: Vec<(i64, i64, i64)> = on_db!(db, |pool| {
             let mut q = sqlx::query_as(AssertSqlSafe(sql.as_str())).bind(today);
             for b in &binds {
@@ -331,49 +378,65 @@ pub(crate) async fn recount_reach(
         })?;
         for (id, a, b) in rows {
             let e = out.entry(id).or_default();
-            if second {
-                (e[2], e[3]) = (a, b);
-            } else {
-                (e[0], e[1]) = (a, b);
-            }
+            (e.counts[at], e.counts[at + 1]) = (a, b);
         }
-        Ok(())
-    };
+    }
+    let sql = next_day(&filter);
+    type Days = (i64, Option<String>, Option<String>, Option<String>, Option<String>);
+    let rows: Vec<Days> = on_db!(db, |pool| {
+        let mut q = sqlx::query_as(AssertSqlSafe(sql.as_str())).bind(today);
+        for b in &binds {
+            q = q.bind(b);
+        }
+        q.fetch_all(pool).await
+    })?;
+    for (id, a, b, c, d) in rows {
+        out.entry(id).or_default().until = [a, b, c, d].into_iter().flatten().min();
+    }
     if ids.len() > RECOUNT_BY_IDS {
         let wanted: std::collections::HashSet<i64> = ids.iter().copied().collect();
-        run(villages("c.path like $2"), vec![pattern.to_owned()], false).await?;
-        run(members("c.path like $2"), vec![pattern.to_owned()], true).await?;
         out.retain(|id, _| wanted.contains(id));
-    } else {
-        let list = ids.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
-        let filter = format!("v.commune_id in ({list})");
-        run(villages(&filter), Vec::new(), false).await?;
-        run(members(&filter), Vec::new(), true).await?;
     }
     Ok(out)
 }
 
 /// Writes the counts of communes made at a generation for a day. The generation itself is left
 /// as the triggers set it: a change after it was read leaves the row stale, to be counted again.
-async fn keep_reach(db: &Db, rows: &[(i64, i64, [i64; 4])], today: &str) -> Result<(), StoreError> {
+async fn keep_reach(db: &Db, rows: &[(i64, i64, Recount)], today: &str) -> Result<(), StoreError> {
     for chunk in rows.chunks(500) {
         let mut sql = String::from(
-            "insert into reach_kept (commune_id, generation, counted_generation, counted_on, villages, \
+            "insert into reach_kept (commune_id, generation, counted_generation, counted_on, counted_until, villages, \
              villages_with_team, members, members_trained) values ",
         );
-        for (i, (id, generation, c)) in chunk.iter().enumerate() {
+        let mut binds: Vec<Option<String>> = vec![Some(today.to_owned())];
+        for (i, (id, generation, r)) in chunk.iter().enumerate() {
             if i > 0 {
                 sql.push_str(", ");
             }
-            sql.push_str(&format!("({id}, {generation}, {generation}, $1, {}, {}, {}, {})", c[0], c[1], c[2], c[3]));
+            binds.push(r.until.clone());
+            let c = r.counts;
+            sql.push_str(&format!(
+                "({id}, {generation}, {generation}, $1, ${}, {}, {}, {}, {})",
+                binds.len(),
+                c[0],
+                c[1],
+                c[2],
+                c[3]
+            ));
         }
         sql.push_str(
             " on conflict (commune_id) do update set counted_generation = excluded.counted_generation, \
-             counted_on = excluded.counted_on, villages = excluded.villages, \
+             counted_on = excluded.counted_on, counted_until = excluded.counted_until, villages = excluded.villages, \
              villages_with_team = excluded.villages_with_team, members = excluded.members, \
              members_trained = excluded.members_trained",
         );
-        on_db!(db, |pool| sqlx::query(AssertSqlSafe(sql.as_str())).bind(today).execute(pool).await.map(|_| ()))?;
+        on_db!(db, |pool| {
+            let mut q = sqlx::query(AssertSqlSafe(sql.as_str()));
+            for b in &binds {
+                q = q.bind(b);
+            }
+            q.execute(pool).await.map(|_| ())
+        })?;
     }
     Ok(())
 }

@@ -1060,13 +1060,14 @@ pub async fn verify(db: &Db) -> Result<Vec<Mismatch>, StoreError> {
         kept: k,
         recounted: x,
     }));
-    // Coverage and the trained share kept per commune: every row that claims today's counts at
-    // its present generation, against a count from the registry.
+    // Coverage and the trained share kept per commune: every row that claims to hold today (at
+    // its present generation, counted on a day up to today, with no team or membership beginning
+    // or ending since), against a count from the registry.
     let today = iso(crate::today());
     let kept: Vec<(i64, i64, i64, i64, i64)> = on_db!(db, |pool| {
         sqlx::query_as(
             "select commune_id, villages, villages_with_team, members, members_trained from reach_kept \
-             where counted_generation = generation and counted_on = $1",
+             where counted_generation = generation and counted_on <= $1 and (counted_until is null or counted_until > $1)",
         )
         .bind(&today)
         .fetch_all(pool)
@@ -1078,7 +1079,7 @@ pub async fn verify(db: &Db) -> Result<Vec<Mismatch>, StoreError> {
         let value = |r: &(i64, i64, i64, i64, i64)| [r.1, r.2, r.3, r.4][i];
         let differences = compare(
             kept.iter().map(|r| (r.0, value(r))),
-            kept.iter().map(|r| (r.0, recounted.get(&r.0).map_or(0, |c| c[i]))),
+            kept.iter().map(|r| (r.0, recounted.get(&r.0).map_or(0, |c| c.counts[i]))),
         );
         out.extend(differences.into_iter().map(|(c, k, x)| Mismatch {
             what: format!("reach {field}"),

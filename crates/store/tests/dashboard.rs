@@ -285,11 +285,41 @@ both_databases!(kept_coverage_follows_every_change_and_verify_checks_it, |db: Db
     assert_eq!(check("team dissolved").await.villages_with_team, 1);
     member(&db, a, "Trần Thị Cúc", "0912000013").await;
     assert_eq!(check("member added").await.members, 2);
-    // A row counted for another day is counted again, not trusted.
+    // A row counted on an earlier day holds as long as no team or membership of its commune began
+    // or ended since (here it is made wrong, to see that it is trusted and that verify checks it).
     dashboard::reach(&db, &Scope::All, "49").await.expect("kept");
-    store::testing::execute(&db, "update reach_kept set counted_on = '2000-01-01', members = members + $1", 50).await;
-    assert!(reports::verify(&db).await.expect("verify").is_empty(), "rows of another day are not claimed");
+    store::testing::execute(
+        &db,
+        "update reach_kept set counted_on = '2000-01-01', counted_until = null, members = members + $1 where members > 0",
+        50,
+    )
+    .await;
+    assert_eq!(dashboard::reach(&db, &Scope::All, "49").await.expect("trusted").members, 52);
+    let found = reports::verify(&db).await.expect("verify");
+    assert!(found.iter().any(|m| m.what == "reach members" && m.kept == m.recounted + 50), "{found:?}");
+    // Once one did (the first such day is today or before), the row is counted again.
+    store::testing::execute(&db, "update reach_kept set counted_until = counted_on where members > $1", 0).await;
+    assert!(reports::verify(&db).await.expect("verify").is_empty(), "rows past their span are not claimed");
     assert_eq!(dashboard::reach(&db, &Scope::All, "49").await.expect("recount").members, 2);
+    // The span ends on the next day a membership ends.
+    let cuc =
+        people::list(&db, &Scope::All, &people::MemberFilter::default(), PageRequest::all()).await.expect("people");
+    let cuc = cuc.items.iter().find(|p| p.full_name == "Trần Thị Cúc").and_then(|p| p.membership_id).expect("Cúc");
+    store::testing::execute(&db, "update membership set left_on = '2999-01-01' where membership_id = $1", cuc).await;
+    assert_eq!(dashboard::reach(&db, &Scope::All, "49").await.expect("after").members, 2, "still a member today");
+    store::testing::execute(
+        &db,
+        "update reach_kept set counted_on = '2000-01-01', members = members + $1 where counted_until = '2999-01-01'",
+        50,
+    )
+    .await;
+    let found = reports::verify(&db).await.expect("verify");
+    assert!(
+        found.iter().any(|m| m.what == "reach members" && m.kept == m.recounted + 50),
+        "held until 2999: {found:?}"
+    );
+    store::testing::execute(&db, "update reach_kept set members = members - $1 where counted_until = '2999-01-01'", 50)
+        .await;
     // A kept row that claims today's counts but is wrong is what verify finds.
     store::testing::execute(&db, "update reach_kept set members = members + $1 where members > 0", 7).await;
     let found = reports::verify(&db).await.expect("verify");

@@ -2,16 +2,19 @@
 -- villages; active members present at a training session among active members), kept so that a
 -- province's or the whole country's dashboard adds a few thousand rows instead of counting every
 -- member. The counts depend on the day (teams and memberships begin and end on dates), so a row
--- holds the day it was counted for. Every change that may alter a commune's counts (its villages,
+-- holds the day it was counted for and the first later day on which one of the commune's teams
+-- or memberships begins or ends (`counted_until`, null when none does): the counts hold from the
+-- one to the day before the other. Every change that may alter a commune's counts (its villages,
 -- their teams, the teams' memberships, the attendance of anyone who was ever a member there) bumps
 -- the commune's `generation` in the same transaction; a row counted at an older generation or for
--- another day is counted again when next read. Reading never trusts a row whose generation moved.
+-- a day outside its span is counted again when next read. Reading never trusts a row whose generation moved.
 
 create table reach_kept (
     commune_id integer primary key references unit (unit_id),
     generation integer not null default 0,
     counted_generation integer,
     counted_on text,
+    counted_until text,
     villages integer not null default 0,
     villages_with_team integer not null default 0,
     members integer not null default 0,

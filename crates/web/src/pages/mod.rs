@@ -109,6 +109,8 @@ pub struct Chrome {
     pub demo: bool,
     /// Whether the administration links show.
     pub admin: bool,
+    /// Whether the user changes the registry somewhere (the import link shows).
+    pub writes: bool,
     /// The current path, URL-encoded, for the language switch to come back to.
     pub back: String,
     pub notice: Option<String>,
@@ -158,7 +160,17 @@ impl Chrome {
         let back =
             serde_urlencoded::to_string([("", path)]).map(|x| x.trim_start_matches('=').to_owned()).unwrap_or_default();
         let admin = v.access.is_admin();
-        Self { lang, user: v.user_name().to_owned(), csrf: v.csrf().to_owned(), demo: v.demo, admin, back, notice }
+        let writes = v.access.write != store::Scope::Paths(Vec::new());
+        Self {
+            lang,
+            user: v.user_name().to_owned(),
+            csrf: v.csrf().to_owned(),
+            demo: v.demo,
+            admin,
+            writes,
+            back,
+            notice,
+        }
     }
 }
 

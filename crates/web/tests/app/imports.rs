@@ -259,6 +259,9 @@ app_test!(a_viewer_is_refused_and_another_users_upload_is_not_found, |app| {
     app.user_with("nguoi.xem", Some((UserRole::Viewer, Target::Unit("502".into())))).await;
     app.user_with("cb.xa", Some((UserRole::CommuneOfficer, Target::Unit("20335".into())))).await;
     let mut viewer = app.browser_of("nguoi.xem").await;
+    // The menu offers the import to those who change the registry, not to a viewer.
+    assert!(!viewer.get("/members").await.body.contains("href=\"/import\""), "a viewer sees no import link");
+    assert!(app.get("/members").await.body.contains("href=\"/import\""), "an administrator sees it");
     assert_eq!(viewer.get("/import").await.status, StatusCode::FORBIDDEN);
     assert_eq!(viewer.get("/import/template.xlsx?kind=members").await.status, StatusCode::FORBIDDEN);
     let r = upload(&mut viewer, "members", "ds.csv", TWO.as_bytes()).await;
