@@ -37,9 +37,9 @@ pub(crate) struct ImportArgs {
     /// Read only this sheet (tab); by default every sheet with a header.
     #[arg(long)]
     sheet: Option<String>,
-    /// Corrects how a column of a member list is read: `CỘT=THÔNG TIN`, the column by its letter
-    /// or header text, the field by its label ("Số điện thoại", "Chức danh" …) or "bỏ qua" / "-"
-    /// to ignore it; repeatable. Lists of villages and teams are read by their headers only.
+    /// Corrects how a column is read: `CỘT=THÔNG TIN`, the column by its letter or header text, the
+    /// field by its label ("Số điện thoại", "Chức danh" …; for villages and teams: Huyện, Xã, Thôn,
+    /// Tên tổ, Ngày thành lập, Nhóm Zalo) or "bỏ qua" / "-" to ignore it; repeatable.
     #[arg(long = "map", value_name = "CỘT=THÔNG TIN")]
     map: Vec<String>,
     #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
@@ -47,13 +47,7 @@ pub(crate) struct ImportArgs {
 }
 
 /// The `--map` corrections as the file reader takes them.
-fn parse_map(kind: Kind, map: &[String]) -> Result<Vec<(String, Option<Field>)>> {
-    if !map.is_empty() && kind != Kind::Members {
-        bail!(
-            "--map chỉ dùng cho danh sách thành viên; danh sách thôn và tổ được đọc theo tiêu đề cột (Huyện, Xã, \
-             Thôn, Tên tổ, Ngày thành lập, Nhóm Zalo) — hãy sửa tiêu đề trong tệp"
-        );
-    }
+fn parse_map(map: &[String]) -> Result<Vec<(String, Option<Field>)>> {
     map.iter()
         .map(|m| {
             let Some((column, field)) = m.split_once('=').filter(|(c, _)| !c.trim().is_empty()) else {
@@ -83,7 +77,7 @@ pub(crate) async fn run(db: &Db, command: ImportCommand) -> Result<()> {
 
 async fn import(db: &Db, kind: Kind, args: ImportArgs) -> Result<()> {
     let ImportArgs { file, dry_run, sheet, map, format } = args;
-    let overrides = parse_map(kind, &map)?;
+    let overrides = parse_map(&map)?;
     let read = tokio::task::spawn_blocking(move || -> Result<web::import_file::FileRead> {
         let bytes = std::fs::read(&file).with_context(|| format!("không đọc được tệp {}", file.display()))?;
         let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();

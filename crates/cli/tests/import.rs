@@ -144,10 +144,40 @@ fn a_map_naming_no_column_or_no_field_is_refused() {
     assert_refused(&o, "Không có cột “Điện thoại bàn”");
     let o = run(&db, &["import", "members", &path, "--map", "C"]);
     assert_refused(&o, "--map “C”: hãy ghi CỘT=THÔNG TIN");
-    let o = run(&db, &["import", "villages", &path, "--map", "C=Thôn"]);
-    assert_refused(&o, "--map chỉ dùng cho danh sách thành viên");
+    let o = run(&db, &["import", "villages", &path, "--map", "C=Số điện thoại"]);
+    assert_refused(&o, "Danh sách thôn, tổ không có thông tin “Số điện thoại”");
     assert_eq!(people(&db), 0, "nothing is written");
     let _ = std::fs::remove_file(&file);
+}
+
+#[test]
+fn a_list_of_teams_is_corrected_with_map_too() {
+    let db = temp("map-teams.db");
+    assert!(run(&db, &["migrate"]).status.success());
+    with_store(&db, async |d| {
+        let rows = domain::units::parse_state_csv(domain::units::QUANG_NAM_2023).expect("unit file");
+        store::units::load_state(d, &rows, store::demo::DEMO_UNITS_FROM).await.expect("units");
+    });
+    let villages = temp("map-thon.csv");
+    std::fs::write(&villages, "Xã,Thôn\nTân Thạnh,Thôn Một\n").expect("csv");
+    assert!(run(&db, &["import", "villages", &villages.to_string_lossy()]).status.success());
+    // The founding day sits under a header the reader does not know.
+    let teams = temp("map-to.csv");
+    std::fs::write(&teams, "Xã,Thôn,Theo quyết định ngày,Ghi chú\nTân Thạnh,Thôn Một,01/09/2023,Zalo: chưa có\n")
+        .expect("csv");
+    let path = teams.to_string_lossy().into_owned();
+    let without = report(&run(&db, &["import", "teams", &path, "--dry-run", "--format", "json"]));
+    assert!(!without["errors"].as_array().expect("errors").is_empty(), "no founding day without --map: {without}");
+    let with = report(&run(&db, &["import", "teams", &path, "--map", "C=Ngày thành lập", "--format", "json"]));
+    assert_eq!((with["created"].as_i64(), with["applied"].as_bool()), (Some(1), Some(true)), "{with}");
+    let mapping = &with["mappings"][0]["columns"];
+    assert_eq!(mapping[2]["field"].as_str(), Some("Ngày thành lập"), "{mapping}");
+    with_store(&db, async |d| {
+        let all = store::teams::list(d, &store::Scope::All, &Default::default(), store::PageRequest::all())
+            .await
+            .expect("teams");
+        assert_eq!(all.items.iter().map(|t| t.established_on.as_str()).collect::<Vec<_>>(), ["2023-09-01"]);
+    });
 }
 
 #[test]

@@ -51,11 +51,15 @@ pub enum Field {
     Email,
     /// Ghi chú.
     Note,
+    /// Ngày thành lập: the day a team was founded (lists of teams).
+    Founded,
+    /// Nhóm Zalo: the link to a team's Zalo group (lists of teams).
+    Zalo,
 }
 
 impl Field {
     /// Every field, in the order a form usually has them.
-    pub const ALL: [Field; 19] = [
+    pub const ALL: [Field; 21] = [
         Field::Stt,
         Field::FullName,
         Field::BirthDate,
@@ -75,6 +79,8 @@ impl Field {
         Field::Commune,
         Field::District,
         Field::Note,
+        Field::Founded,
+        Field::Zalo,
     ];
 
     /// The name shown to the person checking the mapping.
@@ -100,6 +106,8 @@ impl Field {
             Self::Team => "Tổ công nghệ số",
             Self::Email => "Email",
             Self::Note => "Ghi chú",
+            Self::Founded => "Ngày thành lập",
+            Self::Zalo => "Nhóm Zalo",
         }
     }
 
@@ -210,6 +218,8 @@ impl Field {
             Self::Team => &["Tổ", "Tên tổ", "Tổ công nghệ số", "Tổ công nghệ số cộng đồng", "Tổ CNSCĐ", "Thuộc tổ"],
             Self::Email => &["Email", "E-mail", "Thư điện tử", "Địa chỉ email", "Gmail"],
             Self::Note => &["Ghi chú", "Ghi chú khác"],
+            Self::Founded => &["Ngày thành lập", "Ngày thành lập tổ", "Thành lập ngày", "Ngày lập tổ", "Ngày TL"],
+            Self::Zalo => &["Nhóm Zalo", "Zalo", "Link Zalo", "Đường dẫn nhóm Zalo", "Link nhóm Zalo"],
         }
     }
 

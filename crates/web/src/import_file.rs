@@ -48,6 +48,10 @@ pub enum ReadError {
     Sheet(#[from] sheets::SheetError),
     #[error("Không có trang “{wanted}” trong tệp; các trang: {names}")]
     NoSuchSheet { wanted: String, names: String },
+    #[error(
+        "Danh sách thôn, tổ không có thông tin “{0}”: chỉ chọn Huyện, Xã, Thôn, Tên tổ, Ngày thành lập, Nhóm Zalo hoặc bỏ qua"
+    )]
+    NotForPlaces(String),
 }
 
 /// The key of a header in a list of villages or teams.
@@ -68,6 +72,51 @@ fn place_key(header: &str) -> Option<&'static str> {
     }
 }
 
+/// The key a field has in a list of villages or teams; `None` for what such a list does not hold.
+#[must_use]
+pub fn place_key_of(field: Field) -> Option<&'static str> {
+    match field {
+        Field::Village => Some(keys::VILLAGE),
+        Field::Commune => Some(keys::COMMUNE),
+        Field::District => Some(keys::DISTRICT),
+        Field::Team => Some(keys::TEAM),
+        Field::Founded => Some(keys::ESTABLISHED_ON),
+        Field::Zalo => Some(keys::ZALO_URL),
+        _ => None,
+    }
+}
+
+/// The fields a list of villages or teams may hold, in the order a form has them.
+pub const PLACE_FIELDS: [Field; 6] =
+    [Field::District, Field::Commune, Field::Village, Field::Team, Field::Founded, Field::Zalo];
+
+/// Corrects the mapping of a list of villages or teams as [`columns::apply_overrides`] does for
+/// members: a column by its letter or header text, taken as a field or ignored.
+fn apply_place_overrides(
+    header: &[String],
+    mapped: &mut Vec<(usize, &'static str)>,
+    overrides: &[(String, Option<Field>)],
+) -> Result<(), ReadError> {
+    for (column, field) in overrides {
+        let key = columns::header_key(column);
+        let col = header
+            .iter()
+            .position(|h| !key.is_empty() && columns::header_key(h) == key)
+            .or_else(|| columns::column_index(column).filter(|c| *c < header.len().max(1)))
+            .ok_or_else(|| sheets::SheetError::UnknownColumn(column.trim().to_owned()))?;
+        let target = match field {
+            None => None,
+            Some(f) => Some(place_key_of(*f).ok_or_else(|| ReadError::NotForPlaces(f.label().to_owned()))?),
+        };
+        mapped.retain(|(c, k)| *c != col && Some(*k) != target);
+        if let Some(k) = target {
+            mapped.push((col, k));
+        }
+    }
+    mapped.sort_unstable();
+    Ok(())
+}
+
 /// The signature block that ends a list of villages or teams.
 fn ends_list(row: &[String]) -> bool {
     row.iter().any(|t| {
@@ -80,7 +129,10 @@ fn ends_list(row: &[String]) -> bool {
 /// A list of villages or teams: the header is the row of the first 20 that names the most fields,
 /// with a village column; the rows under it up to a signature block, without blank rows, total
 /// rows ("Tổng cộng", "Cộng", "Tổng", a row of counts only) and rows of column numbers.
-fn place_sheet(sheet: &sheets::Sheet) -> Option<(ImportSheet, Mapping)> {
+fn place_sheet(
+    sheet: &sheets::Sheet,
+    overrides: &[(String, Option<Field>)],
+) -> Result<Option<(ImportSheet, Mapping)>, ReadError> {
     // The row naming the most fields, with a village column (a title above may name one field).
     let mut best: Option<(usize, Vec<(usize, &'static str)>)> = None;
     for (r, row) in sheet.rows.iter().take(20).enumerate() {
@@ -91,7 +143,8 @@ fn place_sheet(sheet: &sheets::Sheet) -> Option<(ImportSheet, Mapping)> {
             best = Some((r, mapped));
         }
     }
-    let (at, mapped) = best?;
+    let Some((at, mut mapped)) = best else { return Ok(None) };
+    apply_place_overrides(&sheet.rows[at], &mut mapped, overrides)?;
     let village_col = mapped.iter().find(|(_, k)| *k == keys::VILLAGE).map_or(0, |(c, _)| *c);
     let rows = sheet
         .rows
@@ -124,14 +177,14 @@ fn place_sheet(sheet: &sheets::Sheet) -> Option<(ImportSheet, Mapping)> {
             })
             .collect(),
     };
-    Some((
+    Ok(Some((
         ImportSheet {
             name: sheet.name.clone(),
             columns: mapped.iter().map(|(c, k)| ((*k).to_owned(), columns::column_letter(*c))).collect(),
             rows,
         },
         mapping,
-    ))
+    )))
 }
 
 /// The store's key for a field of the sheet; `None` for what a member import does not use.
@@ -151,7 +204,7 @@ fn key_of(field: Field) -> Option<&'static str> {
         Field::Commune => keys::COMMUNE,
         Field::District => keys::DISTRICT,
         Field::Email => keys::EMAIL,
-        Field::Stt | Field::Team | Field::Note => return None,
+        Field::Stt | Field::Team | Field::Note | Field::Founded | Field::Zalo => return None,
     })
 }
 
@@ -168,13 +221,13 @@ fn place_label(key: &str) -> &'static str {
 }
 
 /// Reads a file into the store's rows, with an error for each sheet whose header is not
-/// recognised. `only` picks one sheet by name; `overrides` corrects the detected mapping of a
-/// list of members (column letter or header text, and the field it holds or `None` to ignore it);
-/// lists of villages and teams are read by their headers alone and do not look at it (the command
-/// line refuses `--map` for them).
+/// recognised. `only` picks one sheet by name; `overrides` corrects the detected mapping (column
+/// letter or header text, and the field it holds or `None` to ignore it); a list of villages or
+/// teams takes only the fields of [`PLACE_FIELDS`].
 ///
 /// # Errors
-/// A file that cannot be read, a sheet that is not there, or an override naming no column.
+/// A file that cannot be read, a sheet that is not there, or an override naming no column (or,
+/// for villages and teams, a field such a list does not hold).
 pub fn read(
     name: &str,
     bytes: &[u8],
@@ -199,7 +252,7 @@ pub fn read(
     let mut out = FileRead::default();
     for sheet in chosen {
         if kind != ListKind::Members {
-            match place_sheet(sheet) {
+            match place_sheet(sheet, overrides)? {
                 Some((s, mapping)) => {
                     out.sheets.push(s);
                     out.mappings.push(mapping);

@@ -243,16 +243,9 @@ async fn check(state: &AppState, v: &Viewer, u: &Upload, dry_run: bool) -> Resul
         Err(m) => return Ok(Err(m)),
     };
     let (name, bytes, sheet) = (u.file_name.clone(), u.bytes.clone(), u.sheet.clone());
-    let read = tokio::task::spawn_blocking(move || {
-        import_file::read(
-            &name,
-            &bytes,
-            sheet.as_deref(),
-            kind,
-            if kind == ListKind::Members { &overrides } else { &[] },
-        )
-    })
-    .await?;
+    let read =
+        tokio::task::spawn_blocking(move || import_file::read(&name, &bytes, sheet.as_deref(), kind, &overrides))
+            .await?;
     let mut read = match read {
         Ok(r) => r,
         Err(e) => return Ok(Err(e.to_string())),
@@ -284,13 +277,15 @@ async fn check(state: &AppState, v: &Viewer, u: &Upload, dry_run: bool) -> Resul
 }
 
 /// The field options of a column's select, the current one selected.
-fn options(current: Option<&str>) -> Vec<(String, String, bool)> {
+/// The fields a list of members offers are all of them; a list of villages or teams, its own.
+fn options(kind: ListKind, current: Option<&str>) -> Vec<(String, String, bool)> {
+    let fields: &[Field] = if kind == ListKind::Members { &Field::ALL } else { &import_file::PLACE_FIELDS };
     let mut out = vec![(IGNORE.to_owned(), "— không nhập —".to_owned(), current.is_none())];
-    out.extend(Field::ALL.into_iter().map(|f| (format!("{f:?}"), f.label().to_owned(), current == Some(f.label()))));
+    out.extend(fields.iter().map(|f| (format!("{f:?}"), f.label().to_owned(), current == Some(f.label()))));
     out
 }
 
-fn mapping_views(mappings: &[Mapping]) -> Vec<MappingView> {
+fn mapping_views(kind: ListKind, mappings: &[Mapping]) -> Vec<MappingView> {
     mappings
         .iter()
         .enumerate()
@@ -305,7 +300,7 @@ fn mapping_views(mappings: &[Mapping]) -> Vec<MappingView> {
                     letter: c.letter.clone(),
                     header: c.header.clone(),
                     field: c.field.clone().unwrap_or_default(),
-                    options: options(c.field.as_deref()),
+                    options: options(kind, c.field.as_deref()),
                 })
                 .collect(),
         })
@@ -321,8 +316,8 @@ fn preview_of(u: &Upload, checked: Checked) -> Preview {
         upload: u.import_upload_id,
         file_name: u.file_name.clone(),
         kind_label: label_of(kind),
-        mappings: mapping_views(&read.mappings),
-        editable: kind == ListKind::Members && !report.applied,
+        mappings: mapping_views(kind, &read.mappings),
+        editable: !report.applied,
         report,
         rows,
         more,

@@ -225,6 +225,33 @@ app_test!(correcting_the_mapping_changes_the_result, |app| {
     assert_eq!(people(&app).await, before + 1);
 });
 
+app_test!(a_list_of_teams_is_corrected_too_with_its_own_fields, |app| {
+    app.village("20335", "Thôn Một").await;
+    // "Theo quyết định ngày" is no header we know: the founding day is not read until mapped.
+    let csv = "Xã,Thôn,Theo quyết định ngày\nTân Thạnh,Thôn Một,01/09/2023\n";
+    let p = upload(&mut app, "teams", "to.csv", csv.as_bytes()).await;
+    assert_eq!(count(&p, "Bị từ chối"), 1, "{}", p.body);
+    assert!(p.body.contains("name=\"map_C\""), "a select per column of a list of teams");
+    assert!(p.body.contains("value=\"Founded\""), "its own fields are offered");
+    assert!(!p.body.contains("value=\"Phone\""), "not those of a member list");
+    let id = upload_id(&p);
+    let parts = [
+        Part::Field("upload", &id),
+        Part::Field("map_A", "Commune"),
+        Part::Field("map_B", "Village"),
+        Part::Field("map_C", "Founded"),
+    ];
+    let r = post(&mut app, "/import/preview", &parts).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!((count(&r, "Thêm mới"), count(&r, "Bị từ chối")), (1, 0), "{}", r.body);
+    let r = apply(&mut app, &id).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let teams = store::teams::list(&app.db, &store::Scope::All, &Default::default(), store::PageRequest::all())
+        .await
+        .expect("teams");
+    assert_eq!(teams.items.iter().map(|t| t.established_on.as_str()).collect::<Vec<_>>(), ["2023-09-01"]);
+});
+
 app_test!(a_commune_officer_cannot_import_another_commune, |app| {
     app.team("20335", "Thôn Một").await;
     app.team("20380", "Thôn Hai").await;
