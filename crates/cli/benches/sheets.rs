@@ -5,7 +5,7 @@
 //! The synthetic country: one top unit (the schema has no national level, so it stands for the
 //! nation) over provinces (stored at the district level) of 97 communes, each with 28 villages of
 //! which 26 have a team of 7 members (the last team may be smaller): for 600,000 members, 34
-//! provinces, 3,298 communes, 92,344 villages, 85,715 teams. One person in two has a CCCD, one in
+//! provinces, 3,297 communes, 92,316 villages, 85,715 teams. One person in two has a CCCD, one in
 //! three a full birth date (the others a birth year).
 //!
 //! Steps: `export members` of the top unit to .xlsx and to .csv; then, for each file, `import
