@@ -214,6 +214,7 @@ impl Field {
                 "Huyện, thị xã, thành phố",
                 "Huyện, quận, thị xã, thành phố",
                 "Thị xã",
+                "Đơn vị cấp trên",
             ],
             Self::Team => &["Tổ", "Tên tổ", "Tổ công nghệ số", "Tổ công nghệ số cộng đồng", "Tổ CNSCĐ", "Thuộc tổ"],
             Self::Email => &["Email", "E-mail", "Thư điện tử", "Địa chỉ email", "Gmail"],

@@ -269,7 +269,8 @@ enum MembershipWrite {
 }
 
 const COMMUNE_PREFIXES: [&str; 8] = ["xa ", "phuong ", "thi tran ", "dac khu ", "tt. ", "tt ", "p. ", "x. "];
-const DISTRICT_PREFIXES: [&str; 8] = ["huyen ", "quan ", "thi xa ", "thanh pho ", "tp. ", "tp ", "tx. ", "tx "];
+/// A commune's parent may be a province where districts are gone ("Tỉnh Quảng Nam").
+const PARENT_PREFIXES: [&str; 9] = ["tinh ", "huyen ", "quan ", "thi xa ", "thanh pho ", "tp. ", "tp ", "tx. ", "tx "];
 const VILLAGE_PREFIXES: [&str; 8] = ["thon ", "to dan pho ", "khoi pho ", "khoi ", "xom ", "ban ", "ap ", "to "];
 
 /// The folded name without its kind of unit in front ("Xã Tam Thăng" → "tam thang").
@@ -284,12 +285,17 @@ fn bare(folded: &str, prefixes: &[&str]) -> String {
     folded.to_owned()
 }
 
-/// Communes and districts of every date, for finding a unit by the name it had on any day.
+/// Communes, districts and provinces of every date, for finding a unit by the name it had on any
+/// day.
 struct Units {
     all: Vec<Unit>,
     /// Each unit's folded name, and that without its kind ("xa tam thang", "tam thang").
     folded: Vec<(String, String)>,
     by_id: HashMap<i64, usize>,
+    /// The communes by their name without its kind, and the units above them (districts and
+    /// provinces) likewise: a row's names are looked up, not searched for.
+    communes_named: HashMap<String, Vec<usize>>,
+    parents_named: HashMap<String, Vec<usize>>,
     successors: HashMap<i64, Vec<Unit>>,
     villages: HashMap<i64, Vec<VillageRow>>,
 }
@@ -306,19 +312,33 @@ struct Commune {
 impl Units {
     async fn load(db: &Db) -> Result<Self, StoreError> {
         let sql = "select unit_id, code, name, level, parent_id, path, valid_from, valid_to from unit \
-                   where level in ('commune', 'district') order by unit_id";
+                   where level in ('commune', 'district', 'province') order by unit_id";
         let all: Vec<Unit> = on_db!(db, |pool| sqlx::query_as(sql).fetch_all(pool).await)?;
         let by_id = all.iter().enumerate().map(|(i, u)| (u.unit_id, i)).collect();
         let folded = all
             .iter()
             .map(|u| {
                 let f = text::fold(&u.name);
-                let prefixes: &[&str] = if u.level == "district" { &DISTRICT_PREFIXES } else { &COMMUNE_PREFIXES };
+                let prefixes: &[&str] = if u.level == "commune" { &COMMUNE_PREFIXES } else { &PARENT_PREFIXES };
                 let b = bare(&f, prefixes);
                 (f, b)
             })
-            .collect();
-        Ok(Self { all, folded, by_id, successors: HashMap::new(), villages: HashMap::new() })
+            .collect::<Vec<(String, String)>>();
+        let (mut communes_named, mut parents_named): (HashMap<String, Vec<usize>>, HashMap<String, Vec<usize>>) =
+            (HashMap::new(), HashMap::new());
+        for (i, (u, (_, b))) in all.iter().zip(&folded).enumerate() {
+            let named = if u.level == "commune" { &mut communes_named } else { &mut parents_named };
+            named.entry(b.clone()).or_default().push(i);
+        }
+        Ok(Self {
+            all,
+            folded,
+            by_id,
+            communes_named,
+            parents_named,
+            successors: HashMap::new(),
+            villages: HashMap::new(),
+        })
     }
 
     async fn villages_of(&mut self, db: &Db, commune_id: i64) -> Result<&[VillageRow], StoreError> {
@@ -360,11 +380,12 @@ impl Units {
         let typed = text::fold(name);
         let key = bare(&typed, &COMMUNE_PREFIXES);
         let mut candidates: Vec<(Unit, &str)> = self
-            .all
+            .communes_named
+            .get(&key)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
             .iter()
-            .zip(&self.folded)
-            .filter(|(u, (_, b))| u.level == "commune" && *b == key)
-            .map(|(u, (f, _))| (u.clone(), f.as_str()))
+            .map(|&i| (self.all[i].clone(), self.folded[i].0.as_str()))
             .collect();
         if key != typed && candidates.iter().any(|(_, f)| *f == typed) {
             candidates.retain(|(_, f)| *f == typed);
@@ -376,20 +397,24 @@ impl Units {
             )));
         }
         if let Some(d) = district {
-            let dkey = bare(&text::fold(d), &DISTRICT_PREFIXES);
+            let dkey = bare(&text::fold(d), &PARENT_PREFIXES);
             let districts: HashSet<i64> = self
-                .all
+                .parents_named
+                .get(&dkey)
+                .map(Vec::as_slice)
+                .unwrap_or_default()
                 .iter()
-                .zip(&self.folded)
-                .filter(|(u, (_, b))| u.level == "district" && *b == dkey)
-                .map(|(u, _)| u.unit_id)
+                .map(|&i| self.all[i].unit_id)
                 .collect();
             if districts.is_empty() {
-                return Ok(Err(format!("Không có huyện, quận, thị xã nào tên “{d}”")));
+                return Ok(Err(format!("Không có huyện, quận, thị xã (hay tỉnh) nào tên “{d}”")));
             }
-            // A commune of today has no district: the district named cannot contradict it.
-            candidates
-                .retain(|u| u.parent_id.is_some_and(|p| districts.contains(&p)) || !self.is_district(u.parent_id));
+            // A commune of today has no district: a district named cannot contradict it (its
+            // province, named as the unit above it, must be its own).
+            candidates.retain(|u| {
+                u.parent_id.is_some_and(|p| districts.contains(&p))
+                    || (!self.is_district(u.parent_id) && !districts.iter().any(|&d| !self.is_district(Some(d))))
+            });
             if candidates.is_empty() {
                 return Ok(Err(format!("Không có xã, phường “{name}” thuộc “{d}”")));
             }
@@ -450,6 +475,24 @@ impl Units {
     }
 }
 
+/// The villages whose active team the person of a member row is in now, found by the row's CCCD,
+/// else its phone number with the same name (no such person: none).
+async fn current_villages(db: &Db, raw: &ImportRow) -> Result<Vec<i64>, StoreError> {
+    let cccd = raw.get(keys::CCCD).and_then(|c| Cccd::parse(&c, None, None).ok());
+    let phone = raw.get(keys::PHONE).and_then(|p| PhoneVn::parse(&p).ok());
+    let name = raw.get(keys::FULL_NAME).map(|n| text::fold(&n)).unwrap_or_default();
+    let sql = "select t.village_id from person p join membership m on m.person_id = p.person_id and m.left_on is null \
+               join team t on t.team_id = m.team_id \
+               where p.cccd = $1 or (p.phone = $2 and p.search_text = $3 and (p.cccd is null or $1 is null))";
+    let rows: Vec<(i64,)> = on_db!(db, |pool| sqlx::query_as(sql)
+        .bind(cccd.as_ref().map(|c| c.as_str().to_owned()))
+        .bind(phone.as_ref().map(|p| p.as_str().to_owned()))
+        .bind(&name)
+        .fetch_all(pool)
+        .await)?;
+    Ok(rows.into_iter().map(|(v,)| v).collect())
+}
+
 /// The village a row names in a commune of today. Two villages of one name (two communes merged,
 /// the villages not yet renamed) are told apart by the commune named as it was; otherwise the
 /// row is refused, saying why.
@@ -458,6 +501,7 @@ async fn pick_village(
     units: &mut Units,
     commune: &Commune,
     name: &str,
+    who: Option<&ImportRow>,
 ) -> Result<Result<VillageRow, String>, StoreError> {
     let typed = text::fold(name);
     let key = bare(&typed, &VILLAGE_PREFIXES);
@@ -481,6 +525,16 @@ async fn pick_village(
         }
         if placed_then.len() == 1 {
             found = placed_then;
+        }
+    }
+    if found.len() > 1
+        && let Some(raw) = who
+    {
+        // A list the registry wrote (an export read back): the village its person is in now.
+        let now = current_villages(db, raw).await?;
+        let theirs: Vec<VillageRow> = found.iter().filter(|v| now.contains(&v.village_id)).cloned().collect();
+        if theirs.len() == 1 {
+            found = theirs;
         }
     }
     Ok(match found.len() {
@@ -620,7 +674,7 @@ pub async fn import_members(
             // The village in that commune, and its team.
             let mut place: Option<(VillageRow, i64, String, String)> = None;
             if let (Some(cm), Some(vn)) = (&commune, &village_name) {
-                match pick_village(db, &mut units, cm, vn).await? {
+                match pick_village(db, &mut units, cm, vn, Some(raw)).await? {
                     Ok(v) => match (v.team_id, v.team.clone()) {
                         (Some(t), Some(tn)) => place = Some((v, t, tn, cm.unit.path.clone())),
                         _ => c.error(
@@ -1388,7 +1442,7 @@ pub async fn import_teams(
             let commune = row_commune(db, &mut units, raw, village_name.as_deref(), &mut c, may_write).await?;
             let mut village = None;
             if let (Some(cm), Some(vn)) = (&commune, &village_name) {
-                match pick_village(db, &mut units, cm, vn).await? {
+                match pick_village(db, &mut units, cm, vn, None).await? {
                     Ok(v) => village = Some((v, cm.unit.path.clone())),
                     Err(m) if m.contains("trùng tên") => c.error(Some(k::VILLAGE), m),
                     Err(m) => c.error(Some(k::VILLAGE), format!("{m}; hãy nhập danh sách thôn trước")),

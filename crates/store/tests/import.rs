@@ -329,7 +329,7 @@ both_databases!(a_commune_named_as_it_was_before_2025_maps_to_its_successor, |db
     assert_eq!((w.row, w.column.as_deref()), (4, Some("J")));
     assert_eq!(w.message, "Xã Tam Thăng nay là Phường Bàn Thạch (sắp xếp 01/07/2025)");
     assert_eq!(r.rows.iter().filter(|o| o.action == Action::Created).count(), 2);
-    assert_eq!(error_on(&r, 6), (Some("K"), "Không có huyện, quận, thị xã nào tên “Huyện Không Có”"));
+    assert_eq!(error_on(&r, 6), (Some("K"), "Không có huyện, quận, thị xã (hay tỉnh) nào tên “Huyện Không Có”"));
     assert!(!r.applied);
 
     // Without the bad row it applies, into the team of the village as it lies today.
@@ -455,6 +455,13 @@ both_databases!(two_villages_of_one_name_after_a_merger_are_told_apart_by_the_ol
     assert!(r.applied, "{:#?}", r.errors);
     let members = people::of_team(&db, &Scope::All, tam_thang, false).await.expect("members");
     assert_eq!(members.len(), 1, "the member joins the team of Tam Thăng's Thôn Một");
+    // Named with the commune of today (as an export writes it), a person already in one of the
+    // two villages is found in theirs: the list reads back unchanged. Someone new is still refused.
+    let r = import(&db, &sheet(vec![person(2, "0912000001", "Phường Bàn Thạch")]), true).await;
+    assert!(r.errors.is_empty(), "{:#?}", r.errors);
+    assert_eq!((r.unchanged, r.rows[0].matched_by), (1, Some(store::import::MatchRule::Phone)));
+    let r = import(&db, &sheet(vec![person(2, "0912000009", "Phường Bàn Thạch")]), true).await;
+    assert_eq!(error_on(&r, 2).0, Some("I"), "a new person's village stays ambiguous");
 });
 
 /// A person of Thôn Một, Phường Tân Thạnh, with a role in the team.
