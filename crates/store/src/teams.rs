@@ -55,14 +55,17 @@ pub(crate) const TEAM_STATS: &str = "select team_id, count(*) as members, \
     cast(sum(case when role = 'leader' then 1 else 0 end) as bigint) as leaders \
     from membership where left_on is null group by team_id";
 
-fn select() -> String {
+/// The teams with their counts of members; `stats_filter` narrows the counting (one team's
+/// page counts that team's members, not every membership in the country).
+fn select(stats_filter: &str) -> String {
+    let stats = TEAM_STATS.replace("where left_on is null", &format!("where left_on is null {stats_filter}"));
     format!(
         "select t.team_id as id, t.name, t.status, t.established_on, t.dissolved_on, t.zalo_url, \
          v.village_id, v.name as village, c.code as commune_code, c.name as commune, c.path as commune_path, \
          coalesce(s.members, 0) as members, coalesce(s.officials, 0) as commune_officials, \
          coalesce(s.leaders, 0) as leaders \
          from team t join village v on v.village_id = t.village_id join unit c on c.unit_id = v.commune_id \
-         left join ({TEAM_STATS}) s on s.team_id = t.team_id"
+         left join ({stats}) s on s.team_id = t.team_id"
     )
 }
 
@@ -102,7 +105,7 @@ pub async fn list(db: &Db, scope: &Scope, filter: &TeamFilter, page: PageRequest
         "where {cond} and ($1 = '' or t.search_text like $1 escape '\\' or v.search_text like $1 escape '\\' or c.search_text like $1 escape '\\') \
          and ($2 = '' or t.status = $2){issue}"
     );
-    let base = select();
+    let base = select("");
     let count_sql = format!("select count(*) from ({base} {where_}) x");
     let sql = format!(
         "{base} {where_} order by c.path, v.sort_key, t.team_id limit {} offset {}",
@@ -130,7 +133,7 @@ pub async fn list(db: &Db, scope: &Scope, filter: &TeamFilter, page: PageRequest
 /// `NotFound` when it does not exist or is out of scope.
 pub async fn get(db: &Db, scope: &Scope, id: i64) -> Result<Team, StoreError> {
     let (cond, values) = scope.condition("c.path", 2);
-    let sql = format!("{} where t.team_id = $1 and {cond}", select());
+    let sql = format!("{} where t.team_id = $1 and {cond}", select("and team_id = $1"));
     let t: Option<Team> = on_db!(db, |pool| {
         let mut q = sqlx::query_as(AssertSqlSafe(sql.as_str())).bind(id);
         for v in &values {
