@@ -205,11 +205,21 @@ async fn bench_completeness(db: &Db, label: &str, code: &str, m: YearMonth) -> R
     Row { what: format!("{label}: completeness {m}"), call, scan }
 }
 
-/// Times the teams not reported of a unit (the completeness page lists them).
-async fn bench_not_reported(db: &Db, label: &str, code: &str, m: YearMonth) -> Timing {
+/// Times the teams not reported of a unit: the whole list (`report completeness` on the command
+/// line) and the first 50 the completeness page shows.
+async fn bench_not_reported(db: &Db, label: &str, code: &str, m: YearMonth) -> (Timing, Timing) {
     let (call, list) = time_runs(RUNS, || reports::not_reported(db, &Scope::All, code, m)).await;
-    println!("    {label}: {} teams not reported in {m}", list.expect("not reported").len());
-    call
+    let list = list.expect("not reported");
+    let first = || store::dashboard::first_behind(db, &Scope::All, code, m, store::dashboard::Which::NotReported, 50);
+    let (page, shown) = time_runs(RUNS, first).await;
+    let shown = shown.expect("first 50");
+    assert_eq!(
+        shown.iter().map(|l| l.team_id).collect::<Vec<_>>(),
+        list.iter().take(50).map(|t| t.team_id).collect::<Vec<_>>(),
+        "the page shows the head of the whole list"
+    );
+    println!("    {label}: {} teams not reported in {m}", list.len());
+    (call, page)
 }
 
 /// Times the indicator totals of a unit over 12 months (and the scan-and-join), checking that
@@ -338,14 +348,16 @@ async fn demo(backend: Backend, name: &str) {
     rows.push(bench_totals(db, "province 48", DEMO_TOP, months[0], months[DEMO_MONTHS - 1]).await);
     rows.push(bench_completeness(db, &format!("commune {busiest}"), &busiest, shown).await);
     rows.push(bench_totals(db, &format!("commune {busiest}"), &busiest, months[0], months[DEMO_MONTHS - 1]).await);
-    let missing = bench_not_reported(db, "province 48", DEMO_TOP, shown).await;
+    let (missing, page) = bench_not_reported(db, "province 48", DEMO_TOP, shown).await;
     print_rows(&format!("demo, {name}"), &rows);
-    println!(
-        "  | province 48: teams not reported {shown} | {:.1} ms | {:.1} ms | {} | |",
-        ms(missing.p50),
-        ms(missing.p95),
-        missing.runs
-    );
+    for (what, t) in [("whole list", missing), ("first 50 (the page)", page)] {
+        println!(
+            "  | province 48: teams not reported {shown}, {what} | {:.1} ms | {:.1} ms | {} | |",
+            ms(t.p50),
+            ms(t.p95),
+            t.runs
+        );
+    }
     t.db.close().await;
 }
 
@@ -853,8 +865,19 @@ async fn synthetic(backend: Backend, name: &str) {
         children.push((label, bench_children(db, label, code, year.0, year.1).await));
     }
     print_rows(&format!("{} teams, {name}", shape.teams), &rows);
-    for (label, t) in &lists {
-        println!("  | {label}: teams not reported {last} | {:.1} ms | {:.1} ms | {} | |", ms(t.p50), ms(t.p95), t.runs);
+    for (label, (t, page)) in &lists {
+        println!(
+            "  | {label}: teams not reported {last}, whole list | {:.1} ms | {:.1} ms | {} | |",
+            ms(t.p50),
+            ms(t.p95),
+            t.runs
+        );
+        println!(
+            "  | {label}: teams not reported {last}, first 50 (the page) | {:.1} ms | {:.1} ms | {} | |",
+            ms(page.p50),
+            ms(page.p95),
+            page.runs
+        );
     }
     for (label, t) in &children {
         println!(
