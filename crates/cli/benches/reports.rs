@@ -520,19 +520,6 @@ async fn build_members(db: &Db, shape: Shape) {
     let (mut people, mut memberships, mut present) = (Vec::new(), Vec::new(), Vec::new());
     exec(db, &format!("insert into course (course_id, title, organiser, created_at) values (1, 'Kỹ năng số', 'Sở TT&TT', '{STAMP}')")).await;
     exec(db, &format!("insert into training_session (training_session_id, course_id, held_on, venue, created_at) values (1, 1, '2024-08-28', 'Hội trường', '{STAMP}')")).await;
-    let flush = async |people: &mut Vec<String>, memberships: &mut Vec<String>, present: &mut Vec<String>| {
-        insert_rows(db, "insert into person (person_id, full_name, search_text, sort_key, gender, birth_year, phone, created_at, updated_at)", people).await;
-        insert_rows(db, "insert into membership (membership_id, person_id, team_id, role, position, joined_on, created_at, updated_at)", memberships).await;
-        insert_rows(
-            db,
-            "insert into attendance (training_session_id, person_id, status, recorded_by, recorded_at)",
-            present,
-        )
-        .await;
-        people.clear();
-        memberships.clear();
-        present.clear();
-    };
     for t in 0..shape.teams {
         for k in 0..MEMBERS_PER_TEAM {
             let id = 1 + t * MEMBERS_PER_TEAM + k;
@@ -545,11 +532,28 @@ async fn build_members(db: &Db, shape: Shape) {
                 present.push(format!("(1, {id}, 'present', 'bench', '{STAMP}')"));
             }
         }
-        if people.len() >= 70_000 {
-            flush(&mut people, &mut memberships, &mut present).await;
-        }
     }
-    flush(&mut people, &mut memberships, &mut present).await;
+    insert_rows(
+        db,
+        "insert into person (person_id, full_name, search_text, sort_key, gender, birth_year, phone, created_at, updated_at)",
+        &people,
+    )
+    .await;
+    insert_rows(
+        db,
+        "insert into membership (membership_id, person_id, team_id, role, position, joined_on, created_at, updated_at)",
+        &memberships,
+    )
+    .await;
+    // The attendance triggers look members up by person: the planner must know the table's size
+    // (a registry grows over months; here it appears at once).
+    exec(db, if matches!(db, Db::Postgres(_)) { "analyze membership" } else { "analyze" }).await;
+    insert_rows(
+        db,
+        "insert into attendance (training_session_id, person_id, status, recorded_by, recorded_at)",
+        &present,
+    )
+    .await;
     if matches!(db, Db::Postgres(_)) {
         for (table, id) in [
             ("person", "person_id"),
