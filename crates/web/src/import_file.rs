@@ -63,13 +63,7 @@ fn place_key(header: &str) -> Option<&'static str> {
     if key.contains("zalo") {
         return Some(keys::ZALO_URL);
     }
-    match Field::from_header(header)? {
-        Field::Village => Some(keys::VILLAGE),
-        Field::Commune => Some(keys::COMMUNE),
-        Field::District => Some(keys::DISTRICT),
-        Field::Team => Some(keys::TEAM),
-        _ => None,
-    }
+    Field::from_header(header).and_then(place_key_of)
 }
 
 /// The key a field has in a list of villages or teams; `None` for what such a list does not hold.
@@ -210,14 +204,7 @@ fn key_of(field: Field) -> Option<&'static str> {
 
 /// The label of a key of a list of villages or teams, as the mapping shows it.
 fn place_label(key: &str) -> &'static str {
-    match key {
-        keys::ESTABLISHED_ON => "Ngày thành lập",
-        keys::ZALO_URL => "Nhóm Zalo",
-        keys::VILLAGE => Field::Village.label(),
-        keys::COMMUNE => Field::Commune.label(),
-        keys::DISTRICT => Field::District.label(),
-        _ => Field::Team.label(),
-    }
+    PLACE_FIELDS.into_iter().find(|f| place_key_of(*f) == Some(key)).map_or("", Field::label)
 }
 
 /// Reads a file into the store's rows, with an error for each sheet whose header is not
