@@ -1239,7 +1239,7 @@ fn exports_lists_to_xlsx_and_csv_that_read_back() {
 
     // Members as a workbook: the title, the day of the data, one row per member, and the
     // phone and CCCD as the text they are (a number cell would have lost the leading zero).
-    let xlsx = temp_file("thanh-vien.xlsx");
+    let xlsx = temp_file("xuat-thanh-vien.xlsx");
     let o = run(&db, &["export", "members", "--unit", "48", "--out", &xlsx.to_string_lossy()]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stdout(&o).contains(&format!("{members} thành viên của 48 Thành phố Đà Nẵng")), "{}", stdout(&o));
@@ -1271,7 +1271,7 @@ fn exports_lists_to_xlsx_and_csv_that_read_back() {
     let _ = std::fs::remove_file(&xlsx);
 
     // The same as CSV: a byte order mark, a header and one line per member, numbers whole.
-    let csv = temp_file("thanh-vien.csv");
+    let csv = temp_file("xuat-thanh-vien.csv");
     let o = run(&db, &["export", "members", "--unit", "48", "--out", &csv.to_string_lossy()]);
     assert!(o.status.success(), "{}", stderr(&o));
     let bytes = std::fs::read(&csv).expect("written");
@@ -1315,7 +1315,7 @@ fn exports_lists_to_xlsx_and_csv_that_read_back() {
     assert_eq!(after["count"].as_i64(), Some(members));
 
     // Refusals: another extension, an unknown unit; nothing written.
-    let txt = temp_file("thanh-vien.txt");
+    let txt = temp_file("xuat-thanh-vien.txt");
     assert_refused(&run(&db, &["export", "members", "--unit", "48", "--out", &txt.to_string_lossy()]), 1, ".xlsx");
     assert!(!txt.exists());
     let file = temp_file("khong-co.xlsx");
