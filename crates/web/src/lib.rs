@@ -23,7 +23,6 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, HeaderValue, header};
 use store::Db;
 use tower_http::set_header::SetResponseHeaderLayer;
-use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
 pub use error::AppError;
@@ -56,7 +55,7 @@ pub fn app(state: AppState) -> Router {
         .nest("/api/v1", api::router())
         .layer(axum::middleware::from_fn(with_actor))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
-        .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
+        .layer(axum::middleware::from_fn(within_deadline))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(
@@ -82,6 +81,33 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// How long a request may take before it is answered 408 and its work dropped (an unfinished
+/// transaction rolls back).
+const DEADLINE: Duration = Duration::from_secs(30);
+/// The same for an upload being checked or applied and for a list exported whole: a province's
+/// file of a hundred thousand rows takes longer than a page.
+const LONG_DEADLINE: Duration = Duration::from_secs(15 * 60);
+
+/// The deadline of a request, by its path.
+fn deadline_of(path: &str) -> Duration {
+    let long = matches!(path, "/import/preview" | "/import/apply") || path.ends_with(".xlsx") || path.ends_with(".csv");
+    if long { LONG_DEADLINE } else { DEADLINE }
+}
+
+async fn within_deadline(req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let deadline = deadline_of(req.uri().path());
+    match tokio::time::timeout(deadline, next.run(req)).await {
+        Ok(response) => response,
+        Err(_) => (
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            [(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"))],
+            "Yêu cầu chạy quá lâu nên đã dừng; không có gì được ghi. Hãy thử lại với phạm vi nhỏ hơn.",
+        )
+            .into_response(),
+    }
+}
+
 /// Runs each request as an actor of the audit trail: its address now, its user once
 /// authenticated (the `Viewer` and `ApiUser` extractors name it).
 async fn with_actor(req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
@@ -100,4 +126,20 @@ pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> std::i
             let _ = tokio::signal::ctrl_c().await;
         })
         .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uploads_and_whole_lists_get_the_long_deadline_and_pages_the_short_one() {
+        for long in ["/import/preview", "/import/apply", "/members.xlsx", "/reports/indicators.csv"] {
+            assert_eq!(deadline_of(long), LONG_DEADLINE, "{long}");
+        }
+        for short in ["/import", "/members", "/import/template", "/api/v1/members", "/login"] {
+            assert_eq!(deadline_of(short), DEADLINE, "{short}");
+        }
+        assert!(LONG_DEADLINE > DEADLINE);
+    }
 }
