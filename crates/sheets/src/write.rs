@@ -3,7 +3,9 @@
 //! dates as real dates shown dd/mm/yyyy, money as whole đồng in `#,##0` cells), or a CSV file
 //! in UTF-8 with a byte order mark so that Excel opens its Vietnamese correctly.
 
-use rust_xlsxwriter::{ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook as XlsxBook, XlsxError};
+use std::io::Write;
+
+use rust_xlsxwriter::{ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook as XlsxBook, Worksheet, XlsxError};
 use time::Date;
 
 use crate::SheetError;
@@ -137,6 +139,39 @@ pub fn xlsx_book(tables: &[Table]) -> Result<Vec<u8>, SheetError> {
     build(tables).map_err(|e| SheetError::Write(e.to_string()))
 }
 
+/// A long list as an .xlsx workbook of one sheet, written to `out` as its rows come:
+/// `table.rows` first (usually none), then each row of `more`. The same workbook as [`xlsx`]
+/// but for where the text is kept: no row is held, neither here nor in the workbook, which
+/// flushes each row to a temporary file (rust_xlsxwriter's constant-memory mode) and stores
+/// text in its cell rather than in a table of shared strings. Column widths follow the longest
+/// value as in [`xlsx`]: the widths are written when the workbook is saved, after the rows.
+///
+/// # Errors
+/// [`SheetError::Write`] when the workbook cannot be built, the temporary file cannot be made,
+/// or `out` cannot be written.
+pub fn xlsx_streamed<W: Write + Send>(
+    table: &Table,
+    more: impl IntoIterator<Item = Vec<Value>>,
+    out: W,
+) -> Result<(), SheetError> {
+    let streamed = || -> Result<(), XlsxError> {
+        let formats = Formats::new();
+        let mut book = XlsxBook::new();
+        let name = sheet_name(&table.sheet, 0, &mut Vec::new());
+        let sheet = book.add_worksheet_with_constant_memory()?;
+        let mut writer = SheetWriter::start(sheet, table, &name, &formats)?;
+        for row in &table.rows {
+            writer.row(row)?;
+        }
+        for row in more {
+            writer.row(&row)?;
+        }
+        writer.finish()?;
+        book.save_to_writer(out)
+    };
+    streamed().map_err(|e| SheetError::Write(e.to_string()))
+}
+
 fn sheet_name(name: &str, index: usize, used: &mut Vec<String>) -> String {
     let cleaned: String = name.chars().filter(|c| !"[]:*?/\\".contains(*c)).take(31).collect();
     let cleaned = cleaned.trim().trim_matches('\'').to_owned();
@@ -153,92 +188,149 @@ fn sheet_name(name: &str, index: usize, used: &mut Vec<String>) -> String {
     candidate
 }
 
-fn build(tables: &[Table]) -> Result<Vec<u8>, XlsxError> {
-    let title_format = Format::new().set_bold().set_font_size(14).set_align(FormatAlign::Center);
-    let note = Format::new().set_italic().set_align(FormatAlign::Center);
-    let head = Format::new()
-        .set_bold()
-        .set_text_wrap()
-        .set_align(FormatAlign::Center)
-        .set_align(FormatAlign::VerticalCenter)
-        .set_border(FormatBorder::Thin);
-    let text = Format::new().set_border(FormatBorder::Thin).set_num_format("@");
-    let number = Format::new().set_border(FormatBorder::Thin);
-    let money = Format::new().set_num_format(MONEY).set_border(FormatBorder::Thin);
-    let date = Format::new().set_num_format(DATE).set_border(FormatBorder::Thin).set_align(FormatAlign::Center);
-    let blank = Format::new().set_border(FormatBorder::Thin);
+/// The cell formats of an exported sheet.
+struct Formats {
+    title: Format,
+    note: Format,
+    head: Format,
+    text: Format,
+    number: Format,
+    money: Format,
+    date: Format,
+    blank: Format,
+}
 
-    let mut book = XlsxBook::new();
-    let mut used = Vec::new();
-    for (i, table) in tables.iter().enumerate() {
-        let sheet = book.add_worksheet();
-        sheet.set_name(sheet_name(&table.sheet, i, &mut used))?;
+impl Formats {
+    fn new() -> Self {
+        Self {
+            title: Format::new().set_bold().set_font_size(14).set_align(FormatAlign::Center),
+            note: Format::new().set_italic().set_align(FormatAlign::Center),
+            head: Format::new()
+                .set_bold()
+                .set_text_wrap()
+                .set_align(FormatAlign::Center)
+                .set_align(FormatAlign::VerticalCenter)
+                .set_border(FormatBorder::Thin),
+            text: Format::new().set_border(FormatBorder::Thin).set_num_format("@"),
+            number: Format::new().set_border(FormatBorder::Thin),
+            money: Format::new().set_num_format(MONEY).set_border(FormatBorder::Thin),
+            date: Format::new().set_num_format(DATE).set_border(FormatBorder::Thin).set_align(FormatAlign::Center),
+            blank: Format::new().set_border(FormatBorder::Thin),
+        }
+    }
+}
+
+/// One sheet being written top to bottom: the title, the date line and the header, then the
+/// rows in order (the order constant-memory mode needs), then the column widths and the frozen
+/// header.
+struct SheetWriter<'a> {
+    sheet: &'a mut Worksheet,
+    columns: &'a [Column],
+    formats: &'a Formats,
+    /// The widest text of each column so far, in characters.
+    widths: Vec<usize>,
+    /// The row the next data row goes to.
+    next: u32,
+}
+
+impl<'a> SheetWriter<'a> {
+    fn start(sheet: &'a mut Worksheet, table: &'a Table, name: &str, f: &'a Formats) -> Result<Self, XlsxError> {
+        sheet.set_name(name)?;
         let last = u16::try_from(table.columns.len().saturating_sub(1)).unwrap_or(u16::MAX);
         let date_line = data_date_line(table.data_date);
         if last > 0 {
-            sheet.merge_range(0, 0, 0, last, &table.title, &title_format)?;
-            sheet.merge_range(1, 0, 1, last, &date_line, &note)?;
+            sheet.merge_range(0, 0, 0, last, &table.title, &f.title)?;
+            sheet.merge_range(1, 0, 1, last, &date_line, &f.note)?;
         } else {
-            sheet.write_string_with_format(0, 0, &table.title, &title_format)?;
-            sheet.write_string_with_format(1, 0, &date_line, &note)?;
+            sheet.write_string_with_format(0, 0, &table.title, &f.title)?;
+            sheet.write_string_with_format(1, 0, &date_line, &f.note)?;
         }
-        let mut widths: Vec<usize> = table.columns.iter().map(|c| longest_line(&c.header)).collect();
+        // Before the header is written: a flushed row keeps the height it had.
+        sheet.set_row_height(HEADER_ROW, 30)?;
         for (c, column) in table.columns.iter().enumerate() {
             let col = u16::try_from(c).unwrap_or(u16::MAX);
-            sheet.write_string_with_format(HEADER_ROW, col, &column.header, &head)?;
+            sheet.write_string_with_format(HEADER_ROW, col, &column.header, &f.head)?;
         }
-        for (r, row) in table.rows.iter().enumerate() {
-            let at = HEADER_ROW + 1 + u32::try_from(r).unwrap_or(u32::MAX - HEADER_ROW - 1);
-            for (c, column) in table.columns.iter().enumerate() {
-                let col = u16::try_from(c).unwrap_or(u16::MAX);
-                let value = row.get(c).unwrap_or(&Value::Empty);
-                if let Some(w) = widths.get_mut(c) {
-                    *w = (*w).max(value.as_text().chars().count());
+        let widths = table.columns.iter().map(|c| longest_line(&c.header)).collect();
+        Ok(Self { sheet, columns: &table.columns, formats: f, widths, next: HEADER_ROW + 1 })
+    }
+
+    fn row(&mut self, row: &[Value]) -> Result<(), XlsxError> {
+        let (sheet, f, at) = (&mut *self.sheet, self.formats, self.next);
+        for (c, column) in self.columns.iter().enumerate() {
+            let col = u16::try_from(c).unwrap_or(u16::MAX);
+            let value = row.get(c).unwrap_or(&Value::Empty);
+            if let Some(w) = self.widths.get_mut(c) {
+                *w = (*w).max(text_width(value));
+            }
+            match (column.kind, value) {
+                (_, Value::Empty) => {
+                    sheet.write_blank(at, col, &f.blank)?;
                 }
-                match (column.kind, value) {
-                    (_, Value::Empty) => {
-                        sheet.write_blank(at, col, &blank)?;
-                    }
-                    (Kind::Text, v) => {
-                        sheet.write_string_with_format(at, col, v.as_text(), &text)?;
-                    }
-                    (Kind::Date, Value::Date(d)) => {
-                        let dt = ExcelDateTime::from_ymd(
-                            u16::try_from(d.year()).unwrap_or(0),
-                            u8::from(d.month()),
-                            d.day(),
-                        )?;
-                        sheet.write_datetime_with_format(at, col, &dt, &date)?;
-                    }
-                    (Kind::Money, Value::Money(m)) => {
-                        // Amounts of a commune's lists stay far below 2^53 đồng.
-                        #[allow(clippy::cast_precision_loss)]
-                        sheet.write_number_with_format(at, col, *m as f64, &money)?;
-                    }
-                    (Kind::Money, Value::Number(n)) => {
-                        sheet.write_number_with_format(at, col, *n, &money)?;
-                    }
-                    (Kind::Number | Kind::Date, Value::Number(n)) => {
-                        sheet.write_number_with_format(at, col, *n, &number)?;
-                    }
+                (Kind::Text, Value::Text(s)) => {
+                    sheet.write_string_with_format(at, col, s, &f.text)?;
+                }
+                (Kind::Date, Value::Date(d)) => {
+                    let dt =
+                        ExcelDateTime::from_ymd(u16::try_from(d.year()).unwrap_or(0), u8::from(d.month()), d.day())?;
+                    sheet.write_datetime_with_format(at, col, &dt, &f.date)?;
+                }
+                (Kind::Money, Value::Money(m)) => {
+                    // Amounts of a commune's lists stay far below 2^53 đồng.
                     #[allow(clippy::cast_precision_loss)]
-                    (Kind::Number | Kind::Date, Value::Money(m)) => {
-                        sheet.write_number_with_format(at, col, *m as f64, &number)?;
-                    }
-                    // A value that does not fit its column is written as the text it reads.
-                    (_, v) => {
-                        sheet.write_string_with_format(at, col, v.as_text(), &text)?;
-                    }
+                    sheet.write_number_with_format(at, col, *m as f64, &f.money)?;
+                }
+                (Kind::Money, Value::Number(n)) => {
+                    sheet.write_number_with_format(at, col, *n, &f.money)?;
+                }
+                (Kind::Number | Kind::Date, Value::Number(n)) => {
+                    sheet.write_number_with_format(at, col, *n, &f.number)?;
+                }
+                #[allow(clippy::cast_precision_loss)]
+                (Kind::Number | Kind::Date, Value::Money(m)) => {
+                    sheet.write_number_with_format(at, col, *m as f64, &f.number)?;
+                }
+                // A value that does not fit its column is written as the text it reads.
+                (_, v) => {
+                    sheet.write_string_with_format(at, col, v.as_text(), &f.text)?;
                 }
             }
         }
-        for (c, w) in widths.iter().enumerate() {
+        self.next = at.saturating_add(1);
+        Ok(())
+    }
+
+    fn finish(self) -> Result<(), XlsxError> {
+        for (c, w) in self.widths.iter().enumerate() {
             let col = u16::try_from(c).unwrap_or(u16::MAX);
             let width = u32::try_from((*w).clamp(6, 48) + 2).unwrap_or(50);
-            sheet.set_column_width(col, width)?;
+            self.sheet.set_column_width(col, width)?;
         }
-        sheet.set_row_height(HEADER_ROW, 30)?;
-        sheet.set_freeze_panes(HEADER_ROW + 1, 0)?;
+        self.sheet.set_freeze_panes(HEADER_ROW + 1, 0)?;
+        Ok(())
+    }
+}
+
+/// The characters of the value's text, without building the text when it is already there.
+fn text_width(value: &Value) -> usize {
+    match value {
+        Value::Empty => 0,
+        Value::Text(s) => s.chars().count(),
+        v => v.as_text().chars().count(),
+    }
+}
+
+fn build(tables: &[Table]) -> Result<Vec<u8>, XlsxError> {
+    let formats = Formats::new();
+    let mut book = XlsxBook::new();
+    let mut used = Vec::new();
+    for (i, table) in tables.iter().enumerate() {
+        let name = sheet_name(&table.sheet, i, &mut used);
+        let mut writer = SheetWriter::start(book.add_worksheet(), table, &name, &formats)?;
+        for row in &table.rows {
+            writer.row(row)?;
+        }
+        writer.finish()?;
     }
     book.save_to_buffer()
 }

@@ -5,6 +5,7 @@
 //! (the web masks for viewers before it hands the rows over, the command line does not).
 
 use std::collections::HashMap;
+use std::io::Write;
 
 use domain::Gender;
 use sheets::{Column, Kind, Table, Value};
@@ -71,32 +72,92 @@ pub fn bytes(table: &Table, format: Format) -> Result<Vec<u8>, sheets::SheetErro
     }
 }
 
+/// A long list written to `out` in a format as its rows come: `table.rows` first, then each row
+/// of `more`, none of them kept (the command line's export of a province's members). The file
+/// reads as [`bytes`] would have made it; an .xlsx stores its text in the cells rather than in a
+/// table of shared strings (see [`sheets::write::xlsx_streamed`]).
+///
+/// # Errors
+/// When the workbook cannot be built or `out` cannot be written.
+pub fn write<W: Write + Send>(
+    table: &Table,
+    more: impl IntoIterator<Item = Vec<Value>>,
+    format: Format,
+    out: W,
+) -> Result<(), sheets::SheetError> {
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, out);
+    match format {
+        Format::Xlsx => sheets::write::xlsx_streamed(table, more, &mut out)?,
+        Format::Csv => write_csv(table, more, &mut out).map_err(|e| sheets::SheetError::Write(e.to_string()))?,
+    }
+    out.flush().map_err(|e| sheets::SheetError::Write(e.to_string()))
+}
+
 /// The table as CSV: the header, then one line a row (no title: a CSV file is read by programs).
 /// Text that a spreadsheet would run as a formula (`=`, `+`, `-`, `@`) is prefixed with an
 /// apostrophe, as in the web's other CSV downloads; numbers, money and dates are written as they
 /// are, so that a reversal's `-500000` stays a number.
 #[must_use]
 pub fn csv(table: &Table) -> String {
-    let quote = |s: &str| {
-        if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_owned() }
-    };
-    let defuse = |s: &str| if s.starts_with(['=', '+', '-', '@']) { format!("'{s}") } else { s.to_owned() };
-    let mut out = String::from("\u{feff}");
-    let header: Vec<String> = table.columns.iter().map(|c| quote(&defuse(&c.header))).collect();
-    out.push_str(&header.join(","));
-    out.push_str("\r\n");
-    for row in &table.rows {
-        let cells: Vec<String> = (0..table.columns.len())
-            .map(|c| match row.get(c) {
-                Some(v @ (Value::Number(_) | Value::Money(_) | Value::Date(_))) => v.as_text(),
-                Some(v) => quote(&defuse(&v.as_text())),
-                None => String::new(),
-            })
-            .collect();
-        out.push_str(&cells.join(","));
-        out.push_str("\r\n");
+    let mut out = Vec::new();
+    // Writing to memory does not fail, and every cell is text: the bytes are UTF-8.
+    let _ = write_csv(table, std::iter::empty(), &mut out);
+    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+/// [`csv`] written line by line: `table.rows`, then the rows of `more`.
+fn write_csv(table: &Table, more: impl IntoIterator<Item = Vec<Value>>, out: &mut impl Write) -> std::io::Result<()> {
+    let width = table.columns.len();
+    let mut line = String::from("\u{feff}");
+    for (i, column) in table.columns.iter().enumerate() {
+        if i > 0 {
+            line.push(',');
+        }
+        csv_text(&mut line, &column.header);
     }
-    out
+    line.push_str("\r\n");
+    out.write_all(line.as_bytes())?;
+    let mut row_line = |row: &[Value]| {
+        line.clear();
+        for c in 0..width {
+            if c > 0 {
+                line.push(',');
+            }
+            match row.get(c) {
+                Some(v @ (Value::Number(_) | Value::Money(_) | Value::Date(_))) => line.push_str(&v.as_text()),
+                Some(Value::Text(t)) => csv_text(&mut line, t),
+                Some(Value::Empty) | None => {}
+            }
+        }
+        line.push_str("\r\n");
+        out.write_all(line.as_bytes())
+    };
+    for row in &table.rows {
+        row_line(row)?;
+    }
+    for row in more {
+        row_line(&row)?;
+    }
+    Ok(())
+}
+
+/// A text cell of [`csv`]: behind an apostrophe when a spreadsheet would run it as a formula,
+/// in double quotes (its own doubled) when it holds a comma, a quote or a line break.
+fn csv_text(line: &mut String, text: &str) {
+    let defused = text.starts_with(['=', '+', '-', '@']);
+    let quoted = text.contains([',', '"', '\n', '\r']);
+    if quoted {
+        line.push('"');
+    }
+    if defused {
+        line.push('\'');
+    }
+    if quoted {
+        line.push_str(&text.replace('"', "\"\""));
+        line.push('"');
+    } else {
+        line.push_str(text);
+    }
 }
 
 /// The unit path an export is recorded under: the one subtree it covers, if one.
@@ -192,7 +253,16 @@ async fn parents(db: &Db, paths: impl Iterator<Item = &str>) -> Result<HashMap<S
 /// # Errors
 /// Database errors (reading the communes' parent units).
 pub async fn members(db: &Db, rows: &[Member], place: &str, day: Date) -> Result<Table, StoreError> {
-    let parents = parents(db, rows.iter().filter_map(|m| m.commune_path.as_deref())).await?;
+    let make = MemberRows::new(db, rows).await?;
+    let mut table = members_heading(place, day);
+    table.rows = rows.iter().enumerate().map(|(i, m)| make.row(i, m)).collect();
+    Ok(table)
+}
+
+/// The members' table with its title and columns and no rows, for a long list whose rows
+/// [`MemberRows`] makes one at a time as the file is written.
+#[must_use]
+pub fn members_heading(place: &str, day: Date) -> Table {
     let columns = vec![
         Column::new("STT", Kind::Number),
         Column::new("Họ và tên", Kind::Text),
@@ -209,41 +279,57 @@ pub async fn members(db: &Db, rows: &[Member], place: &str, day: Date) -> Result
         Column::new("Đơn vị cấp trên", Kind::Text),
         Column::new("Ngày vào tổ", Kind::Date),
     ];
-    let rows = rows
-        .iter()
-        .enumerate()
-        .map(|(i, m)| {
-            let birth = match (&m.birth_date, m.birth_year) {
-                (Some(d), _) => date(Some(d)),
-                (None, Some(y)) => count(y),
-                _ => Value::Empty,
-            };
-            let parent = m.commune_path.as_deref().and_then(|p| parents.get(p)).cloned().unwrap_or_default();
-            vec![
-                row_number(i),
-                m.full_name.clone().into(),
-                Gender::from_code(&m.gender).map_or("", |g| g.label()).into(),
-                birth,
-                m.phone.clone().into(),
-                m.cccd.clone().unwrap_or_default().into(),
-                m.email.clone().unwrap_or_default().into(),
-                m.role().map_or("", |r| r.label()).into(),
-                m.position().map_or("", |p| p.label()).into(),
-                m.team.clone().unwrap_or_default().into(),
-                m.village.clone().unwrap_or_default().into(),
-                m.commune.clone().unwrap_or_default().into(),
-                parent.into(),
-                date(m.joined_on.as_deref()),
-            ]
-        })
-        .collect();
-    Ok(Table {
+    Table {
         sheet: "Thành viên".into(),
         title: title("DANH SÁCH THÀNH VIÊN TỔ CÔNG NGHỆ SỐ CỘNG ĐỒNG", place),
         data_date: day,
         columns,
-        rows,
-    })
+        rows: Vec::new(),
+    }
+}
+
+/// Makes the rows of [`members_heading`]'s table one member at a time, so that a long list is
+/// not held a second time as cells (the command line's export of 600,000 members).
+pub struct MemberRows {
+    /// The parent unit's name of each commune, by the commune's path.
+    parents: HashMap<String, String>,
+}
+
+impl MemberRows {
+    /// Reads the parent units of the members' communes.
+    ///
+    /// # Errors
+    /// Database errors.
+    pub async fn new(db: &Db, rows: &[Member]) -> Result<Self, StoreError> {
+        Ok(Self { parents: parents(db, rows.iter().filter_map(|m| m.commune_path.as_deref())).await? })
+    }
+
+    /// The row of the `i`-th member (0-based; its STT is `i + 1`).
+    #[must_use]
+    pub fn row(&self, i: usize, m: &Member) -> Vec<Value> {
+        let birth = match (&m.birth_date, m.birth_year) {
+            (Some(d), _) => date(Some(d)),
+            (None, Some(y)) => count(y),
+            _ => Value::Empty,
+        };
+        let parent = m.commune_path.as_deref().and_then(|p| self.parents.get(p)).map_or("", String::as_str);
+        vec![
+            row_number(i),
+            m.full_name.as_str().into(),
+            Gender::from_code(&m.gender).map_or("", |g| g.label()).into(),
+            birth,
+            m.phone.as_str().into(),
+            m.cccd.as_deref().unwrap_or_default().into(),
+            m.email.as_deref().unwrap_or_default().into(),
+            m.role().map_or("", |r| r.label()).into(),
+            m.position().map_or("", |p| p.label()).into(),
+            m.team.as_deref().unwrap_or_default().into(),
+            m.village.as_deref().unwrap_or_default().into(),
+            m.commune.as_deref().unwrap_or_default().into(),
+            parent.into(),
+            date(m.joined_on.as_deref()),
+        ]
+    }
 }
 
 /// Teams as a table, with each team's leader (tổ trưởng) read from its active members in
@@ -448,6 +534,35 @@ mod tests {
             rows: vec![vec!["-đảo, \"sai\"".into(), Value::Money(-500_000)]],
         };
         assert_eq!(csv(&table), "\u{feff}Loại,Số tiền\r\n\"'-đảo, \"\"sai\"\"\",-500000\r\n");
+    }
+
+    #[test]
+    fn a_list_written_row_by_row_is_the_list_written_at_once() {
+        let mut table = Table {
+            sheet: "t".into(),
+            title: "T".into(),
+            data_date: time::macros::date!(2025 - 07 - 01),
+            columns: vec![
+                Column::new("Số điện thoại", Kind::Text),
+                Column::new("Ghi chú", Kind::Text),
+                Column::new("Số tiền", Kind::Money),
+                Column::new("Ngày", Kind::Date),
+            ],
+            rows: Vec::new(),
+        };
+        let rows = vec![
+            vec!["0912345678".into(), "=1+1".into(), Value::Money(-500_000), Value::Empty],
+            vec!["-đảo, \"sai\"".into(), Value::Empty, Value::Money(7), table.data_date.into()],
+            vec!["@x".into()],
+        ];
+        let mut streamed = Vec::new();
+        write(&table, rows.clone(), Format::Csv, &mut streamed).expect("writes");
+        let mut workbook = Vec::new();
+        write(&table, rows.clone(), Format::Xlsx, &mut workbook).expect("writes");
+        table.rows = rows;
+        assert_eq!(String::from_utf8(streamed).expect("UTF-8"), csv(&table));
+        let read = |bytes: &[u8]| sheets::read_file("t.xlsx", bytes).expect("reads").sheets.remove(0).rows;
+        assert_eq!(read(&workbook), read(&bytes(&table, Format::Xlsx).expect("writes")));
     }
 
     #[test]

@@ -156,3 +156,54 @@ fn several_tables_make_several_sheets() {
     assert_eq!(book.sheets[1].rows.len(), 5);
     assert_eq!(book.sheets[2].cell(4, 0), "1");
 }
+
+/// A long list of made-up members, row `i` built from `i` alone.
+fn member_row(i: u32) -> Vec<Value> {
+    let born = date!(1960 - 01 - 01) + time::Duration::days(i64::from(i % 15_000));
+    vec![
+        Value::Number(f64::from(i + 1)),
+        format!("Nguyễn Văn Thành Viên {i}").into(),
+        format!("09{i:08}").into(),
+        if i.is_multiple_of(2) { format!("0{i:011}").into() } else { Value::Empty },
+        Value::Date(born),
+        Value::Money(i64::from(i) * 1_000),
+        if i.is_multiple_of(7) { "=SUM(A1:A2)".into() } else { Value::Empty },
+    ]
+}
+
+#[test]
+fn a_long_list_written_row_by_row_reads_as_the_whole_table() {
+    use calamine::{Data, Reader};
+    const ROWS: u32 = 5_000;
+    let mut table = members();
+    table.rows.truncate(1);
+    let mut out = Vec::new();
+    sheets::write::xlsx_streamed(&table, (0..ROWS).map(member_row), &mut out).expect("writes");
+    table.rows.extend((0..ROWS).map(member_row));
+    let whole = sheets::write::xlsx(&table).expect("writes");
+
+    // The same sheet, cell for cell, as the table written at once.
+    let streamed = read_file("dai.xlsx", &out).expect("reads");
+    let at_once = read_file("dai.xlsx", &whole).expect("reads");
+    assert_eq!(streamed.sheets.len(), 1);
+    assert_eq!(streamed.sheets[0].name, at_once.sheets[0].name);
+    assert_eq!(streamed.sheets[0].rows, at_once.sheets[0].rows);
+    let sheet = &streamed.sheets[0];
+    assert_eq!(sheet.cell(0, 0), table.title);
+    assert_eq!(sheet.cell(1, 0), data_date_line(table.data_date));
+    assert_eq!(sheet.rows.len(), HEADER_ROW as usize + 2 + ROWS as usize);
+
+    // Text stays text with its leading zeros, dates are dates, money is a number.
+    let mut book = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(out)).expect("opens");
+    let range = book.worksheet_range("Thành viên").expect("the sheet");
+    let last = HEADER_ROW + 1 + ROWS;
+    assert_eq!(range.get_value((last, 2)), Some(&Data::String(format!("09{:08}", ROWS - 1))));
+    assert_eq!(range.get_value((last - 1, 3)), Some(&Data::String(format!("0{:011}", ROWS - 2))));
+    assert_eq!(range.get_value((last, 5)), Some(&Data::Float(f64::from(ROWS - 1) * 1_000.0)));
+    let formula = HEADER_ROW + 2 + (ROWS - 1) / 7 * 7;
+    assert_eq!(range.get_value((formula, 6)), Some(&Data::String("=SUM(A1:A2)".to_owned())));
+    match range.get_value((HEADER_ROW + 2, 4)) {
+        Some(Data::DateTime(d)) => assert_eq!(d.as_f64(), 21_916.0, "1960-01-01 is Excel day 21916"),
+        other => panic!("a date, not {other:?}"),
+    }
+}
