@@ -2,8 +2,7 @@
 
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::http::header;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{Html, Response};
 use serde::Deserialize;
 use store::PageRequest;
 use store::audit::{self, Filter, Recorded};
@@ -94,63 +93,33 @@ async fn page(State(state): State<AppState>, v: Viewer, Query(q): Query<AuditQue
     Ok(Html(AuditPage { c: Chrome::new(&v, None), q, rows: page.items, pager, export }.render()?))
 }
 
-/// Every matching event as CSV (UTF-8 with a BOM, for Excel).
-async fn export(State(state): State<AppState>, v: Viewer, Query(q): Query<AuditQuery>) -> Result<Response, AppError> {
-    let filter = q.filter(&state, &v).await?;
-    let rows = audit::list(&state.db, &filter, PageRequest::all()).await?.items;
-    // The trail holds values before and after, personal data among them: the export is logged.
-    let ids: Vec<i64> = rows.iter().map(|r| r.audit_event_id).collect();
-    let event = audit::Event {
-        entity: "export",
-        action: "audit_csv",
-        after: Some(
-            serde_json::json!({ "filter": params(&q).into_iter().collect::<std::collections::BTreeMap<_, _>>(), "rows": ids, "count": ids.len() }),
-        ),
-        ..audit::Event::default()
-    };
-    audit::record(&state.db, event).await?;
-    let header =
-        ["thời điểm (UTC)", "người dùng", "kênh", "địa chỉ", "đối tượng", "mã", "thao tác", "đơn vị", "trước", "sau"];
-    let lines: Vec<Vec<String>> = rows
-        .iter()
-        .map(|r| {
-            vec![
-                r.occurred_at.clone(),
-                r.actor.clone(),
-                r.channel.clone(),
-                r.address.clone().unwrap_or_default(),
-                r.entity.clone(),
-                r.entity_id.map(|i| i.to_string()).unwrap_or_default(),
-                r.action.clone(),
-                r.unit_path.clone().unwrap_or_default(),
-                r.before_json.clone().unwrap_or_default(),
-                r.after_json.clone().unwrap_or_default(),
-            ]
-        })
-        .collect();
-    let out = super::csv_document(&header, &lines);
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (header::CONTENT_DISPOSITION, "attachment; filename=\"nhat-ky-thao-tac.csv\""),
-        ],
-        out,
-    )
-        .into_response())
+/// `GET /admin/audit.csv`: every matching event as CSV (UTF-8 with a BOM, for Excel), in the
+/// columns of the workbook.
+async fn export(state: State<AppState>, v: Viewer, q: Query<AuditQuery>) -> Result<Response, AppError> {
+    export_as(state, v, q, exports::Format::Csv).await
 }
 
-/// `GET /admin/audit.xlsx`: every matching event as a workbook, logged as the CSV is.
-async fn export_xlsx(
+/// `GET /admin/audit.xlsx`: every matching event as a workbook.
+async fn export_xlsx(state: State<AppState>, v: Viewer, q: Query<AuditQuery>) -> Result<Response, AppError> {
+    export_as(state, v, q, exports::Format::Xlsx).await
+}
+
+/// The trail holds values before and after, personal data among them: its export is logged too.
+async fn export_as(
     State(state): State<AppState>,
     v: Viewer,
     Query(q): Query<AuditQuery>,
+    format: exports::Format,
 ) -> Result<Response, AppError> {
     let filter = q.filter(&state, &v).await?;
     let rows = audit::list(&state.db, &filter, PageRequest::all()).await?.items;
     let ids: Vec<i64> = rows.iter().map(|r| r.audit_event_id).collect();
     let event = audit::Event {
         entity: "export",
-        action: "audit_xlsx",
+        action: match format {
+            exports::Format::Xlsx => "audit_xlsx",
+            exports::Format::Csv => "audit_csv",
+        },
         after: Some(
             serde_json::json!({ "filter": params(&q).into_iter().collect::<std::collections::BTreeMap<_, _>>(), "rows": ids, "count": ids.len() }),
         ),
@@ -171,5 +140,5 @@ async fn export_xlsx(
         filter.from.as_deref().unwrap_or(""),
         filter.to.as_deref().unwrap_or(""),
     ]);
-    exports::xlsx_download(table, &file).await
+    exports::download(table, format, &file).await
 }

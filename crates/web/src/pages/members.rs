@@ -76,51 +76,24 @@ async fn list(State(state): State<AppState>, v: Viewer, Query(q): Query<ListQuer
     Ok(Html(ListPage { c, q: q.q, unit: q.unit, all, rows: page.items, pager, export }.render()?))
 }
 
-/// `GET /members.csv`: the list as filtered, every page of it, masked as on screen. Personal
-/// data leaves the system here, so the export is logged with its rows.
-async fn export(State(state): State<AppState>, v: Viewer, Query(q): Query<ListQuery>) -> Result<Response, AppError> {
-    let scope = super::list_scope(&state, &v, &q.unit).await?;
-    let all = q.all.is_some();
-    let filter = MemberFilter { search: Some(q.q.clone()), include_former: all, numbers_for: Some(v.access.clone()) };
-    let mut rows = people::list(&state.db, &scope, &filter, PageRequest::all()).await?.items;
-    let whole: Vec<bool> = rows.iter().map(|m| v.access.sees_personal(m.team_id, m.commune_path.as_deref())).collect();
-    mask_members(&v.access, &mut rows);
-    let body = members_csv(&rows);
-    let ids: Vec<i64> = rows.iter().map(|m| m.id).collect();
-    let unit_path = match &scope {
-        store::Scope::Paths(p) if p.len() == 1 => Some(p[0].clone()),
-        _ => None,
-    };
-    let event = store::audit::Event {
-        entity: "export",
-        entity_id: None,
-        action: "members_csv",
-        unit_path,
-        before: None,
-        after: Some(serde_json::json!({
-            "filter": { "q": store::access::loggable_search(&q.q), "unit": q.unit, "all": all },
-            "rows": ids,
-            "count": ids.len(),
-            "whole": whole.iter().filter(|w| **w).count(),
-        })),
-    };
-    store::audit::record(&state.db, event).await?;
-    Ok((
-        [
-            (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (axum::http::header::CONTENT_DISPOSITION, "attachment; filename=\"thanh-vien.csv\""),
-        ],
-        body,
-    )
-        .into_response())
+/// `GET /members.csv`: the list as filtered, every page of it, masked as on screen, in the columns
+/// of `/members.xlsx` (so that it imports back). Personal data leaves the system here, so the
+/// export is logged with its rows.
+async fn export(state: State<AppState>, v: Viewer, q: Query<ListQuery>) -> Result<Response, AppError> {
+    export_as(state, v, q, exports::Format::Csv).await
 }
 
 /// `GET /members.xlsx`: the list as filtered, every page of it, as an Excel workbook with a
 /// title and the day of the data, masked as on screen and logged as `/members.csv` is.
-async fn export_xlsx(
+async fn export_xlsx(state: State<AppState>, v: Viewer, q: Query<ListQuery>) -> Result<Response, AppError> {
+    export_as(state, v, q, exports::Format::Xlsx).await
+}
+
+async fn export_as(
     State(state): State<AppState>,
     v: Viewer,
     Query(q): Query<ListQuery>,
+    format: exports::Format,
 ) -> Result<Response, AppError> {
     let scope = super::list_scope(&state, &v, &q.unit).await?;
     let all = q.all.is_some();
@@ -134,7 +107,7 @@ async fn export_xlsx(
     let event = store::audit::Event {
         entity: "export",
         entity_id: None,
-        action: exports::action(exports::List::Members, exports::Format::Xlsx),
+        action: exports::action(exports::List::Members, format),
         unit_path: exports::unit_path(&scope),
         before: None,
         after: Some(serde_json::json!({
@@ -145,48 +118,7 @@ async fn export_xlsx(
         })),
     };
     store::audit::record(&state.db, event).await?;
-    exports::xlsx_download(table, "thanh-vien").await
-}
-
-/// The members as CSV, one row each.
-fn members_csv(rows: &[Member]) -> String {
-    let header = [
-        "Họ và tên",
-        "Giới tính",
-        "Ngày/năm sinh",
-        "Điện thoại",
-        "CCCD",
-        "Tổ",
-        "Thôn",
-        "Xã",
-        "Vai trò",
-        "Chức danh",
-        "Vào tổ",
-    ];
-    let lines: Vec<Vec<String>> = rows
-        .iter()
-        .map(|m| {
-            let birth = match (&m.birth_date, m.birth_year) {
-                (Some(d), _) => vn_date(d),
-                (None, Some(y)) => y.to_string(),
-                _ => String::new(),
-            };
-            vec![
-                m.full_name.clone(),
-                Gender::from_code(&m.gender).map_or("", |g| g.label()).to_owned(),
-                birth,
-                m.phone.clone(),
-                m.cccd.clone().unwrap_or_default(),
-                m.team.clone().unwrap_or_default(),
-                m.village.clone().unwrap_or_default(),
-                m.commune.clone().unwrap_or_default(),
-                m.role().map_or("", |r| r.label()).to_owned(),
-                m.position().map_or("", |p| p.label()).to_owned(),
-                m.joined_on.as_deref().map(vn_date).unwrap_or_default(),
-            ]
-        })
-        .collect();
-    super::csv_document(&header, &lines)
+    exports::download(table, format, "thanh-vien").await
 }
 
 #[derive(Template)]

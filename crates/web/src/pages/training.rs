@@ -664,85 +664,24 @@ async fn untrained(
     Ok((status, Html(page.render()?)).into_response())
 }
 
-/// `GET /training/untrained.csv`: the same list, every page, masked as on screen. Personal data
-/// leaves the system here, so the export is logged with its rows, as `/members.csv` is.
-async fn untrained_csv(
-    State(state): State<AppState>,
-    v: Viewer,
-    Query(q): Query<UntrainedQuery>,
-) -> Result<Response, AppError> {
-    let ask = match untrained_ask(&state, &v, &q).await? {
-        Ok(ask) => ask,
-        Err((status, e)) => {
-            let message = e.0.into_iter().map(|f| f.message).collect::<Vec<_>>().join("; ");
-            return Err(if status == axum::http::StatusCode::NOT_FOUND {
-                AppError::NotFound(message)
-            } else {
-                AppError::BadRequest(message)
-            });
-        }
-    };
-    let mut rows = if ask.unit.is_empty() {
-        Vec::new()
-    } else {
-        training::untrained_page(&state.db, &v.access.read, &ask.unit, ask.since, PageRequest::all()).await?.items
-    };
-    let mut whole = 0;
-    for u in &mut rows {
-        if v.access.sees_personal(u.member.team_id, u.member.commune_path.as_deref()) {
-            whole += 1;
-        }
-        mask_members(&v.access, std::slice::from_mut(&mut u.member));
-    }
-    let ids: Vec<i64> = rows.iter().map(|u| u.member.id).collect();
-    let unit_path =
-        if ask.unit.is_empty() { None } else { Some(store::units::by_code(&state.db, &ask.unit).await?.path) };
-    let event = store::audit::Event {
-        entity: "export",
-        entity_id: None,
-        action: "untrained_csv",
-        unit_path,
-        before: None,
-        after: Some(serde_json::json!({
-            "filter": { "unit": ask.unit, "months": q.months.trim() },
-            "rows": ids,
-            "count": ids.len(),
-            "whole": whole,
-        })),
-    };
-    store::audit::record(&state.db, event).await?;
-    let header = ["Họ và tên", "Điện thoại", "Tổ", "Thôn", "Xã", "Vai trò", "Lần có mặt gần nhất"];
-    let lines: Vec<Vec<String>> = rows
-        .iter()
-        .map(|u| {
-            let m = &u.member;
-            vec![
-                m.full_name.clone(),
-                m.phone.clone(),
-                m.team.clone().unwrap_or_default(),
-                m.village.clone().unwrap_or_default(),
-                m.commune.clone().unwrap_or_default(),
-                m.role().map_or("", |r| r.label()).to_owned(),
-                u.last_present.as_deref().map_or_else(|| "Chưa tập huấn".to_owned(), vn_date),
-            ]
-        })
-        .collect();
-    Ok((
-        [
-            (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (axum::http::header::CONTENT_DISPOSITION, "attachment; filename=\"chua-tap-huan.csv\""),
-        ],
-        super::csv_document(&header, &lines),
-    )
-        .into_response())
+/// `GET /training/untrained.csv`: the same list, every page, masked as on screen, in the columns
+/// of the workbook. Personal data leaves the system here, so the export is logged with its rows,
+/// as `/members.csv` is.
+async fn untrained_csv(state: State<AppState>, v: Viewer, q: Query<UntrainedQuery>) -> Result<Response, AppError> {
+    untrained_export(state, v, q, exports::Format::Csv).await
 }
 
 /// `GET /training/untrained.xlsx`: the same list as a workbook, masked as on screen and logged
 /// as the CSV is.
-async fn untrained_xlsx(
+async fn untrained_xlsx(state: State<AppState>, v: Viewer, q: Query<UntrainedQuery>) -> Result<Response, AppError> {
+    untrained_export(state, v, q, exports::Format::Xlsx).await
+}
+
+async fn untrained_export(
     State(state): State<AppState>,
     v: Viewer,
     Query(q): Query<UntrainedQuery>,
+    format: exports::Format,
 ) -> Result<Response, AppError> {
     let ask = match untrained_ask(&state, &v, &q).await? {
         Ok(ask) => ask,
@@ -773,7 +712,10 @@ async fn untrained_xlsx(
     let event = store::audit::Event {
         entity: "export",
         entity_id: None,
-        action: "untrained_xlsx",
+        action: match format {
+            exports::Format::Xlsx => "untrained_xlsx",
+            exports::Format::Csv => "untrained_csv",
+        },
         unit_path: unit.as_ref().map(|u| u.path.clone()),
         before: None,
         after: Some(serde_json::json!({
@@ -786,5 +728,5 @@ async fn untrained_xlsx(
     store::audit::record(&state.db, event).await?;
     let place = unit.as_ref().map(|u| u.name.clone()).unwrap_or_default();
     let table = exports::untrained(&rows, &place, ask.since, store::today());
-    exports::xlsx_download(table, &exports::file_name(&["chua-tap-huan", &ask.unit])).await
+    exports::download(table, format, &exports::file_name(&["chua-tap-huan", &ask.unit])).await
 }

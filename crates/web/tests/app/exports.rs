@@ -159,6 +159,9 @@ app_test!(viewers_download_numbers_masked_and_nothing_outside_their_units, |app|
     );
     let csv = viewer.get("/members.csv").await.body;
     assert!(csv.contains("0912 *** 678"), "{csv}");
+    // The CSV has the workbook's columns, so either imports back.
+    let header: Vec<&str> = csv.trim_start_matches('\u{feff}').lines().next().expect("header").split(',').collect();
+    assert_eq!(header, sheet.rows[sheets::write::HEADER_ROW as usize], "{csv}");
     // The title names the reader's unit.
     assert!(sheet.cell(0, 0).ends_with("— Thành phố Tam Kỳ"), "{}", sheet.cell(0, 0));
 
