@@ -470,32 +470,54 @@ pub(crate) async fn download(
 /// # Errors
 /// When the workbook cannot be written.
 pub(crate) async fn xlsx_download(table: Table, file: &str) -> Result<axum::response::Response, crate::AppError> {
-    use axum::response::IntoResponse;
     let bytes = tokio::task::spawn_blocking(move || sheets::write::xlsx(&table))
         .await?
         .map_err(|e| crate::AppError::Internal(format!("xlsx: {e}")))?;
-    Ok((
-        [
-            (
-                axum::http::header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned(),
-            ),
-            (axum::http::header::CONTENT_DISPOSITION, format!("attachment; filename=\"{file}.xlsx\"")),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(attachment(bytes, Format::Xlsx, file))
 }
 
 /// A download of the table as CSV named `file` (without extension).
 pub(crate) fn csv_download(table: &Table, file: &str) -> axum::response::Response {
+    attachment(csv(table).into_bytes(), Format::Csv, file)
+}
+
+/// A download of members (see [`members`]) written as their rows are made, off the request
+/// threads: a country's list is held once as members, not a second time as cells.
+///
+/// # Errors
+/// Database errors; when the workbook cannot be written.
+pub(crate) async fn members_download(
+    db: &Db,
+    rows: Vec<Member>,
+    place: &str,
+    day: Date,
+    format: Format,
+    file: &str,
+) -> Result<axum::response::Response, crate::AppError> {
+    let make = MemberRows::new(db, &rows).await?;
+    let heading = members_heading(place, day);
+    let bytes = tokio::task::spawn_blocking(move || {
+        let mut out = Vec::new();
+        write(&heading, rows.iter().enumerate().map(|(i, m)| make.row(i, m)), format, &mut out).map(|()| out)
+    })
+    .await?
+    .map_err(|e| crate::AppError::Internal(format!("export: {e}")))?;
+    Ok(attachment(bytes, format, file))
+}
+
+/// The bytes of a file to download, named `file` with the format's extension.
+fn attachment(bytes: Vec<u8>, format: Format, file: &str) -> axum::response::Response {
     use axum::response::IntoResponse;
+    let (kind, ext) = match format {
+        Format::Xlsx => ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
+        Format::Csv => ("text/csv; charset=utf-8", "csv"),
+    };
     (
         [
-            (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (axum::http::header::CONTENT_DISPOSITION, format!("attachment; filename=\"{file}.csv\"")),
+            (axum::http::header::CONTENT_TYPE, kind.to_owned()),
+            (axum::http::header::CONTENT_DISPOSITION, format!("attachment; filename=\"{file}.{ext}\"")),
         ],
-        csv(table),
+        bytes,
     )
         .into_response()
 }

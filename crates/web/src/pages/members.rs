@@ -102,7 +102,6 @@ async fn export_as(
     let whole = rows.iter().filter(|m| v.access.sees_personal(m.team_id, m.commune_path.as_deref())).count();
     mask_members(&v.access, &mut rows);
     let place = exports::place(&state.db, &scope).await?;
-    let table = exports::members(&state.db, &rows, &place, store::today()).await?;
     let ids: Vec<i64> = rows.iter().map(|m| m.id).collect();
     let event = store::audit::Event {
         entity: "export",
@@ -118,7 +117,7 @@ async fn export_as(
         })),
     };
     store::audit::record(&state.db, event).await?;
-    exports::download(table, format, "thanh-vien").await
+    exports::members_download(&state.db, rows, &place, store::today(), format, "thanh-vien").await
 }
 
 #[derive(Template)]
