@@ -1841,7 +1841,26 @@ async fn serve(db: &Db, addr: &str, demo: bool, secure_cookies: bool) -> Result<
         tokio::net::TcpListener::bind(addr).await.with_context(|| format!("không mở được địa chỉ {addr}"))?;
     let local = listener.local_addr()?;
     println!("congdongso đang chạy tại http://{local} (cơ sở dữ liệu: {})", db.backend());
+    tokio::spawn(count_coverage(db.clone()));
     let state = web::AppState { secure_cookies, ..web::AppState::new(db.clone()) };
     web::serve(state, listener).await?;
     Ok(())
+}
+
+/// Counts the coverage kept per commune that no longer holds (after an upgrade, a day on which
+/// teams began or ended, or a bulk import), in the background as the server starts, so that the
+/// first official to open a province's dashboard does not wait for it. A failure is logged: the
+/// dashboard counts what it finds stale anyway.
+async fn count_coverage(db: Db) {
+    let started = std::time::Instant::now();
+    let roots = match units::roots(&db).await {
+        Ok(roots) => roots,
+        Err(e) => return tracing::warn!("coverage not counted at start: {e}"),
+    };
+    for root in &roots {
+        if let Err(e) = store::dashboard::reach(&db, &Scope::All, &root.code).await {
+            tracing::warn!("coverage of {} not counted at start: {e}", root.code);
+        }
+    }
+    tracing::info!("coverage kept per commune checked at start in {:.1} s", started.elapsed().as_secs_f64());
 }
