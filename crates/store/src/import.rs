@@ -23,6 +23,7 @@
 
 use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
+use std::sync::LazyLock;
 
 use domain::input::{format_date, parse_date, parse_village_name, parse_zalo_url};
 use domain::{Cccd, Gender, PhoneVn, Position, Role, text};
@@ -300,9 +301,15 @@ struct Units {
     parents_named: HashMap<String, Vec<usize>>,
     successors: HashMap<i64, Vec<Unit>>,
     villages: HashMap<i64, Vec<VillageRow>>,
+    /// What a commune's name and district's name (as `name`, `\u{1f}`, `district`) found, unless
+    /// the answer depended on the row's village: rows name few communes, many times.
+    found: HashMap<String, Result<Commune, String>>,
+    /// Set when finding a commune looked at the row's village (an old commune that was split).
+    by_village: bool,
 }
 
 /// A commune found for a row: the current unit, and a warning when the row named it as it was.
+#[derive(Clone)]
 struct Commune {
     unit: Unit,
     warning: Option<String>,
@@ -340,6 +347,8 @@ impl Units {
             parents_named,
             successors: HashMap::new(),
             villages: HashMap::new(),
+            found: HashMap::new(),
+            by_village: false,
         })
     }
 
@@ -373,6 +382,25 @@ impl Units {
 
     /// Finds the commune a row names, as it is today.
     async fn commune(
+        &mut self,
+        db: &Db,
+        name: &str,
+        district: Option<&str>,
+        village: Option<&str>,
+    ) -> Result<Result<Commune, String>, StoreError> {
+        let key = format!("{name}\u{1f}{}", district.unwrap_or_default());
+        if let Some(found) = self.found.get(&key) {
+            return Ok(found.clone());
+        }
+        self.by_village = false;
+        let found = self.find_commune(db, name, district, village).await?;
+        if !self.by_village {
+            self.found.insert(key, found.clone());
+        }
+        Ok(found)
+    }
+
+    async fn find_commune(
         &mut self,
         db: &Db,
         name: &str,
@@ -451,6 +479,7 @@ impl Units {
             1 => successors.remove(0),
             _ => {
                 // A split: the part that holds the row's village.
+                self.by_village = true;
                 let mut holding = Vec::new();
                 if let Some(v) = village {
                     for s in &successors {
@@ -565,9 +594,16 @@ fn parse_gender(s: &str) -> Option<Gender> {
     }
 }
 
+/// Each role with its label folded, folded once.
+static ROLE_LABELS: LazyLock<Vec<(Role, String)>> =
+    LazyLock::new(|| Role::ALL.into_iter().map(|r| (r, text::fold(r.label()))).collect());
+/// Each position with its label folded, folded once.
+static POSITION_LABELS: LazyLock<Vec<(Position, String)>> =
+    LazyLock::new(|| Position::ALL.into_iter().map(|p| (p, text::fold(p.label()))).collect());
+
 fn parse_role(s: &str) -> Option<Role> {
     let f = text::fold(s);
-    Role::ALL.into_iter().find(|r| r.code() == s || text::fold(r.label()) == f).or(match f.as_str() {
+    ROLE_LABELS.iter().find(|(r, label)| r.code() == s || *label == f).map(|(r, _)| *r).or(match f.as_str() {
         "to truong" | "truong" => Some(Role::Leader),
         "to pho" | "pho" => Some(Role::Deputy),
         "thanh vien" | "tv" => Some(Role::Member),
@@ -579,8 +615,8 @@ fn parse_role(s: &str) -> Option<Role> {
 /// "Trưởng ban công tác mặt trận" is not one of ours: `None`).
 fn parse_position(s: &str) -> Option<Position> {
     let f = text::fold(s);
-    if let Some(p) = Position::ALL.into_iter().find(|p| p.code() == s || text::fold(p.label()) == f) {
-        return Some(p);
+    if let Some((p, _)) = POSITION_LABELS.iter().find(|(p, label)| p.code() == s || *label == f) {
+        return Some(*p);
     }
     let has = |w: &str| f.contains(w);
     Some(if has("bi thu") {
@@ -652,7 +688,7 @@ pub async fn import_members(
     let mut report = ImportReport { dry_run, ..ImportReport::default() };
     let mut writes: Vec<Write> = Vec::new();
     // Keys of the rows seen so far (CCCD; phone + name; name + year + village; person), and where.
-    let mut seen: HashMap<String, (String, usize, &'static str)> = HashMap::new();
+    let mut seen: HashMap<String, (&str, usize, &'static str)> = HashMap::new();
     let mut leaders: HashMap<i64, usize> = HashMap::new();
     // A new leader of a team that has one: an error unless the file gives the leader of today
     // another role (a change of leader). Decided once every row is read.
@@ -808,7 +844,7 @@ pub async fn import_members(
                     c.error(None, format!("Trùng với dòng {r} của trang “{s}” ({why})"));
                 }
                 for (key, why) in mine {
-                    seen.entry(key).or_insert((sheet.name.clone(), raw.row, why));
+                    seen.entry(key).or_insert((&sheet.name, raw.row, why));
                 }
             }
             // The person already registered, if any.
@@ -875,7 +911,7 @@ pub async fn import_members(
                                 format!("Trùng với dòng {r} của trang “{s}” (cùng một người đã có trong danh sách)"),
                             );
                         }
-                        seen.entry(person_key).or_insert((sheet.name.clone(), raw.row, ""));
+                        seen.entry(person_key).or_insert((&sheet.name, raw.row, ""));
                         let before = f.vals();
                         // What the row does not say stays as it is.
                         let after = PersonVals {
@@ -1086,8 +1122,10 @@ const PERSON_COLUMNS: &str =
 /// Rows are checked in batches of this many: the people a batch may match are read in a few
 /// queries before its rows are checked, and dropped after.
 const BATCH_ROWS: usize = 5000;
-/// Values in one `in (…)` list, well under what SQLite and PostgreSQL take in one statement.
-const KEYS_PER_QUERY: usize = 1000;
+/// Values in one `in (…)` list. Small: sqlx finds each value's place in a SQLite statement by
+/// looking its name up among all of the statement's (`sqlite3_bind_parameter_name`), so binding
+/// costs the square of the values a statement has.
+const KEYS_PER_QUERY: usize = 100;
 
 /// `$1, $2, … $n`.
 fn placeholders(n: usize) -> String {
@@ -1292,9 +1330,9 @@ async fn team_place(db: &Db, team_id: i64) -> Result<TeamPlace, StoreError> {
     Ok(on_db!(db, |pool| sqlx::query_as(sql).bind(team_id).fetch_one(pool).await)?)
 }
 
-/// Rows in one multi-row insert (at most 10 values a row: well under what SQLite and
-/// PostgreSQL take in one statement), and writes applied together.
-const ROWS_PER_INSERT: usize = 500;
+/// Writes applied together, and rows in one multi-row insert: at most 9 values a row, few enough
+/// (see [`KEYS_PER_QUERY`]) that binding them costs little next to the statement.
+const ROWS_PER_INSERT: usize = 32;
 
 /// `(…), (…)`: `rows` tuples of `per_row` numbered values following the `shared` first ones,
 /// each tuple ended by `extra` (which may name the shared values, as `, $1`).
