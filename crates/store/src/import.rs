@@ -696,6 +696,7 @@ pub async fn import_members(
     let mut demoted: HashSet<i64> = HashSet::new();
     let mut done = 0usize;
     let mut leaders_now = Leaders::default();
+    let mut residents = Residents::default();
     let all: Vec<(&ImportSheet, &ImportRow)> = sheets.iter().flat_map(|s| s.rows.iter().map(move |r| (s, r))).collect();
     for batch in all.chunks(BATCH_ROWS) {
         let fields: Vec<Fields<'_>> = batch.iter().map(|(_, raw)| Fields::of(raw)).collect();
@@ -852,7 +853,8 @@ pub async fn import_members(
             if c.errors.is_empty()
                 && let (Some((village, team_id, team_name, path)), Some(phone), Some(gender)) = (&place, &phone, gender)
             {
-                let found = known.person(db, cccd.as_ref(), phone, &folded, birth_year, village).await?;
+                let found =
+                    known.person(db, cccd.as_ref(), phone, &folded, birth_year, village, &mut residents).await?;
                 let wanted = PersonVals {
                     full_name: name.clone(),
                     gender: gender.code().to_owned(),
@@ -1164,24 +1166,10 @@ struct Active {
 
 const ACTIVE_COLUMNS: &str = "m.person_id, m.membership_id, m.team_id, m.role, m.position";
 
-/// An active member of a commune's team, for matching by name, birth year and village.
-#[derive(Debug, Clone, sqlx::FromRow)]
-struct VillageMember {
-    #[sqlx(flatten)]
-    person: Found,
-    #[sqlx(flatten)]
-    active: Active,
-    village_id: i64,
-}
-
 /// The registered people the rows of one batch may be, read before the rows are checked: by
-/// CCCD and by phone number (the values the batch holds), with their active memberships.
-/// Members matched by name, birth year and village are read a commune at a time, when a row
-/// first needs them. The registry does not change while rows are checked, so each answer is
-/// the one a query per row would give.
-/// Active members by village, folded name and birth year, in `person_id` order.
-type ByVillage = HashMap<(i64, String, i64), Vec<Found>>;
-
+/// CCCD and by phone number (the values the batch holds), with their active memberships. The
+/// registry does not change while rows are checked, so each answer is the one a query per row
+/// would give.
 #[derive(Default)]
 struct Known {
     by_cccd: HashMap<String, Found>,
@@ -1189,9 +1177,6 @@ struct Known {
     by_phone: HashMap<String, Vec<Found>>,
     /// Active memberships by person (none: not in a team).
     active: HashMap<i64, Active>,
-    /// Active members of a commune's teams by village, folded name and birth year, in
-    /// `person_id` order; by commune.
-    by_village: HashMap<i64, ByVillage>,
 }
 
 impl Known {
@@ -1238,6 +1223,7 @@ impl Known {
 
     /// The registered person a row is, by CCCD, else phone and name, else name, birth year and
     /// village. A person whose stored CCCD differs from the row's is someone else.
+    #[allow(clippy::too_many_arguments)]
     async fn person(
         &mut self,
         db: &Db,
@@ -1246,6 +1232,7 @@ impl Known {
         folded: &str,
         birth_year: Option<i32>,
         village: &VillageRow,
+        residents: &mut Residents,
     ) -> Result<Option<(Found, MatchRule)>, StoreError> {
         if let Some(f) = cccd.and_then(|x| self.by_cccd.get(x.as_str())) {
             return Ok(Some((f.clone(), MatchRule::Cccd)));
@@ -1256,36 +1243,59 @@ impl Known {
             return Ok(Some((f.clone(), MatchRule::Phone)));
         }
         if let Some(y) = birth_year {
-            let members = self.members_of(db, village.commune_id).await?;
+            let members = residents.of(db, village.commune_id).await?;
             let key = (village.village_id, folded.to_owned(), i64::from(y));
-            if let Some(f) = members.get(&key).and_then(|found| found.iter().find(|f| compatible(f))) {
-                return Ok(Some((f.clone(), MatchRule::NameBirthYearVillage)));
+            let first =
+                members.get(&key).and_then(|found| found.iter().find(|(_, has_cccd)| !has_cccd || cccd.is_none()));
+            if let Some(&(person_id, _)) = first {
+                let sql = format!("select {PERSON_COLUMNS} from person p where p.person_id = $1");
+                let f: Found = on_db!(db, |pool| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+                    .bind(person_id)
+                    .fetch_one(pool)
+                    .await)?;
+                let sql =
+                    format!("select {ACTIVE_COLUMNS} from membership m where m.left_on is null and m.person_id = $1");
+                let active: Option<Active> = on_db!(db, |pool| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+                    .bind(person_id)
+                    .fetch_optional(pool)
+                    .await)?;
+                self.active.extend(active.map(|a| (a.person_id, a)));
+                return Ok(Some((f, MatchRule::NameBirthYearVillage)));
             }
         }
         Ok(None)
     }
+}
 
-    async fn members_of(&mut self, db: &Db, commune_id: i64) -> Result<&ByVillage, StoreError> {
-        if !self.by_village.contains_key(&commune_id) {
-            let sql = format!(
-                "select {PERSON_COLUMNS}, {ACTIVE_COLUMNS}, t.village_id from person p \
-                 join membership m on m.person_id = p.person_id and m.left_on is null \
-                 join team t on t.team_id = m.team_id join village v on v.village_id = t.village_id \
-                 where v.commune_id = $1 and p.birth_year is not null order by p.person_id"
-            );
-            let rows: Vec<VillageMember> = on_db!(db, |pool| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
-                .bind(commune_id)
-                .fetch_all(pool)
-                .await)?;
-            let mut members = ByVillage::new();
-            for VillageMember { person, active, village_id } in rows {
-                self.active.insert(active.person_id, active);
-                let key = (village_id, person.search_text.clone(), person.birth_year.unwrap_or_default());
-                members.entry(key).or_default().push(person);
+/// A commune's active members by village, folded name and birth year: person id, and whether a
+/// CCCD is stored.
+type Villagers = HashMap<(i64, String, i64), Vec<(i64, bool)>>;
+
+/// Active members of each commune's teams by village, folded name and birth year, in
+/// `person_id` order: their person id and whether a CCCD is stored for them. Read a commune at a
+/// time when a row first needs it, and kept for the whole file (a few bytes a member): the rows
+/// of one commune may be anywhere in the file.
+#[derive(Default)]
+struct Residents {
+    by_commune: HashMap<i64, Villagers>,
+}
+
+impl Residents {
+    async fn of(&mut self, db: &Db, commune_id: i64) -> Result<&Villagers, StoreError> {
+        if let Entry::Vacant(entry) = self.by_commune.entry(commune_id) {
+            let sql = "select p.person_id, p.cccd, t.village_id, p.search_text, p.birth_year from person p \
+                       join membership m on m.person_id = p.person_id and m.left_on is null \
+                       join team t on t.team_id = m.team_id join village v on v.village_id = t.village_id \
+                       where v.commune_id = $1 and p.birth_year is not null order by p.person_id";
+            let rows: Vec<(i64, Option<String>, i64, String, i64)> =
+                on_db!(db, |pool| sqlx::query_as(sql).bind(commune_id).fetch_all(pool).await)?;
+            let mut members: Villagers = HashMap::new();
+            for (person_id, cccd, village_id, folded, year) in rows {
+                members.entry((village_id, folded, year)).or_default().push((person_id, cccd.is_some()));
             }
-            self.by_village.insert(commune_id, members);
+            entry.insert(members);
         }
-        Ok(&self.by_village[&commune_id])
+        Ok(&self.by_commune[&commune_id])
     }
 }
 
