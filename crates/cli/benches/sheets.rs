@@ -276,9 +276,12 @@ struct Run {
 }
 
 impl Run {
-    fn first_line(&self) -> String {
+    /// Whether a line of what the step printed before its rows (an import prints how it read the
+    /// file's columns, then its summary, then a line a row) holds `expect`; else that head.
+    fn head_holds(&self, expect: &str) -> Result<(), String> {
         let text = std::fs::read_to_string(&self.stdout).unwrap_or_default();
-        text.lines().find(|l| !l.trim().is_empty()).unwrap_or_default().to_owned()
+        let head: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).take(20).collect();
+        if head.iter().any(|l| l.contains(expect)) { Ok(()) } else { Err(head.join(" / ")) }
     }
 
     fn stderr_tail(&self) -> String {
@@ -354,8 +357,8 @@ fn print_line(l: &Line) {
     );
 }
 
-/// Runs a step, prints its figures, and checks its outcome with `expect` (a part of the first
-/// line of what it printed).
+/// Runs a step, prints its figures, and checks its outcome with `expect` (a part of one of the
+/// first lines of what it printed).
 #[allow(clippy::too_many_arguments)]
 fn step(
     dir: &Path,
@@ -370,15 +373,15 @@ fn step(
 ) {
     let name = format!("{}-{format}", step.split(',').next().unwrap_or(step).replace(' ', "-"));
     let r = run(dir, &name, db, args, limit);
-    let first = r.first_line();
     let outcome = if r.timed_out {
         format!("stopped after {:.0} s", secs(limit))
     } else if !r.ok {
         format!("failed: {}", r.stderr_tail().replace('\n', " / "))
-    } else if first.contains(expect) {
-        "as expected".to_owned()
     } else {
-        format!("UNEXPECTED: {first}")
+        match r.head_holds(expect) {
+            Ok(()) => "as expected".to_owned(),
+            Err(head) => format!("UNEXPECTED: {head}"),
+        }
     };
     let report = std::fs::metadata(&r.stdout).map(|m| m.len()).unwrap_or(0);
     println!(

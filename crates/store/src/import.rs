@@ -21,7 +21,9 @@
 //!   written in one transaction, each with its audit event. Importing the same rows again finds
 //!   every row unchanged and writes nothing.
 
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
+use std::sync::LazyLock;
 
 use domain::input::{format_date, parse_date, parse_village_name, parse_zalo_url};
 use domain::{Cccd, Gender, PhoneVn, Position, Role, text};
@@ -78,9 +80,19 @@ pub struct ImportRow {
     pub values: Vec<(String, String)>,
 }
 
-impl ImportRow {
+/// A row's values, each cleaned once (a row is asked for some fields more than once).
+struct Fields<'a> {
+    values: Vec<(&'a str, String)>,
+}
+
+impl<'a> Fields<'a> {
+    fn of(raw: &'a ImportRow) -> Self {
+        Self { values: raw.values.iter().map(|(k, v)| (k.as_str(), text::clean(v))).collect() }
+    }
+
+    /// The first value given for `key`, unless it is blank.
     fn get(&self, key: &str) -> Option<String> {
-        self.values.iter().find(|(k, _)| k == key).map(|(_, v)| text::clean(v)).filter(|v| !v.is_empty())
+        self.values.iter().find(|(k, _)| *k == key).map(|(_, v)| v.clone()).filter(|v| !v.is_empty())
     }
 }
 
@@ -202,6 +214,7 @@ impl PersonVals {
 struct Found {
     person_id: i64,
     full_name: String,
+    search_text: String,
     gender: String,
     birth_date: Option<String>,
     birth_year: Option<i64>,
@@ -225,19 +238,9 @@ impl Found {
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
-struct ActiveMembership {
-    membership_id: i64,
-    team_id: i64,
-    role: String,
-    position: String,
-    team: String,
-    village: String,
-    commune: String,
-}
-
-#[derive(Debug, Clone, sqlx::FromRow)]
 struct VillageRow {
     village_id: i64,
+    commune_id: i64,
     name: String,
     search_text: String,
     team_id: Option<i64>,
@@ -298,9 +301,15 @@ struct Units {
     parents_named: HashMap<String, Vec<usize>>,
     successors: HashMap<i64, Vec<Unit>>,
     villages: HashMap<i64, Vec<VillageRow>>,
+    /// What a commune's name and district's name (as `name`, `\u{1f}`, `district`) found, unless
+    /// the answer depended on the row's village: rows name few communes, many times.
+    found: HashMap<String, Result<Commune, String>>,
+    /// Set when finding a commune looked at the row's village (an old commune that was split).
+    by_village: bool,
 }
 
 /// A commune found for a row: the current unit, and a warning when the row named it as it was.
+#[derive(Clone)]
 struct Commune {
     unit: Unit,
     warning: Option<String>,
@@ -338,12 +347,14 @@ impl Units {
             parents_named,
             successors: HashMap::new(),
             villages: HashMap::new(),
+            found: HashMap::new(),
+            by_village: false,
         })
     }
 
     async fn villages_of(&mut self, db: &Db, commune_id: i64) -> Result<&[VillageRow], StoreError> {
         if !self.villages.contains_key(&commune_id) {
-            let sql = "select v.village_id, v.name, v.search_text, t.team_id, t.name as team from village v \
+            let sql = "select v.village_id, v.commune_id, v.name, v.search_text, t.team_id, t.name as team from village v \
                        left join team t on t.village_id = v.village_id and t.status = 'active' \
                        where v.commune_id = $1 and v.status = 'active' order by v.village_id";
             let rows: Vec<VillageRow> = on_db!(db, |pool| sqlx::query_as(sql).bind(commune_id).fetch_all(pool).await)?;
@@ -371,6 +382,25 @@ impl Units {
 
     /// Finds the commune a row names, as it is today.
     async fn commune(
+        &mut self,
+        db: &Db,
+        name: &str,
+        district: Option<&str>,
+        village: Option<&str>,
+    ) -> Result<Result<Commune, String>, StoreError> {
+        let key = format!("{name}\u{1f}{}", district.unwrap_or_default());
+        if let Some(found) = self.found.get(&key) {
+            return Ok(found.clone());
+        }
+        self.by_village = false;
+        let found = self.find_commune(db, name, district, village).await?;
+        if !self.by_village {
+            self.found.insert(key, found.clone());
+        }
+        Ok(found)
+    }
+
+    async fn find_commune(
         &mut self,
         db: &Db,
         name: &str,
@@ -449,6 +479,7 @@ impl Units {
             1 => successors.remove(0),
             _ => {
                 // A split: the part that holds the row's village.
+                self.by_village = true;
                 let mut holding = Vec::new();
                 if let Some(v) = village {
                     for s in &successors {
@@ -477,10 +508,10 @@ impl Units {
 
 /// The villages whose active team the person of a member row is in now, found by the row's CCCD,
 /// else its phone number with the same name (no such person: none).
-async fn current_villages(db: &Db, raw: &ImportRow) -> Result<Vec<i64>, StoreError> {
-    let cccd = raw.get(keys::CCCD).and_then(|c| Cccd::parse(&c, None, None).ok());
-    let phone = raw.get(keys::PHONE).and_then(|p| PhoneVn::parse(&p).ok());
-    let name = raw.get(keys::FULL_NAME).map(|n| text::fold(&n)).unwrap_or_default();
+async fn current_villages(db: &Db, row: &Fields<'_>) -> Result<Vec<i64>, StoreError> {
+    let cccd = row.get(keys::CCCD).and_then(|c| Cccd::parse(&c, None, None).ok());
+    let phone = row.get(keys::PHONE).and_then(|p| PhoneVn::parse(&p).ok());
+    let name = row.get(keys::FULL_NAME).map(|n| text::fold(&n)).unwrap_or_default();
     let sql = "select t.village_id from person p join membership m on m.person_id = p.person_id and m.left_on is null \
                join team t on t.team_id = m.team_id \
                where p.cccd = $1 or (p.phone = $2 and p.search_text = $3 and (p.cccd is null or $1 is null))";
@@ -501,7 +532,7 @@ async fn pick_village(
     units: &mut Units,
     commune: &Commune,
     name: &str,
-    who: Option<&ImportRow>,
+    who: Option<&Fields<'_>>,
 ) -> Result<Result<VillageRow, String>, StoreError> {
     let typed = text::fold(name);
     let key = bare(&typed, &VILLAGE_PREFIXES);
@@ -528,10 +559,10 @@ async fn pick_village(
         }
     }
     if found.len() > 1
-        && let Some(raw) = who
+        && let Some(row) = who
     {
         // A list the registry wrote (an export read back): the village its person is in now.
-        let now = current_villages(db, raw).await?;
+        let now = current_villages(db, row).await?;
         let theirs: Vec<VillageRow> = found.iter().filter(|v| now.contains(&v.village_id)).cloned().collect();
         if theirs.len() == 1 {
             found = theirs;
@@ -563,9 +594,16 @@ fn parse_gender(s: &str) -> Option<Gender> {
     }
 }
 
+/// Each role with its label folded, folded once.
+static ROLE_LABELS: LazyLock<Vec<(Role, String)>> =
+    LazyLock::new(|| Role::ALL.into_iter().map(|r| (r, text::fold(r.label()))).collect());
+/// Each position with its label folded, folded once.
+static POSITION_LABELS: LazyLock<Vec<(Position, String)>> =
+    LazyLock::new(|| Position::ALL.into_iter().map(|p| (p, text::fold(p.label()))).collect());
+
 fn parse_role(s: &str) -> Option<Role> {
     let f = text::fold(s);
-    Role::ALL.into_iter().find(|r| r.code() == s || text::fold(r.label()) == f).or(match f.as_str() {
+    ROLE_LABELS.iter().find(|(r, label)| r.code() == s || *label == f).map(|(r, _)| *r).or(match f.as_str() {
         "to truong" | "truong" => Some(Role::Leader),
         "to pho" | "pho" => Some(Role::Deputy),
         "thanh vien" | "tv" => Some(Role::Member),
@@ -577,8 +615,8 @@ fn parse_role(s: &str) -> Option<Role> {
 /// "Trưởng ban công tác mặt trận" is not one of ours: `None`).
 fn parse_position(s: &str) -> Option<Position> {
     let f = text::fold(s);
-    if let Some(p) = Position::ALL.into_iter().find(|p| p.code() == s || text::fold(p.label()) == f) {
-        return Some(p);
+    if let Some((p, _)) = POSITION_LABELS.iter().find(|(p, label)| p.code() == s || *label == f) {
+        return Some(*p);
     }
     let has = |w: &str| f.contains(w);
     Some(if has("bi thu") {
@@ -650,31 +688,36 @@ pub async fn import_members(
     let mut report = ImportReport { dry_run, ..ImportReport::default() };
     let mut writes: Vec<Write> = Vec::new();
     // Keys of the rows seen so far (CCCD; phone + name; name + year + village; person), and where.
-    let mut seen: HashMap<String, (String, usize, &'static str)> = HashMap::new();
+    let mut seen: HashMap<String, (&str, usize, &'static str)> = HashMap::new();
     let mut leaders: HashMap<i64, usize> = HashMap::new();
     // A new leader of a team that has one: an error unless the file gives the leader of today
     // another role (a change of leader). Decided once every row is read.
     let mut displaced: Vec<(i64, RowIssue)> = Vec::new();
     let mut demoted: HashSet<i64> = HashSet::new();
     let mut done = 0usize;
-    for sheet in sheets {
-        for raw in &sheet.rows {
+    let mut leaders_now = Leaders::default();
+    let mut residents = Residents::default();
+    let all: Vec<(&ImportSheet, &ImportRow)> = sheets.iter().flat_map(|s| s.rows.iter().map(move |r| (s, r))).collect();
+    for batch in all.chunks(BATCH_ROWS) {
+        let fields: Vec<Fields<'_>> = batch.iter().map(|(_, raw)| Fields::of(raw)).collect();
+        let mut known = Known::load(db, &fields).await?;
+        for (&(sheet, raw), row) in batch.iter().zip(&fields) {
             done += 1;
             progress(done, total);
             let mut c = Check { sheet, row: raw.row, errors: Vec::new(), warnings: Vec::new() };
-            let full_name = raw.get(k::FULL_NAME);
+            let full_name = row.get(k::FULL_NAME);
             if full_name.is_none() {
                 c.error(Some(k::FULL_NAME), "Chưa nhập họ và tên");
             }
-            let village_name = raw.get(k::VILLAGE);
+            let village_name = row.get(k::VILLAGE);
             if village_name.is_none() {
                 c.error(Some(k::VILLAGE), "Chưa nhập thôn, tổ dân phố");
             }
-            let commune = row_commune(db, &mut units, raw, village_name.as_deref(), &mut c, may_write).await?;
+            let commune = row_commune(db, &mut units, row, village_name.as_deref(), &mut c, may_write).await?;
             // The village in that commune, and its team.
             let mut place: Option<(VillageRow, i64, String, String)> = None;
             if let (Some(cm), Some(vn)) = (&commune, &village_name) {
-                match pick_village(db, &mut units, cm, vn, Some(raw)).await? {
+                match pick_village(db, &mut units, cm, vn, Some(row)).await? {
                     Ok(v) => match (v.team_id, v.team.clone()) {
                         (Some(t), Some(tn)) => place = Some((v, t, tn, cm.unit.path.clone())),
                         _ => c.error(
@@ -686,7 +729,7 @@ pub async fn import_members(
                 }
             }
             // The person's fields.
-            let phone = match raw.get(k::PHONE) {
+            let phone = match row.get(k::PHONE) {
                 None => {
                     c.error(Some(k::PHONE), "Chưa nhập số điện thoại");
                     None
@@ -700,13 +743,13 @@ pub async fn import_members(
                 },
             };
             let mut gender = None;
-            if let Some(g) = raw.get(k::GENDER) {
+            if let Some(g) = row.get(k::GENDER) {
                 gender = parse_gender(&g);
                 if gender.is_none() {
                     c.error(Some(k::GENDER), format!("Giới tính “{g}” không rõ: hãy ghi Nam hoặc Nữ"));
                 }
             }
-            match (raw.get(k::MALE).is_some(), raw.get(k::FEMALE).is_some()) {
+            match (row.get(k::MALE).is_some(), row.get(k::FEMALE).is_some()) {
                 (true, true) => c.error(Some(k::MALE), "Đánh dấu cả cột Nam và cột Nữ"),
                 (true, false) => gender = gender.or(Some(Gender::Male)),
                 (false, true) => gender = gender.or(Some(Gender::Female)),
@@ -714,7 +757,7 @@ pub async fn import_members(
             }
             let mut birth_date = None;
             let mut birth_year: Option<i32> = None;
-            if let Some(b) = raw.get(k::BIRTH_DATE) {
+            if let Some(b) = row.get(k::BIRTH_DATE) {
                 if b.len() == 4 && b.bytes().all(|x| x.is_ascii_digit()) {
                     birth_year = b.parse().ok();
                 } else {
@@ -728,7 +771,7 @@ pub async fn import_members(
                     }
                 }
             }
-            if let Some(y) = raw.get(k::BIRTH_YEAR) {
+            if let Some(y) = row.get(k::BIRTH_YEAR) {
                 match y.parse::<i32>() {
                     Ok(y) if birth_year.is_some_and(|b| b != y) => {
                         c.error(Some(k::BIRTH_YEAR), format!("Năm sinh {y} khác với ngày sinh đã ghi"));
@@ -744,7 +787,7 @@ pub async fn import_members(
                     birth_year = None;
                 }
             }
-            let cccd = match raw.get(k::CCCD) {
+            let cccd = match row.get(k::CCCD) {
                 None => None,
                 Some(s) => match Cccd::parse(&s, gender, birth_year) {
                     Ok(x) => Some(x),
@@ -757,16 +800,16 @@ pub async fn import_members(
             if gender.is_none() {
                 gender = cccd.as_ref().map(Cccd::gender);
             }
-            if gender.is_none() && raw.get(k::GENDER).is_none() {
+            if gender.is_none() && row.get(k::GENDER).is_none() {
                 c.error(Some(k::GENDER), "Chưa ghi giới tính (Nam / Nữ) và không có số CCCD để suy ra");
             }
-            let email = raw.get(k::EMAIL).map(|e| e.to_lowercase());
+            let email = row.get(k::EMAIL).map(|e| e.to_lowercase());
             if let Some(e) = &email
                 && !(e.contains('@') && e.contains('.') && !e.contains(char::is_whitespace))
             {
                 c.error(Some(k::EMAIL), format!("Địa chỉ thư điện tử “{e}” không hợp lệ"));
             }
-            let role = match raw.get(k::ROLE) {
+            let role = match row.get(k::ROLE) {
                 None => None,
                 Some(r) => {
                     let parsed = parse_role(&r);
@@ -776,7 +819,7 @@ pub async fn import_members(
                     parsed
                 }
             };
-            let position = raw.get(k::POSITION).map(|p| {
+            let position = row.get(k::POSITION).map(|p| {
                 parse_position(&p).unwrap_or_else(|| {
                     c.warn(Some(k::POSITION), format!("Chức danh “{p}” không có trong danh mục: ghi là “Khác”"));
                     Position::Other
@@ -802,7 +845,7 @@ pub async fn import_members(
                     c.error(None, format!("Trùng với dòng {r} của trang “{s}” ({why})"));
                 }
                 for (key, why) in mine {
-                    seen.entry(key).or_insert((sheet.name.clone(), raw.row, why));
+                    seen.entry(key).or_insert((&sheet.name, raw.row, why));
                 }
             }
             // The person already registered, if any.
@@ -810,7 +853,8 @@ pub async fn import_members(
             if c.errors.is_empty()
                 && let (Some((village, team_id, team_name, path)), Some(phone), Some(gender)) = (&place, &phone, gender)
             {
-                let found = find_person(db, cccd.as_ref(), phone, &folded, birth_year, village.village_id).await?;
+                let found =
+                    known.person(db, cccd.as_ref(), phone, &folded, birth_year, village, &mut residents).await?;
                 let wanted = PersonVals {
                     full_name: name.clone(),
                     gender: gender.code().to_owned(),
@@ -831,7 +875,7 @@ pub async fn import_members(
                             Some(k::ROLE),
                             format!("{team_name} có hai tổ trưởng trong tệp (dòng {r} và dòng {})", raw.row),
                         );
-                    } else if let Some((pid, leader)) = leader_of(db, *team_id).await?
+                    } else if let Some((pid, leader)) = leaders_now.of(db, village.commune_id, *team_id).await?
                         && found.as_ref().is_none_or(|(f, _)| f.person_id != pid)
                     {
                         let message = format!(
@@ -869,7 +913,7 @@ pub async fn import_members(
                                 format!("Trùng với dòng {r} của trang “{s}” (cùng một người đã có trong danh sách)"),
                             );
                         }
-                        seen.entry(person_key).or_insert((sheet.name.clone(), raw.row, ""));
+                        seen.entry(person_key).or_insert((&sheet.name, raw.row, ""));
                         let before = f.vals();
                         // What the row does not say stays as it is.
                         let after = PersonVals {
@@ -893,9 +937,9 @@ pub async fn import_members(
                                 changes.push(label.to_owned());
                             }
                         }
-                        let active = active_membership(db, f.person_id).await?;
-                        let membership = match active {
+                        let membership = match known.active.get(&f.person_id) {
                             Some(m) if m.team_id != *team_id => {
+                                let m = team_place(db, m.team_id).await?;
                                 c.error(
                                     Some(k::VILLAGE),
                                     format!(
@@ -993,14 +1037,14 @@ pub async fn import_members(
 async fn row_commune(
     db: &Db,
     units: &mut Units,
-    raw: &ImportRow,
+    row: &Fields<'_>,
     village: Option<&str>,
     c: &mut Check<'_>,
     may_write: &(dyn Fn(&str) -> bool + Sync),
 ) -> Result<Option<Commune>, StoreError> {
     use keys as k;
-    let district = raw.get(k::DISTRICT);
-    let commune = match raw.get(k::COMMUNE) {
+    let district = row.get(k::DISTRICT);
+    let commune = match row.get(k::COMMUNE) {
         Some(name) => match units.commune(db, &name, district.as_deref(), village).await? {
             Ok(found) => Some(found),
             Err(m) => {
@@ -1073,180 +1117,460 @@ async fn villages_named(db: &Db, name: &str, except: i64) -> Result<Vec<(String,
         .collect())
 }
 
-const PERSON: &str = "select p.person_id, p.full_name, p.gender, p.birth_date, p.birth_year, p.phone, p.cccd, p.email \
-    from person p";
+/// A person's columns as [`Found`] reads them.
+const PERSON_COLUMNS: &str =
+    "p.person_id, p.full_name, p.search_text, p.gender, p.birth_date, p.birth_year, p.phone, p.cccd, p.email";
 
-/// The registered person a row is, by CCCD, else phone and name, else name, birth year and
-/// village. A person whose stored CCCD differs from the row's is someone else.
-async fn find_person(
-    db: &Db,
-    cccd: Option<&Cccd>,
-    phone: &PhoneVn,
-    folded: &str,
-    birth_year: Option<i32>,
-    village_id: i64,
-) -> Result<Option<(Found, MatchRule)>, StoreError> {
-    if let Some(x) = cccd {
-        let sql = format!("{PERSON} where p.cccd = $1");
-        let f: Option<Found> = on_db!(db, |pool| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
-            .bind(x.as_str())
-            .fetch_optional(pool)
-            .await)?;
-        if let Some(f) = f {
-            return Ok(Some((f, MatchRule::Cccd)));
-        }
-    }
-    let compatible = |f: &Found| f.cccd.is_none() || cccd.is_none();
-    let sql = format!("{PERSON} where p.phone = $1 and p.search_text = $2 order by p.person_id");
-    let by_phone: Vec<Found> = on_db!(db, |pool| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
-        .bind(phone.as_str())
-        .bind(folded)
-        .fetch_all(pool)
-        .await)?;
-    if let Some(f) = by_phone.into_iter().find(|f| compatible(f)) {
-        return Ok(Some((f, MatchRule::Phone)));
-    }
-    if let Some(y) = birth_year {
+/// Rows are checked in batches of this many: the people a batch may match are read in a few
+/// queries before its rows are checked, and dropped after.
+const BATCH_ROWS: usize = 5000;
+/// Values in one `in (…)` list. Small: sqlx finds each value's place in a SQLite statement by
+/// looking its name up among all of the statement's (`sqlite3_bind_parameter_name`), so binding
+/// costs the square of the values a statement has.
+const KEYS_PER_QUERY: usize = 100;
+
+/// `$1, $2, … $n`.
+fn placeholders(n: usize) -> String {
+    (1..=n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+}
+
+/// People whose `column` (`p.cccd` or `p.phone`) is one of `values`, by `person_id`.
+async fn people_where(db: &Db, column: &'static str, values: &[String]) -> Result<Vec<Found>, StoreError> {
+    let mut out = Vec::new();
+    for chunk in values.chunks(KEYS_PER_QUERY) {
         let sql = format!(
-            "{PERSON} join membership m on m.person_id = p.person_id and m.left_on is null \
-             join team t on t.team_id = m.team_id \
-             where p.search_text = $1 and p.birth_year = $2 and t.village_id = $3 order by p.person_id"
+            "select {PERSON_COLUMNS} from person p where {column} in ({}) order by p.person_id",
+            placeholders(chunk.len())
         );
-        let found: Vec<Found> = on_db!(db, |pool| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
-            .bind(folded)
-            .bind(i64::from(y))
-            .bind(village_id)
-            .fetch_all(pool)
-            .await)?;
-        if let Some(f) = found.into_iter().find(|f| compatible(f)) {
-            return Ok(Some((f, MatchRule::NameBirthYearVillage)));
-        }
+        let rows: Vec<Found> = on_db!(db, |pool| {
+            let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()));
+            for v in chunk {
+                q = q.bind(v);
+            }
+            q.fetch_all(pool).await
+        })?;
+        out.extend(rows);
     }
-    Ok(None)
+    Ok(out)
 }
 
-async fn active_membership(db: &Db, person_id: i64) -> Result<Option<ActiveMembership>, StoreError> {
-    let sql = "select m.membership_id, m.team_id, m.role, m.position, t.name as team, v.name as village, c.name as commune \
-               from membership m join team t on t.team_id = m.team_id join village v on v.village_id = t.village_id \
-               join unit c on c.unit_id = v.commune_id where m.person_id = $1 and m.left_on is null";
-    Ok(on_db!(db, |pool| sqlx::query_as(sql).bind(person_id).fetch_optional(pool).await)?)
+/// A person's active membership.
+#[derive(Debug, Clone, sqlx::FromRow)]
+struct Active {
+    person_id: i64,
+    membership_id: i64,
+    team_id: i64,
+    role: String,
+    position: String,
 }
 
-async fn leader_of(db: &Db, team_id: i64) -> Result<Option<(i64, String)>, StoreError> {
-    let sql = "select p.person_id, p.full_name from membership m join person p on p.person_id = m.person_id \
-               where m.team_id = $1 and m.left_on is null and m.role = 'leader'";
-    Ok(on_db!(db, |pool| sqlx::query_as(sql).bind(team_id).fetch_optional(pool).await)?)
+const ACTIVE_COLUMNS: &str = "m.person_id, m.membership_id, m.team_id, m.role, m.position";
+
+/// The registered people the rows of one batch may be, read before the rows are checked: by
+/// CCCD and by phone number (the values the batch holds), with their active memberships. The
+/// registry does not change while rows are checked, so each answer is the one a query per row
+/// would give.
+#[derive(Default)]
+struct Known {
+    by_cccd: HashMap<String, Found>,
+    /// By phone number, in `person_id` order.
+    by_phone: HashMap<String, Vec<Found>>,
+    /// Active memberships by person (none: not in a team).
+    active: HashMap<i64, Active>,
 }
 
-/// Inserts a membership and its audit event, inside the transaction `$tx`.
-macro_rules! insert_membership {
-    ($tx:ident, $person_id:expr, $team_id:expr, $role:expr, $position:expr, $joined_on:expr, $stamp:expr, $path:expr) => {{
-        let (person_id, team_id, role, position): (i64, i64, Role, Position) = ($person_id, $team_id, $role, $position);
-        let (id,): (i64,) = sqlx::query_as(
-            "insert into membership (person_id, team_id, role, position, joined_on, created_at, updated_at) \
-             values ($1, $2, $3, $4, $5, $6, $6) returning membership_id",
-        )
-        .bind(person_id)
-        .bind(team_id)
-        .bind(role.code())
-        .bind(position.code())
-        .bind($joined_on)
-        .bind($stamp)
-        .fetch_one(&mut *$tx)
-        .await?;
-        audit!(
-            $tx,
-            crate::audit::Event::new("membership", id, "import").unit($path).after(serde_json::json!({
-                "person_id": person_id, "team_id": team_id, "role": role.code(), "position": position.code(),
-                "joined_on": $joined_on
-            }))
-        );
-    }};
+impl Known {
+    async fn load(db: &Db, rows: &[Fields<'_>]) -> Result<Self, StoreError> {
+        let (mut cccds, mut phones) = (HashSet::new(), HashSet::new());
+        for row in rows {
+            if let Some(x) = row.get(keys::CCCD).and_then(|c| Cccd::parse(&c, None, None).ok()) {
+                cccds.insert(x.as_str().to_owned());
+            }
+            if let Some(p) = row.get(keys::PHONE).and_then(|p| PhoneVn::parse(&p).ok()) {
+                phones.insert(p.as_str().to_owned());
+            }
+        }
+        let mut known = Known::default();
+        let cccds: Vec<String> = cccds.into_iter().collect();
+        for f in people_where(db, "p.cccd", &cccds).await? {
+            if let Some(x) = f.cccd.clone() {
+                known.by_cccd.insert(x, f);
+            }
+        }
+        let phones: Vec<String> = phones.into_iter().collect();
+        for f in people_where(db, "p.phone", &phones).await? {
+            known.by_phone.entry(f.phone.clone()).or_default().push(f);
+        }
+        let ids: HashSet<i64> =
+            known.by_cccd.values().chain(known.by_phone.values().flatten()).map(|f| f.person_id).collect();
+        let ids: Vec<i64> = ids.into_iter().collect();
+        for chunk in ids.chunks(KEYS_PER_QUERY) {
+            let sql = format!(
+                "select {ACTIVE_COLUMNS} from membership m where m.left_on is null and m.person_id in ({})",
+                placeholders(chunk.len())
+            );
+            let rows: Vec<Active> = on_db!(db, |pool| {
+                let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()));
+                for id in chunk {
+                    q = q.bind(id);
+                }
+                q.fetch_all(pool).await
+            })?;
+            known.active.extend(rows.into_iter().map(|a| (a.person_id, a)));
+        }
+        Ok(known)
+    }
+
+    /// The registered person a row is, by CCCD, else phone and name, else name, birth year and
+    /// village. A person whose stored CCCD differs from the row's is someone else.
+    #[allow(clippy::too_many_arguments)]
+    async fn person(
+        &mut self,
+        db: &Db,
+        cccd: Option<&Cccd>,
+        phone: &PhoneVn,
+        folded: &str,
+        birth_year: Option<i32>,
+        village: &VillageRow,
+        residents: &mut Residents,
+    ) -> Result<Option<(Found, MatchRule)>, StoreError> {
+        if let Some(f) = cccd.and_then(|x| self.by_cccd.get(x.as_str())) {
+            return Ok(Some((f.clone(), MatchRule::Cccd)));
+        }
+        let compatible = |f: &Found| f.cccd.is_none() || cccd.is_none();
+        let by_phone = self.by_phone.get(phone.as_str()).map(Vec::as_slice).unwrap_or_default();
+        if let Some(f) = by_phone.iter().find(|f| f.search_text == folded && compatible(f)) {
+            return Ok(Some((f.clone(), MatchRule::Phone)));
+        }
+        if let Some(y) = birth_year {
+            let members = residents.of(db, village.commune_id).await?;
+            let key = (village.village_id, folded.to_owned(), i64::from(y));
+            let first =
+                members.get(&key).and_then(|found| found.iter().find(|(_, has_cccd)| !has_cccd || cccd.is_none()));
+            if let Some(&(person_id, _)) = first {
+                let sql = format!("select {PERSON_COLUMNS} from person p where p.person_id = $1");
+                let f: Found = on_db!(db, |pool| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+                    .bind(person_id)
+                    .fetch_one(pool)
+                    .await)?;
+                let sql =
+                    format!("select {ACTIVE_COLUMNS} from membership m where m.left_on is null and m.person_id = $1");
+                let active: Option<Active> = on_db!(db, |pool| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+                    .bind(person_id)
+                    .fetch_optional(pool)
+                    .await)?;
+                self.active.extend(active.map(|a| (a.person_id, a)));
+                return Ok(Some((f, MatchRule::NameBirthYearVillage)));
+            }
+        }
+        Ok(None)
+    }
 }
 
-/// Every write of an import, in one transaction, each with its audit event.
+/// A commune's active members by village, folded name and birth year: person id, and whether a
+/// CCCD is stored.
+type Villagers = HashMap<(i64, String, i64), Vec<(i64, bool)>>;
+
+/// Active members of each commune's teams by village, folded name and birth year, in
+/// `person_id` order: their person id and whether a CCCD is stored for them. Read a commune at a
+/// time when a row first needs it, and kept for the whole file (a few bytes a member): the rows
+/// of one commune may be anywhere in the file.
+#[derive(Default)]
+struct Residents {
+    by_commune: HashMap<i64, Villagers>,
+}
+
+impl Residents {
+    async fn of(&mut self, db: &Db, commune_id: i64) -> Result<&Villagers, StoreError> {
+        if let Entry::Vacant(entry) = self.by_commune.entry(commune_id) {
+            let sql = "select p.person_id, p.cccd, t.village_id, p.search_text, p.birth_year from person p \
+                       join membership m on m.person_id = p.person_id and m.left_on is null \
+                       join team t on t.team_id = m.team_id join village v on v.village_id = t.village_id \
+                       where v.commune_id = $1 and p.birth_year is not null order by p.person_id";
+            let rows: Vec<(i64, Option<String>, i64, String, i64)> =
+                on_db!(db, |pool| sqlx::query_as(sql).bind(commune_id).fetch_all(pool).await)?;
+            let mut members: Villagers = HashMap::new();
+            for (person_id, cccd, village_id, folded, year) in rows {
+                members.entry((village_id, folded, year)).or_default().push((person_id, cccd.is_some()));
+            }
+            entry.insert(members);
+        }
+        Ok(&self.by_commune[&commune_id])
+    }
+}
+
+/// The leader of each team, read a commune at a time.
+#[derive(Default)]
+struct Leaders {
+    by_commune: HashMap<i64, HashMap<i64, (i64, String)>>,
+}
+
+impl Leaders {
+    /// The leader (person id and name) of a team of a commune.
+    async fn of(&mut self, db: &Db, commune_id: i64, team_id: i64) -> Result<Option<(i64, String)>, StoreError> {
+        if let Entry::Vacant(entry) = self.by_commune.entry(commune_id) {
+            let sql = "select t.team_id, p.person_id, p.full_name from membership m \
+                       join person p on p.person_id = m.person_id join team t on t.team_id = m.team_id \
+                       join village v on v.village_id = t.village_id \
+                       where v.commune_id = $1 and m.left_on is null and m.role = 'leader' order by m.membership_id";
+            let rows: Vec<(i64, i64, String)> =
+                on_db!(db, |pool| sqlx::query_as(sql).bind(commune_id).fetch_all(pool).await)?;
+            let mut leaders = HashMap::new();
+            for (team, person, name) in rows {
+                leaders.entry(team).or_insert((person, name));
+            }
+            entry.insert(leaders);
+        }
+        Ok(self.by_commune[&commune_id].get(&team_id).cloned())
+    }
+}
+
+/// A team's name, its village's and its commune's, for saying where someone is a member.
+#[derive(Debug, Clone, sqlx::FromRow)]
+struct TeamPlace {
+    team: String,
+    village: String,
+    commune: String,
+}
+
+async fn team_place(db: &Db, team_id: i64) -> Result<TeamPlace, StoreError> {
+    let sql = "select t.name as team, v.name as village, c.name as commune from team t \
+               join village v on v.village_id = t.village_id join unit c on c.unit_id = v.commune_id \
+               where t.team_id = $1";
+    Ok(on_db!(db, |pool| sqlx::query_as(sql).bind(team_id).fetch_one(pool).await)?)
+}
+
+/// Writes applied together, and rows in one multi-row insert: at most 9 values a row, few enough
+/// (see [`KEYS_PER_QUERY`]) that binding them costs little next to the statement.
+const ROWS_PER_INSERT: usize = 32;
+
+/// `(…), (…)`: `rows` tuples of `per_row` numbered values following the `shared` first ones,
+/// each tuple ended by `extra` (which may name the shared values, as `, $1`).
+fn tuples(rows: usize, per_row: usize, shared: usize, extra: &str) -> String {
+    (0..rows)
+        .map(|r| {
+            let values: Vec<String> = (1..=per_row).map(|c| format!("${}", shared + r * per_row + c)).collect();
+            format!("({}{extra})", values.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A membership an import creates: for the write at `at` in its chunk.
+struct NewMembership<'a> {
+    at: usize,
+    person_id: i64,
+    team_id: i64,
+    role: Role,
+    position: Position,
+    path: &'a str,
+}
+
+/// Every write of an import, in one transaction, each with its audit event. The writes go a
+/// chunk at a time: updates one by one, the people and the memberships a chunk creates in one
+/// multi-row insert each, then the chunk's audit events, in the order of its writes, in one.
+#[allow(clippy::too_many_lines)]
 async fn write_all(db: &Db, writes: &[Write], today: time::Date) -> Result<(), StoreError> {
     let stamp = now();
     let joined_on = iso(today);
+    let actor = crate::audit::current();
     in_tx!(db, |tx| {
-        for w in writes {
-            match w {
-                Write::Create { person, team_id, role, position, path } => {
-                    let (id,): (i64,) = sqlx::query_as(
-                        "insert into person (full_name, search_text, sort_key, gender, birth_date, birth_year, phone, cccd, email, created_at, updated_at) \
-                         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) returning person_id",
+        for chunk in writes.chunks(ROWS_PER_INSERT) {
+            // Changes to people and memberships already there.
+            for w in chunk {
+                let Write::Update { person_id, before, after, membership, .. } = w else { continue };
+                if **before != **after {
+                    sqlx::query(
+                        "update person set full_name = $2, search_text = $3, sort_key = $4, gender = $5, birth_date = $6, \
+                         birth_year = $7, phone = $8, cccd = $9, email = $10, updated_at = $11 where person_id = $1",
                     )
-                    .bind(&person.full_name)
-                    .bind(text::fold(&person.full_name))
-                    .bind(text::person_sort_key(&person.full_name))
-                    .bind(&person.gender)
-                    .bind(&person.birth_date)
-                    .bind(person.birth_year)
-                    .bind(&person.phone)
-                    .bind(&person.cccd)
-                    .bind(&person.email)
+                    .bind(person_id)
+                    .bind(&after.full_name)
+                    .bind(text::fold(&after.full_name))
+                    .bind(text::person_sort_key(&after.full_name))
+                    .bind(&after.gender)
+                    .bind(&after.birth_date)
+                    .bind(after.birth_year)
+                    .bind(&after.phone)
+                    .bind(&after.cccd)
+                    .bind(&after.email)
                     .bind(&stamp)
-                    .fetch_one(&mut *tx)
+                    .execute(&mut *tx)
                     .await?;
-                    insert_membership!(tx, id, *team_id, *role, *position, &joined_on, &stamp, path);
-                    let mut after = person.json();
-                    after["team_id"] = serde_json::json!(team_id);
-                    after["role"] = serde_json::json!(role.code());
-                    after["position"] = serde_json::json!(position.code());
-                    audit!(tx, crate::audit::Event::new("person", id, "import").unit(path).after(after));
                 }
-                Write::Update { person_id, before, after, membership, path } => {
-                    if **before != **after {
-                        sqlx::query(
-                            "update person set full_name = $2, search_text = $3, sort_key = $4, gender = $5, birth_date = $6, \
-                             birth_year = $7, phone = $8, cccd = $9, email = $10, updated_at = $11 where person_id = $1",
-                        )
-                        .bind(person_id)
-                        .bind(&after.full_name)
-                        .bind(text::fold(&after.full_name))
-                        .bind(text::person_sort_key(&after.full_name))
-                        .bind(&after.gender)
-                        .bind(&after.birth_date)
-                        .bind(after.birth_year)
-                        .bind(&after.phone)
-                        .bind(&after.cccd)
-                        .bind(&after.email)
-                        .bind(&stamp)
-                        .execute(&mut *tx)
-                        .await?;
-                        audit!(
-                            tx,
-                            crate::audit::Event::new("person", *person_id, "import")
-                                .unit(path)
-                                .before(before.json())
-                                .after(after.json())
-                        );
+                if let MembershipWrite::Change { membership_id, role, position, .. } = membership {
+                    sqlx::query(
+                        "update membership set role = $2, position = $3, updated_at = $4 where membership_id = $1",
+                    )
+                    .bind(membership_id)
+                    .bind(role.code())
+                    .bind(position.code())
+                    .bind(&stamp)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+            }
+            // New people, told apart in what the insert returns (in no promised order) by phone
+            // and folded name: two rows of one file never share both (the second is refused as a
+            // duplicate); should two, they go in separate inserts.
+            let mut person_ids: Vec<Option<i64>> = vec![None; chunk.len()];
+            let creates: Vec<(usize, &PersonVals, String)> = chunk
+                .iter()
+                .enumerate()
+                .filter_map(|(i, w)| match w {
+                    Write::Create { person, .. } => Some((i, person, text::fold(&person.full_name))),
+                    Write::Update { .. } => None,
+                })
+                .collect();
+            let mut start = 0;
+            while start < creates.len() {
+                let mut keys: HashMap<(&str, &str), usize> = HashMap::new();
+                let mut end = start;
+                while let Some((i, p, folded)) = creates.get(end)
+                    && !keys.contains_key(&(p.phone.as_str(), folded.as_str()))
+                {
+                    keys.insert((&p.phone, folded), *i);
+                    end += 1;
+                }
+                let batch = &creates[start..end];
+                start = end;
+                let sql = format!(
+                    "insert into person (full_name, search_text, sort_key, gender, birth_date, birth_year, phone, cccd, email, \
+                     created_at, updated_at) values {} returning person_id, phone, search_text",
+                    tuples(batch.len(), 9, 1, ", $1, $1")
+                );
+                let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(&stamp);
+                for (_, p, folded) in batch {
+                    q = q
+                        .bind(&p.full_name)
+                        .bind(folded)
+                        .bind(text::person_sort_key(&p.full_name))
+                        .bind(&p.gender)
+                        .bind(&p.birth_date)
+                        .bind(p.birth_year)
+                        .bind(&p.phone)
+                        .bind(&p.cccd)
+                        .bind(&p.email);
+                }
+                let made: Vec<(i64, String, String)> = q.fetch_all(&mut *tx).await?;
+                for (id, phone, folded) in made {
+                    if let Some(&i) = keys.get(&(phone.as_str(), folded.as_str())) {
+                        person_ids[i] = Some(id);
                     }
-                    match membership {
-                        MembershipWrite::Keep => {}
-                        MembershipWrite::Change { membership_id, before, role, position } => {
-                            sqlx::query(
-                                "update membership set role = $2, position = $3, updated_at = $4 where membership_id = $1",
-                            )
-                            .bind(membership_id)
-                            .bind(role.code())
-                            .bind(position.code())
-                            .bind(&stamp)
-                            .execute(&mut *tx)
-                            .await?;
-                            audit!(
-                                tx,
+                }
+            }
+            // New memberships: of the new people, and of people joining a team.
+            let mut joins: Vec<NewMembership<'_>> = Vec::new();
+            for (at, w) in chunk.iter().enumerate() {
+                match w {
+                    Write::Create { team_id, role, position, path, .. } => {
+                        let person_id = person_ids[at].ok_or(sqlx::Error::RowNotFound)?;
+                        joins.push(NewMembership {
+                            at,
+                            person_id,
+                            team_id: *team_id,
+                            role: *role,
+                            position: *position,
+                            path,
+                        });
+                    }
+                    Write::Update {
+                        person_id,
+                        membership: MembershipWrite::Join { team_id, role, position },
+                        path,
+                        ..
+                    } => {
+                        joins.push(NewMembership {
+                            at,
+                            person_id: *person_id,
+                            team_id: *team_id,
+                            role: *role,
+                            position: *position,
+                            path,
+                        });
+                    }
+                    Write::Update { .. } => {}
+                }
+            }
+            let mut membership_ids: HashMap<i64, i64> = HashMap::new();
+            if !joins.is_empty() {
+                let sql = format!(
+                    "insert into membership (person_id, team_id, role, position, joined_on, created_at, updated_at) \
+                     values {} returning membership_id, person_id",
+                    tuples(joins.len(), 4, 2, ", $1, $2, $2")
+                );
+                let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(&joined_on).bind(&stamp);
+                for j in &joins {
+                    q = q.bind(j.person_id).bind(j.team_id).bind(j.role.code()).bind(j.position.code());
+                }
+                let made: Vec<(i64, i64)> = q.fetch_all(&mut *tx).await?;
+                membership_ids.extend(made.into_iter().map(|(m, p)| (p, m)));
+            }
+            // The audit events, in the order of the writes.
+            let mut events: Vec<crate::audit::Event> = Vec::new();
+            let mut joined = joins.iter().peekable();
+            for (at, w) in chunk.iter().enumerate() {
+                let joined_here = joined.next_if(|j| j.at == at);
+                let membership_event = joined_here.map(|j| {
+                    let id = membership_ids.get(&j.person_id).copied().unwrap_or_default();
+                    crate::audit::Event::new("membership", id, "import").unit(j.path).after(serde_json::json!({
+                        "person_id": j.person_id, "team_id": j.team_id, "role": j.role.code(), "position": j.position.code(),
+                        "joined_on": joined_on
+                    }))
+                });
+                match w {
+                    Write::Create { person, team_id, role, position, path } => {
+                        events.extend(membership_event);
+                        let mut after = person.json();
+                        after["team_id"] = serde_json::json!(team_id);
+                        after["role"] = serde_json::json!(role.code());
+                        after["position"] = serde_json::json!(position.code());
+                        let id = person_ids[at].unwrap_or_default();
+                        events.push(crate::audit::Event::new("person", id, "import").unit(path).after(after));
+                    }
+                    Write::Update { person_id, before, after, membership, path } => {
+                        if **before != **after {
+                            events.push(
+                                crate::audit::Event::new("person", *person_id, "import")
+                                    .unit(path)
+                                    .before(before.json())
+                                    .after(after.json()),
+                            );
+                        }
+                        if let MembershipWrite::Change { membership_id, before, role, position } = membership {
+                            events.push(
                                 crate::audit::Event::new("membership", *membership_id, "import")
                                     .unit(path)
                                     .before(serde_json::json!({ "role": before.0, "position": before.1 }))
-                                    .after(serde_json::json!({ "role": role.code(), "position": position.code() }))
+                                    .after(serde_json::json!({ "role": role.code(), "position": position.code() })),
                             );
                         }
-                        MembershipWrite::Join { team_id, role, position } => {
-                            insert_membership!(tx, *person_id, *team_id, *role, *position, &joined_on, &stamp, path);
-                        }
+                        events.extend(membership_event);
                     }
                 }
+            }
+            for events in events.chunks(ROWS_PER_INSERT) {
+                let sql = format!(
+                    "insert into audit_event (occurred_at, entity, entity_id, action, unit_path, before_json, after_json, \
+                     actor, channel, address) values {}",
+                    tuples(events.len(), 7, 3, ", $1, $2, $3")
+                );
+                let at = now();
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
+                    .bind(&actor.login)
+                    .bind(actor.channel)
+                    .bind(&actor.address);
+                for e in events {
+                    q = q
+                        .bind(&at)
+                        .bind(e.entity)
+                        .bind(e.entity_id)
+                        .bind(e.action)
+                        .bind(&e.unit_path)
+                        .bind(e.before.as_ref().map(ToString::to_string))
+                        .bind(e.after.as_ref().map(ToString::to_string));
+                }
+                q.execute(&mut *tx).await?;
             }
         }
         Ok::<(), StoreError>(())
@@ -1288,8 +1612,9 @@ pub async fn import_villages(
         for raw in &sheet.rows {
             done += 1;
             progress(done, total);
+            let row = Fields::of(raw);
             let mut c = Check { sheet, row: raw.row, errors: Vec::new(), warnings: Vec::new() };
-            let name = match raw.get(k::VILLAGE).map(|v| parse_village_name(&v)) {
+            let name = match row.get(k::VILLAGE).map(|v| parse_village_name(&v)) {
                 None => {
                     c.error(Some(k::VILLAGE), "Chưa nhập thôn, tổ dân phố");
                     None
@@ -1300,7 +1625,7 @@ pub async fn import_villages(
                 }
                 Some(Ok(n)) => Some(n),
             };
-            let commune = row_commune(db, &mut units, raw, None, &mut c, may_write).await?;
+            let commune = row_commune(db, &mut units, &row, None, &mut c, may_write).await?;
             let mut action = Action::Rejected;
             if let (Some(n), Some(cm)) = (&name, &commune) {
                 let key = (cm.unit.unit_id, bare(&text::fold(n), &VILLAGE_PREFIXES));
@@ -1405,12 +1730,13 @@ pub async fn import_teams(
         for raw in &sheet.rows {
             done += 1;
             progress(done, total);
+            let row = Fields::of(raw);
             let mut c = Check { sheet, row: raw.row, errors: Vec::new(), warnings: Vec::new() };
-            let village_name = raw.get(k::VILLAGE);
+            let village_name = row.get(k::VILLAGE);
             if village_name.is_none() {
                 c.error(Some(k::VILLAGE), "Chưa nhập thôn, tổ dân phố");
             }
-            let established_on = match raw.get(k::ESTABLISHED_ON) {
+            let established_on = match row.get(k::ESTABLISHED_ON) {
                 None => {
                     c.error(Some(k::ESTABLISHED_ON), "Chưa nhập ngày thành lập");
                     None
@@ -1427,7 +1753,7 @@ pub async fn import_teams(
                     }
                 },
             };
-            let zalo = match raw.get(k::ZALO_URL).map(|z| parse_zalo_url(&z)) {
+            let zalo = match row.get(k::ZALO_URL).map(|z| parse_zalo_url(&z)) {
                 Some(Err(m)) => {
                     c.error(Some(k::ZALO_URL), m);
                     None
@@ -1435,11 +1761,11 @@ pub async fn import_teams(
                 Some(Ok(z)) => z,
                 None => None,
             };
-            let team_name = raw.get(k::TEAM);
+            let team_name = row.get(k::TEAM);
             if team_name.as_ref().is_some_and(|n| n.chars().count() > 150) {
                 c.error(Some(k::TEAM), "Tên tổ dài quá 150 ký tự");
             }
-            let commune = row_commune(db, &mut units, raw, village_name.as_deref(), &mut c, may_write).await?;
+            let commune = row_commune(db, &mut units, &row, village_name.as_deref(), &mut c, may_write).await?;
             let mut village = None;
             if let (Some(cm), Some(vn)) = (&commune, &village_name) {
                 match pick_village(db, &mut units, cm, vn, None).await? {
