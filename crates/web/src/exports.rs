@@ -46,6 +46,16 @@ impl Format {
     }
 }
 
+/// A download handler's format, by the extension of the path it was asked on: one handler serves
+/// both `/teams.xlsx` and `/teams.csv` (see [`crate::routes::Routes::downloads`]).
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Format {
+    type Rejection = crate::AppError;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Self::of_file(parts.uri.path()).ok_or_else(|| crate::AppError::NotFound("Không có tệp này".into()))
+    }
+}
+
 /// The audit trail's name for an export of `list` as `format`.
 #[must_use]
 pub fn action(list: List, format: Format) -> &'static str {

@@ -53,6 +53,17 @@ impl Routes {
         self.on(Method::POST, path, handler)
     }
 
+    /// Adds `handler` on `stem.xlsx` and `stem.csv`: it learns which from its
+    /// [`crate::exports::Format`] argument.
+    #[must_use]
+    pub fn downloads<H, T>(self, stem: &str, handler: H) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.get(&format!("{stem}.xlsx"), handler.clone()).get(&format!("{stem}.csv"), handler)
+    }
+
     #[must_use]
     pub fn merge(mut self, other: Routes) -> Self {
         self.router = self.router.merge(other.router);

@@ -13,7 +13,7 @@ use crate::routes::Routes;
 use crate::{AppError, AppState, exports};
 
 pub fn router() -> Routes {
-    Routes::new().get("/admin/audit", page).get("/admin/audit.csv", export).get("/admin/audit.xlsx", export_xlsx)
+    Routes::new().get("/admin/audit", page).downloads("/admin/audit", export)
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -93,19 +93,10 @@ async fn page(State(state): State<AppState>, v: Viewer, Query(q): Query<AuditQue
     Ok(Html(AuditPage { c: Chrome::new(&v, None), q, rows: page.items, pager, export }.render()?))
 }
 
-/// `GET /admin/audit.csv`: every matching event as CSV (UTF-8 with a BOM, for Excel), in the
-/// columns of the workbook.
-async fn export(state: State<AppState>, v: Viewer, q: Query<AuditQuery>) -> Result<Response, AppError> {
-    export_as(state, v, q, exports::Format::Csv).await
-}
-
-/// `GET /admin/audit.xlsx`: every matching event as a workbook.
-async fn export_xlsx(state: State<AppState>, v: Viewer, q: Query<AuditQuery>) -> Result<Response, AppError> {
-    export_as(state, v, q, exports::Format::Xlsx).await
-}
-
-/// The trail holds values before and after, personal data among them: its export is logged too.
-async fn export_as(
+/// `GET /admin/audit.xlsx` and `/admin/audit.csv`: every matching event as a workbook or as CSV
+/// (UTF-8 with a BOM, for Excel). The trail holds values before and after, personal data among
+/// them: its export is logged too.
+async fn export(
     State(state): State<AppState>,
     v: Viewer,
     Query(q): Query<AuditQuery>,

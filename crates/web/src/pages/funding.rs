@@ -18,8 +18,7 @@ use crate::{AppError, AppState, exports};
 pub fn router() -> Routes {
     Routes::new()
         .get("/policies", list)
-        .get("/policies.xlsx", list_xlsx)
-        .get("/policies.csv", list_csv)
+        .downloads("/policies", list_export)
         .post("/policies", create)
         .get("/policies/{id}", show)
         .post("/policies/{id}", revise)
@@ -130,17 +129,8 @@ async fn list(State(state): State<AppState>, v: Viewer, Query(q): Query<ListQuer
     .await
 }
 
-/// `GET /policies.xlsx`: the policies the reader sees, as the list shows them.
-async fn list_xlsx(State(state): State<AppState>, v: Viewer) -> Result<Response, AppError> {
-    list_export(&state, &v, exports::Format::Xlsx).await
-}
-
-/// `GET /policies.csv`: the same as CSV.
-async fn list_csv(State(state): State<AppState>, v: Viewer) -> Result<Response, AppError> {
-    list_export(&state, &v, exports::Format::Csv).await
-}
-
-async fn list_export(state: &AppState, v: &Viewer, format: exports::Format) -> Result<Response, AppError> {
+/// `GET /policies.xlsx` and `/policies.csv`: the policies the reader sees, as the list shows them.
+async fn list_export(State(state): State<AppState>, v: Viewer, format: exports::Format) -> Result<Response, AppError> {
     let rows = funding::list(&state.db, &v.access.read).await?;
     let place = exports::place(&state.db, &v.access.read).await?;
     let table = exports::policies(&rows, &place, store::today());

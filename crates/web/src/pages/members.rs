@@ -22,8 +22,7 @@ use crate::{AppError, AppState, exports};
 pub fn router() -> Routes {
     Routes::new()
         .get("/members", list)
-        .get("/members.csv", export)
-        .get("/members.xlsx", export_xlsx)
+        .downloads("/members", export)
         .get("/people/{id}", show)
         .post("/people/{id}", update)
         .post("/people/{id}/reveal", reveal)
@@ -76,20 +75,11 @@ async fn list(State(state): State<AppState>, v: Viewer, Query(q): Query<ListQuer
     Ok(Html(ListPage { c, q: q.q, unit: q.unit, all, rows: page.items, pager, export }.render()?))
 }
 
-/// `GET /members.csv`: the list as filtered, every page of it, masked as on screen, in the columns
-/// of `/members.xlsx` (so that it imports back). Personal data leaves the system here, so the
-/// export is logged with its rows.
-async fn export(state: State<AppState>, v: Viewer, q: Query<ListQuery>) -> Result<Response, AppError> {
-    export_as(state, v, q, exports::Format::Csv).await
-}
-
-/// `GET /members.xlsx`: the list as filtered, every page of it, as an Excel workbook with a
-/// title and the day of the data, masked as on screen and logged as `/members.csv` is.
-async fn export_xlsx(state: State<AppState>, v: Viewer, q: Query<ListQuery>) -> Result<Response, AppError> {
-    export_as(state, v, q, exports::Format::Xlsx).await
-}
-
-async fn export_as(
+/// `GET /members.xlsx` and `/members.csv`: the list as filtered, every page of it, masked as on
+/// screen, as an Excel workbook (a title and the day of the data over the header) or CSV in the
+/// same columns (so that it imports back). Personal data leaves the system here, so the export is
+/// logged with its rows.
+async fn export(
     State(state): State<AppState>,
     v: Viewer,
     Query(q): Query<ListQuery>,

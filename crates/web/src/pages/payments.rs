@@ -23,13 +23,11 @@ use crate::{AppError, AppState, exports};
 pub fn router() -> Routes {
     Routes::new()
         .get("/payments", index)
-        .get("/payments.xlsx", index_xlsx)
-        .get("/payments.csv", index_csv)
+        .downloads("/payments", index_export)
         .post("/payments/compute", compute)
         .post("/payments/prepare", prepare)
         .get("/payments/report", report)
-        .get("/payments/report.xlsx", report_xlsx)
-        .get("/payments/report.csv", report_csv)
+        .downloads("/payments/report", report_export)
         .get("/payments/{id}", show)
         .get("/payments/{id}/bang-ke.xlsx", export)
         .get("/payments/{id}/bang-ke.csv", export_csv)
@@ -37,14 +35,12 @@ pub fn router() -> Routes {
         .post("/payments/{id}/approve", approve)
         .post("/payments/{id}/pay", pay)
         .get("/claims", claims)
-        .get("/claims.xlsx", claims_xlsx)
-        .get("/claims.csv", claims_csv)
+        .downloads("/claims", claims_export)
         .post("/claims", add_claim)
         .post("/claims/{id}/approve", approve_claim)
         .post("/claims/{id}/reject", reject_claim)
         .get("/ledger", ledger)
-        .get("/ledger.xlsx", ledger_xlsx)
-        .get("/ledger.csv", ledger_csv)
+        .downloads("/ledger", ledger_export)
         .post("/ledger/adjust", adjust)
         .post("/ledger/{id}/reverse", reverse)
 }
@@ -140,27 +136,10 @@ async fn index(State(state): State<AppState>, v: Viewer, Query(q): Query<MonthQu
 }
 
 /// `GET /payments.xlsx?month=`: the month's payment lists the reader sees.
-async fn index_xlsx(
-    State(state): State<AppState>,
-    v: Viewer,
-    Query(q): Query<MonthQuery>,
-) -> Result<Response, AppError> {
-    index_export(&state, &v, &q, exports::Format::Xlsx).await
-}
-
-/// `GET /payments.csv?month=`: the same as CSV.
-async fn index_csv(
-    State(state): State<AppState>,
-    v: Viewer,
-    Query(q): Query<MonthQuery>,
-) -> Result<Response, AppError> {
-    index_export(&state, &v, &q, exports::Format::Csv).await
-}
-
 async fn index_export(
-    state: &AppState,
-    v: &Viewer,
-    q: &MonthQuery,
+    State(state): State<AppState>,
+    v: Viewer,
+    Query(q): Query<MonthQuery>,
     format: exports::Format,
 ) -> Result<Response, AppError> {
     let month = month_of(&q.month)?;
@@ -448,27 +427,10 @@ async fn claims(State(state): State<AppState>, v: Viewer, Query(q): Query<MonthQ
 }
 
 /// `GET /claims.xlsx?month=`: the month's work-day claims the reader sees.
-async fn claims_xlsx(
-    State(state): State<AppState>,
-    v: Viewer,
-    Query(q): Query<MonthQuery>,
-) -> Result<Response, AppError> {
-    claims_export(&state, &v, &q, exports::Format::Xlsx).await
-}
-
-/// `GET /claims.csv?month=`: the same as CSV.
-async fn claims_csv(
-    State(state): State<AppState>,
-    v: Viewer,
-    Query(q): Query<MonthQuery>,
-) -> Result<Response, AppError> {
-    claims_export(&state, &v, &q, exports::Format::Csv).await
-}
-
 async fn claims_export(
-    state: &AppState,
-    v: &Viewer,
-    q: &MonthQuery,
+    State(state): State<AppState>,
+    v: Viewer,
+    Query(q): Query<MonthQuery>,
     format: exports::Format,
 ) -> Result<Response, AppError> {
     let month = month_of(&q.month)?;
@@ -646,31 +608,15 @@ async fn ledger(State(state): State<AppState>, v: Viewer, Query(q): Query<Ledger
     render_ledger(&state, &v, q, Errors::default()).await
 }
 
-/// `GET /ledger.xlsx`: the entries of the same filter, every page, with what was paid.
-async fn ledger_xlsx(
-    State(state): State<AppState>,
-    v: Viewer,
-    Query(q): Query<LedgerQuery>,
-) -> Result<Response, AppError> {
-    ledger_export(&state, &v, &q, exports::Format::Xlsx).await
-}
-
-/// `GET /ledger.csv`: the same as CSV.
-async fn ledger_csv(
-    State(state): State<AppState>,
-    v: Viewer,
-    Query(q): Query<LedgerQuery>,
-) -> Result<Response, AppError> {
-    ledger_export(&state, &v, &q, exports::Format::Csv).await
-}
-
+/// `GET /ledger.xlsx` and `/ledger.csv`: the entries of the same filter, every page, with what
+/// was paid.
 async fn ledger_export(
-    state: &AppState,
-    v: &Viewer,
-    q: &LedgerQuery,
+    State(state): State<AppState>,
+    v: Viewer,
+    Query(q): Query<LedgerQuery>,
     format: exports::Format,
 ) -> Result<Response, AppError> {
-    let (scope, f) = ledger_filter(state, v, q).await?;
+    let (scope, f) = ledger_filter(&state, &v, &q).await?;
     let balance = payments::balance(&state.db, &scope, &f).await?;
     let rows = payments::entries(&state.db, &scope, &f).await?;
     // Payees' names leave the system here, as with a payment list: the export is logged.
@@ -833,33 +779,16 @@ async fn report(State(state): State<AppState>, v: Viewer, Query(q): Query<Report
 }
 
 /// `GET /payments/report.xlsx?unit=&from=&months=`: the report as a workbook.
-async fn report_xlsx(
-    State(state): State<AppState>,
-    v: Viewer,
-    Query(q): Query<ReportQuery>,
-) -> Result<Response, AppError> {
-    report_export(&state, &v, &q, exports::Format::Xlsx).await
-}
-
-/// `GET /payments/report.csv?unit=&from=&months=`: the same as CSV.
-async fn report_csv(
-    State(state): State<AppState>,
-    v: Viewer,
-    Query(q): Query<ReportQuery>,
-) -> Result<Response, AppError> {
-    report_export(&state, &v, &q, exports::Format::Csv).await
-}
-
 async fn report_export(
-    state: &AppState,
-    v: &Viewer,
-    q: &ReportQuery,
+    State(state): State<AppState>,
+    v: Viewer,
+    Query(q): Query<ReportQuery>,
     format: exports::Format,
 ) -> Result<Response, AppError> {
     if q.unit.trim().is_empty() {
         return Err(AppError::BadRequest("Chọn đơn vị (mã đơn vị hành chính)".into()));
     }
-    let (unit, rows) = report_rows(state, v, q).await?;
+    let (unit, rows) = report_rows(&state, &v, &q).await?;
     let (first, last) = (rows.first().map(|r| r.month.as_str()), rows.last().map(|r| r.month.as_str()));
     let file = exports::file_name(&["ke-hoach-chi-tra", &unit.code, first.unwrap_or(""), last.unwrap_or("")]);
     let table = exports::payments_report(&rows, &unit.name, store::today());

@@ -22,8 +22,7 @@ use crate::{AppError, AppState, exports};
 pub fn router() -> Routes {
     Routes::new()
         .get("/teams", list)
-        .get("/teams.xlsx", export_xlsx)
-        .get("/teams.csv", export_csv)
+        .downloads("/teams", export)
         .post("/teams", create)
         .get("/teams/{id}", show)
         .post("/teams/{id}", update)
@@ -79,35 +78,16 @@ async fn list(State(state): State<AppState>, v: Viewer, Query(q): Query<ListQuer
     Ok(Html(ListPage { c, q: q.q, unit: q.unit, issue: q.issue, all, rows: page.items, pager, export }.render()?))
 }
 
-/// `GET /teams.xlsx`: the list as filtered, every page of it, as an Excel workbook.
-async fn export_xlsx(
-    State(state): State<AppState>,
-    v: Viewer,
-    Query(q): Query<ListQuery>,
-) -> Result<Response, AppError> {
-    let table = export(&state, &v, &q, exports::Format::Xlsx).await?;
-    exports::xlsx_download(table, "to-cong-nghe-so").await
-}
-
-/// `GET /teams.csv`: the same as CSV.
-async fn export_csv(
-    State(state): State<AppState>,
-    v: Viewer,
-    Query(q): Query<ListQuery>,
-) -> Result<Response, AppError> {
-    let table = export(&state, &v, &q, exports::Format::Csv).await?;
-    Ok(exports::csv_download(&table, "to-cong-nghe-so"))
-}
-
-/// The teams of the list as a table, the export recorded in the audit trail (leaders' names
-/// leave the system with it).
+/// `GET /teams.xlsx` and `/teams.csv`: the list as filtered, every page of it, as an Excel
+/// workbook or CSV; the export recorded in the audit trail (leaders' names leave the system
+/// with it).
 async fn export(
-    state: &AppState,
-    v: &Viewer,
-    q: &ListQuery,
+    State(state): State<AppState>,
+    v: Viewer,
+    Query(q): Query<ListQuery>,
     format: exports::Format,
-) -> Result<sheets::Table, AppError> {
-    let scope = super::list_scope(state, v, &q.unit).await?;
+) -> Result<Response, AppError> {
+    let scope = super::list_scope(&state, &v, &q.unit).await?;
     let all = q.all.is_some();
     let filter = TeamFilter { search: Some(q.q.clone()), include_dissolved: all, issue: parse_issue(&q.issue) };
     let rows = teams::list(&state.db, &scope, &filter, PageRequest::all()).await?.items;
@@ -126,7 +106,7 @@ async fn export(
         ..store::audit::Event::default()
     };
     store::audit::record(&state.db, event).await?;
-    Ok(table)
+    exports::download(table, format, "to-cong-nghe-so").await
 }
 
 #[derive(Template)]

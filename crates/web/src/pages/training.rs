@@ -19,16 +19,13 @@ use crate::{AppError, AppState, exports};
 pub fn router() -> Routes {
     Routes::new()
         .get("/training", index)
-        .get("/training.xlsx", index_xlsx)
-        .get("/training.csv", index_csv)
+        .downloads("/training", index_export)
         .post("/training/courses", add_course)
         .post("/training/sessions", add_session)
         .get("/training/untrained", untrained)
-        .get("/training/untrained.csv", untrained_csv)
-        .get("/training/untrained.xlsx", untrained_xlsx)
+        .downloads("/training/untrained", untrained_export)
         .get("/training/{id}", show)
-        .get("/training/{id}/attendance.xlsx", attendance_xlsx)
-        .get("/training/{id}/attendance.csv", attendance_csv)
+        .downloads("/training/{id}/attendance", attendance_export)
         .post("/training/{id}/invite", invite)
         .get("/training/{id}/roll-call", roll_call)
         .post("/training/{id}/roll-call", record)
@@ -150,16 +147,14 @@ async fn index(State(state): State<AppState>, v: Viewer, Query(q): Query<IndexQu
     render_index(&state, &v, q.page.unwrap_or(1), q.ok.as_deref(), typed, "", Errors::default()).await
 }
 
-/// `GET /training.xlsx`: every session, newest first.
-async fn index_xlsx(State(state): State<AppState>, _v: Viewer) -> Result<Response, AppError> {
+/// `GET /training.xlsx` and `/training.csv`: every session, newest first.
+async fn index_export(
+    State(state): State<AppState>,
+    _v: Viewer,
+    format: exports::Format,
+) -> Result<Response, AppError> {
     let table = exports::sessions(&training::sessions(&state.db).await?, store::today());
-    exports::download(table, exports::Format::Xlsx, "buoi-tap-huan").await
-}
-
-/// `GET /training.csv`: the same as CSV.
-async fn index_csv(State(state): State<AppState>, _v: Viewer) -> Result<Response, AppError> {
-    let table = exports::sessions(&training::sessions(&state.db).await?, store::today());
-    exports::download(table, exports::Format::Csv, "buoi-tap-huan").await
+    exports::download(table, format, "buoi-tap-huan").await
 }
 
 /// `POST /training/courses`: a course (title, organiser, topics).
@@ -295,20 +290,12 @@ async fn show(
     render_session(&state, &v, id, q.ok.as_deref(), InviteForm::default(), Errors::default()).await
 }
 
-/// `GET /training/{id}/attendance.xlsx`: the invited teams the reader sees, with their roll call.
-async fn attendance_xlsx(State(state): State<AppState>, v: Viewer, Id(id): Id) -> Result<Response, AppError> {
-    attendance_export(&state, &v, id, exports::Format::Xlsx).await
-}
-
-/// `GET /training/{id}/attendance.csv`: the same as CSV.
-async fn attendance_csv(State(state): State<AppState>, v: Viewer, Id(id): Id) -> Result<Response, AppError> {
-    attendance_export(&state, &v, id, exports::Format::Csv).await
-}
-
+/// `GET /training/{id}/attendance.xlsx` and `.csv`: the invited teams the reader sees, with
+/// their roll call.
 async fn attendance_export(
-    state: &AppState,
-    v: &Viewer,
-    id: i64,
+    State(state): State<AppState>,
+    v: Viewer,
+    Id(id): Id,
     format: exports::Format,
 ) -> Result<Response, AppError> {
     let s = training::session(&state.db, id).await?;
@@ -664,19 +651,9 @@ async fn untrained(
     Ok((status, Html(page.render()?)).into_response())
 }
 
-/// `GET /training/untrained.csv`: the same list, every page, masked as on screen, in the columns
-/// of the workbook. Personal data leaves the system here, so the export is logged with its rows,
-/// as `/members.csv` is.
-async fn untrained_csv(state: State<AppState>, v: Viewer, q: Query<UntrainedQuery>) -> Result<Response, AppError> {
-    untrained_export(state, v, q, exports::Format::Csv).await
-}
-
-/// `GET /training/untrained.xlsx`: the same list as a workbook, masked as on screen and logged
-/// as the CSV is.
-async fn untrained_xlsx(state: State<AppState>, v: Viewer, q: Query<UntrainedQuery>) -> Result<Response, AppError> {
-    untrained_export(state, v, q, exports::Format::Xlsx).await
-}
-
+/// `GET /training/untrained.xlsx` and `/training/untrained.csv`: the same list, every page,
+/// masked as on screen. Personal data leaves the system here, so the export is logged with its
+/// rows, as `/members.csv` is.
 async fn untrained_export(
     State(state): State<AppState>,
     v: Viewer,

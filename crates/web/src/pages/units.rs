@@ -17,11 +17,9 @@ pub fn router() -> Routes {
     Routes::new()
         .get("/", dashboard)
         .get("/units", list)
-        .get("/units.xlsx", list_xlsx)
-        .get("/units.csv", list_csv)
+        .downloads("/units", list_export)
         .get("/units/{code}", unit_page)
-        .get("/units/{code}/coverage.xlsx", coverage_xlsx)
-        .get("/units/{code}/coverage.csv", coverage_csv)
+        .downloads("/units/{code}/coverage", coverage_export)
 }
 
 #[derive(Template)]
@@ -276,35 +274,16 @@ async fn unit_of(state: &AppState, v: &Viewer, code: &str, q: &ListQuery) -> Res
     Ok((unit, when))
 }
 
-/// `GET /units/{code}/coverage.xlsx`: the unit's table of coverage by the units below, on the
-/// day the page shows.
-async fn coverage_xlsx(
-    State(state): State<AppState>,
-    v: Viewer,
-    Path(code): Path<String>,
-    Query(q): Query<ListQuery>,
-) -> Result<axum::response::Response, AppError> {
-    coverage_export(&state, &v, &code, &q, exports::Format::Xlsx).await
-}
-
-/// `GET /units/{code}/coverage.csv`: the same as CSV.
-async fn coverage_csv(
-    State(state): State<AppState>,
-    v: Viewer,
-    Path(code): Path<String>,
-    Query(q): Query<ListQuery>,
-) -> Result<axum::response::Response, AppError> {
-    coverage_export(&state, &v, &code, &q, exports::Format::Csv).await
-}
-
+/// `GET /units/{code}/coverage.xlsx` and `.csv`: the unit's table of coverage by the units
+/// below, on the day the page shows.
 async fn coverage_export(
-    state: &AppState,
-    v: &Viewer,
-    code: &str,
-    q: &ListQuery,
+    State(state): State<AppState>,
+    v: Viewer,
+    Path(code): Path<String>,
+    Query(q): Query<ListQuery>,
     format: exports::Format,
 ) -> Result<axum::response::Response, AppError> {
-    let (unit, when) = unit_of(state, v, code, q).await?;
+    let (unit, when) = unit_of(&state, &v, &code, &q).await?;
     let cov = coverage::at(&state.db, &v.access.read, &unit, when.boundaries_on(), when.facts_on()).await?;
     let table = exports::coverage(&unit, &cov, when.facts_on());
     let file = exports::file_name(&["do-phu", &unit.code, &store::iso(when.facts_on())]);
@@ -333,28 +312,11 @@ impl ListPage {
     }
 }
 
-/// `GET /units.xlsx`: the units found, every page of them.
-async fn list_xlsx(
-    State(state): State<AppState>,
-    v: Viewer,
-    Query(q): Query<ListQuery>,
-) -> Result<axum::response::Response, AppError> {
-    list_export(&state, &v, &q, exports::Format::Xlsx).await
-}
-
-/// `GET /units.csv`: the same as CSV.
-async fn list_csv(
-    State(state): State<AppState>,
-    v: Viewer,
-    Query(q): Query<ListQuery>,
-) -> Result<axum::response::Response, AppError> {
-    list_export(&state, &v, &q, exports::Format::Csv).await
-}
-
+/// `GET /units.xlsx` and `/units.csv`: the units found, every page of them.
 async fn list_export(
-    state: &AppState,
-    v: &Viewer,
-    q: &ListQuery,
+    State(state): State<AppState>,
+    v: Viewer,
+    Query(q): Query<ListQuery>,
     format: exports::Format,
 ) -> Result<axum::response::Response, AppError> {
     let rows = units::list(&state.db, &v.access.read, None, Some(q.q.as_str())).await?;

@@ -18,8 +18,7 @@ use crate::{AppError, AppState, exports};
 pub fn router() -> Routes {
     Routes::new()
         .get("/villages", list)
-        .get("/villages.xlsx", export_xlsx)
-        .get("/villages.csv", export_csv)
+        .downloads("/villages", export)
         .post("/villages", create)
         .get("/villages/{id}", show)
         .post("/villages/{id}", rename)
@@ -58,34 +57,15 @@ async fn list(State(state): State<AppState>, v: Viewer, Query(q): Query<ListQuer
     Ok(Html(ListPage { c, q: q.q, unit: q.unit, without_team, rows: page.items, pager, export }.render()?))
 }
 
-/// `GET /villages.xlsx`: the list as filtered, every page of it, as an Excel workbook.
-async fn export_xlsx(
-    State(state): State<AppState>,
-    v: Viewer,
-    Query(q): Query<ListQuery>,
-) -> Result<Response, AppError> {
-    let table = export(&state, &v, &q, exports::Format::Xlsx).await?;
-    exports::xlsx_download(table, "thon").await
-}
-
-/// `GET /villages.csv`: the same as CSV.
-async fn export_csv(
-    State(state): State<AppState>,
-    v: Viewer,
-    Query(q): Query<ListQuery>,
-) -> Result<Response, AppError> {
-    let table = export(&state, &v, &q, exports::Format::Csv).await?;
-    Ok(exports::csv_download(&table, "thon"))
-}
-
-/// The villages of the list as a table, the export recorded in the audit trail.
+/// `GET /villages.xlsx` and `/villages.csv`: the list as filtered, every page of it, as an Excel
+/// workbook or CSV; the export recorded in the audit trail.
 async fn export(
-    state: &AppState,
-    v: &Viewer,
-    q: &ListQuery,
+    State(state): State<AppState>,
+    v: Viewer,
+    Query(q): Query<ListQuery>,
     format: exports::Format,
-) -> Result<sheets::Table, AppError> {
-    let scope = super::list_scope(state, v, &q.unit).await?;
+) -> Result<Response, AppError> {
+    let scope = super::list_scope(&state, &v, &q.unit).await?;
     let without_team = q.without_team.is_some();
     let all = q.all.is_some();
     let filter = VillageFilter { search: Some(q.q.clone()), include_inactive: all, without_team };
@@ -110,7 +90,7 @@ async fn export(
         ..store::audit::Event::default()
     };
     store::audit::record(&state.db, event).await?;
-    Ok(table)
+    exports::download(table, format, "thon").await
 }
 
 #[derive(Template)]
